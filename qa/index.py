@@ -1,0 +1,184 @@
+"""The persisted index in ``embeddings/``: atomic, checksummed, locked.
+
+Layout: each saved state is a complete folder ``v-<id>/`` (manifest, passages,
+sentences, FAISS index, sentence vectors). ``CURRENT`` names the live folder
+and the manifest's checksum; it is switched with one ``os.replace`` after the
+new folder is fully written and synced, so a crash at any point leaves either
+the previous or the new state, never a mix. Every data file's sha256 is in the
+manifest, so truncated or edited files are detected on load.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import faiss
+import numpy as np
+
+from .types import Passage, Sentence
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+FILES = ("passages.jsonl", "sentences.jsonl", "passages.faiss", "sentences.npy")
+
+
+class IndexCorrupt(RuntimeError):
+    """The persisted index cannot be used; the message says why (it will be rebuilt)."""
+
+
+@dataclass
+class IndexData:
+    """Everything one saved state holds, in memory."""
+
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_vecs: np.ndarray
+    sentence_vecs: np.ndarray
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def locked(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Exclusive lock so two processes never update the same index at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexCorrupt(f"{index_dir} is locked by another process for over {timeout:.0f}s") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _jsonl(records: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
+def save(index_dir: Path, data: IndexData) -> Path:
+    """Write a new state beside the old one, then switch ``CURRENT`` to it. Call under ``locked``."""
+    name = f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".{name}.tmp"
+    tmp.mkdir(parents=True)
+    flat = faiss.IndexFlatIP(data.passage_vecs.shape[1])
+    if len(data.passage_vecs):
+        flat.add(np.ascontiguousarray(data.passage_vecs, dtype=np.float32))
+    _fsync_write(tmp / "passages.jsonl", _jsonl([
+        {"doc": p.doc, "start": p.start, "end": p.end, "page": p.page, "text": p.text} for p in data.passages]))
+    _fsync_write(tmp / "sentences.jsonl", _jsonl([
+        {"doc": s.doc, "start": s.start, "end": s.end, "passage": s.passage} for s in data.sentences]))
+    _fsync_write(tmp / "passages.faiss", faiss.serialize_index(flat).tobytes())
+    with open(tmp / "sentences.npy", "wb") as fh:
+        np.save(fh, data.sentence_vecs.astype(np.float16))
+        fh.flush()
+        os.fsync(fh.fileno())
+    manifest = dict(data.manifest, format=FORMAT_VERSION, documents=data.documents,
+                    files={f: sha256_file(tmp / f) for f in FILES})
+    manifest_bytes = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
+    _fsync_write(tmp / "manifest.json", manifest_bytes)
+    _fsync_dir(tmp)
+    os.rename(tmp, index_dir / name)
+    _fsync_write(index_dir / f".{CURRENT}.tmp", f"{name} {hashlib.sha256(manifest_bytes).hexdigest()}\n".encode())
+    os.replace(index_dir / f".{CURRENT}.tmp", index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    _cleanup(index_dir, keep=name)
+    return index_dir / name
+
+
+def _cleanup(index_dir: Path, keep: str) -> None:
+    """Remove earlier states and leftovers of interrupted writes (only our own folders)."""
+    for child in index_dir.iterdir():
+        ours = child.name.startswith(("v-", ".v-")) and child.is_dir()
+        if ours and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def current_version(index_dir: Path) -> tuple[Path, str] | None:
+    pointer = index_dir / CURRENT
+    if not pointer.exists():
+        return None
+    try:
+        name, digest = pointer.read_text(encoding="utf-8").split()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"{pointer} is damaged ({exc})") from None
+    return index_dir / name, digest
+
+
+def load(index_dir: Path) -> IndexData | None:
+    """The saved state, None when there is none; IndexCorrupt when it is damaged."""
+    found = current_version(index_dir)
+    if found is None:
+        return None
+    folder, digest = found
+    try:
+        manifest_bytes = (folder / "manifest.json").read_bytes()
+    except OSError as exc:
+        raise IndexCorrupt(f"manifest missing in {folder} ({exc.strerror})") from None
+    if hashlib.sha256(manifest_bytes).hexdigest() != digest:
+        raise IndexCorrupt(f"{folder / 'manifest.json'} was modified or truncated (checksum mismatch)")
+    manifest = json.loads(manifest_bytes)
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"index format {manifest.get('format')} is not {FORMAT_VERSION}")
+    for fname, expected in manifest["files"].items():
+        path = folder / fname
+        if not path.exists() or sha256_file(path) != expected:
+            raise IndexCorrupt(f"{path} is missing, truncated or edited (checksum mismatch)")
+    return _read_state(folder, manifest)
+
+
+def _read_state(folder: Path, manifest: dict[str, Any]) -> IndexData:
+    passages = [Passage(r["doc"], r["start"], r["end"], r["text"], page=r["page"])
+                for r in map(json.loads, (folder / "passages.jsonl").read_text(encoding="utf-8").splitlines())]
+    by_doc_text = {(p.doc, p.start, p.end): p.text for p in passages}
+    index = faiss.deserialize_index(np.frombuffer((folder / "passages.faiss").read_bytes(), dtype=np.uint8))
+    passage_vecs = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+    sentences = []
+    for r in map(json.loads, (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()):
+        owner = passages[r["passage"]]
+        text = by_doc_text[(owner.doc, owner.start, owner.end)][r["start"] - owner.start:r["end"] - owner.start]
+        sentences.append(Sentence(r["doc"], r["start"], r["end"], text, r["passage"]))
+    sentence_vecs = np.load(folder / "sentences.npy").astype(np.float32)
+    if len(passage_vecs) != len(passages) or len(sentence_vecs) != len(sentences):
+        raise IndexCorrupt(f"{folder}: vector counts do not match passages/sentences")
+    return IndexData(manifest, passages, sentences, np.asarray(passage_vecs, np.float32), sentence_vecs,
+                     documents=manifest.get("documents", {}))

@@ -1,0 +1,149 @@
+"""The one ``ask()`` that the web UI, the CLI, the Python API and the evaluator share."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from .config import PROJECT_ROOT, Config, load_config, with_overrides
+from .embedding import Embedder
+from .metrics import normalize_answer
+from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
+from .retrieval import Ranked, Retriever
+from .store import Store, UpdateReport
+from .types import Answer, Hit, Quote
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class QuestionError(ValueError):
+    """A question or setting we cannot answer; the message is meant for the user."""
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question as we will search it, or QuestionError saying what is wrong."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    if not text:
+        raise QuestionError("please type a question")
+    if len(text) > limit:
+        raise QuestionError(f"the question is {len(text):,} characters long; please keep it under {limit:,}")
+    if not re.search(r"[^\W_]", text):
+        raise QuestionError("the question has no words in it")
+    return text
+
+
+def make_extractor(cfg: Config) -> Extractor:
+    """The reader named in config, or the heuristic fallback for ``reader="none"``."""
+    if cfg.reader.lower() in ("none", "heuristic", ""):
+        return HeuristicExtractor(cfg.reader_passages)
+    from .reader import Reader
+
+    path = None if cfg.reader == "default" else cfg.reader
+    return ReaderExtractor(Reader.load(path, quantize=cfg.quantize), cfg.reader_passages)
+
+
+class QA:
+    """A loaded document store with the retriever and extractor that answer from it."""
+
+    def __init__(self, store: Store, extractor: Extractor) -> None:
+        self.store = store
+        self.cfg = store.cfg
+        self.extractor = extractor
+        self._lock = threading.RLock()
+        self._build_retriever()
+
+    @property
+    def report(self) -> UpdateReport:
+        return self.store.report
+
+    def _build_retriever(self) -> None:
+        c = self.cfg
+        self.retriever = Retriever(self.store.passages, self.store.passage_vecs, c.candidates, c.rrf_k,
+                                   c.dense_weight, c.bm25_weight)
+
+    def refresh(self) -> UpdateReport:
+        """Apply changes in the documents folder (new, edited, removed files)."""
+        with self._lock:
+            report = self.store.refresh()
+            self._build_retriever()
+            return report
+
+    def add_file(self, filename: str, data: bytes) -> UpdateReport:
+        with self._lock:
+            report = self.store.add_file(filename, data)
+            self._build_retriever()
+            return report
+
+    def ask(self, question: str, k: int | None = None, threshold: float | None = None) -> Answer:
+        """A verbatim answer with its quote and sources, or ``text=None`` when the documents hold none."""
+        k = self.cfg.k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
+        text = clean_question(question, self.cfg.max_question_chars)
+        threshold = self.cfg.threshold if threshold is None else threshold
+        with self._lock:
+            store, retriever = self.store, self.retriever
+        if not store.passages:
+            return Answer(question=text, text=None, message="no documents are indexed yet")
+        qvec = store.embedder.encode_query(text)
+        ranked = retriever.search(text, qvec, max(k, self.cfg.reader_passages))
+        candidates = self.extractor.extract(text, qvec, store, ranked)
+        sources = tuple(retriever.hit(r) for r in ranked[:k])
+        return self._answer(text, candidates, sources, threshold, store)
+
+    def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
+                threshold: float, store: Store) -> Answer:
+        answers = unique_answers(candidates, store)
+        if not answers or answers[0].score < threshold:
+            score = answers[0].score if answers else 0.0
+            return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
+                          message="the documents do not seem to answer this")
+        best = answers[0]
+        return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
+
+
+def quote_for(store: Store, doc: str, start: int, end: int) -> Quote:
+    """The whole sentence(s) around [start, end): the evidence a user reads."""
+    text = store.text(doc)
+    idx = [i for i in store.sentences_in(doc, 0, len(text) + 1)
+           if store.sentences[i].start < end and store.sentences[i].end > start]
+    q_start = min([store.sentences[i].start for i in idx] + [start])
+    q_end = max([store.sentences[i].end for i in idx] + [end])
+    return Quote(doc, q_start, q_end, text[q_start:q_end], page=store.documents[doc].page_at(q_start))
+
+
+def unique_answers(candidates: Sequence[Candidate], store: Store) -> list[Answer]:
+    """Candidates as answers, best first, one per normalised text (overlapping passages repeat spans)."""
+    seen: set[str] = set()
+    out: list[Answer] = []
+    for c in sorted(candidates, key=lambda c: -c.score):
+        span = store.text(c.doc)[c.start:c.end]
+        key = normalize_answer(span)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append(Answer("", span, c.doc, c.start, c.end, round(min(1.0, max(0.0, c.score)), 4),
+                          quote_for(store, c.doc, c.start, c.end)))
+    return out
+
+
+def resolve_dir(path: str | os.PathLike[str]) -> Path:
+    """Relative folders are found from the current directory, else from the project root."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return PROJECT_ROOT / p
+
+
+def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
+         config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
+    """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``."""
+    cfg = with_overrides(load_config(config), **overrides) if overrides else load_config(config)
+    embedder = embedder or Embedder.load(cfg.model)
+    store = Store(resolve_dir(docs), resolve_dir(index), cfg, embedder)
+    return QA(store, make_extractor(cfg))

@@ -1,0 +1,108 @@
+"""Hybrid retrieval: FAISS dense search and BM25 keyword search, fused by reciprocal rank.
+
+Dense search finds paraphrases; BM25 finds exact names, numbers and rare words.
+Reciprocal rank fusion needs no score calibration between the two.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import faiss
+import numpy as np
+
+from .types import Hit, Passage
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not of off on
+    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom whose why will with would you your yours yourself yourselves""".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; numbers like 173,000 or 10.5 stay whole."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """BM25 terms: content words, stemmed, so "provinces" finds "province"."""
+    kept = [w for w in words(text) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(kept)) if kept else []
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A fused candidate with the evidence behind it, for confidence later."""
+
+    passage: int
+    fused: float
+    dense: float
+    bm25: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+class Retriever:
+    def __init__(self, passages: Sequence[Passage], vectors: np.ndarray, candidates: int = 50,
+                 rrf_k: int = 60, dense_weight: float = 1.0, bm25_weight: float = 1.0) -> None:
+        import bm25s
+
+        self.passages = list(passages)
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.weights = (dense_weight, bm25_weight)
+        self.index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.bm25 = bm25s.BM25()
+        corpus = [terms(p.text) or ["\u2205"] for p in self.passages]
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+
+    def _dense(self, qvec: np.ndarray, n: int) -> list[tuple[int, float]]:
+        sims, ids = self.index.search(qvec.reshape(1, -1).astype(np.float32), n)
+        return [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
+
+    def _keyword(self, question: str, n: int) -> list[tuple[int, float]]:
+        query = [t for t in terms(question) if t in self.bm25.vocab_dict]
+        if not query:
+            return []
+        ids, scores = self.bm25.retrieve([query], k=n, show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+    def search(self, question: str, qvec: np.ndarray, k: int) -> list[Ranked]:
+        """The best ``k`` passages by weighted reciprocal rank fusion, best first."""
+        n = min(max(self.candidates, k), len(self.passages))
+        if n == 0:
+            return []
+        dense = self._dense(qvec, n)
+        keyword = self._keyword(question, n)
+        wd, wb = self.weights
+        fused: dict[int, list] = {}
+        for rank, (i, s) in enumerate(dense):
+            fused[i] = [wd / (self.rrf_k + rank + 1), s, 0.0, rank, None]
+        for rank, (i, s) in enumerate(keyword):
+            entry = fused.setdefault(i, [0.0, float(self.index.reconstruct(i) @ qvec.ravel()), 0.0, None, None])
+            entry[0] += wb / (self.rrf_k + rank + 1)
+            entry[2], entry[4] = s, rank
+        best = sorted(fused.items(), key=lambda kv: -kv[1][0])[:k]
+        top = (wd + wb) / (self.rrf_k + 1)
+        return [Ranked(i, v[0] / top, v[1], v[2], v[3], v[4]) for i, v in best]
+
+    def hit(self, ranked: Ranked) -> Hit:
+        p = self.passages[ranked.passage]
+        return Hit(p.doc, p.start, p.end, p.text, score=round(ranked.fused, 4), page=p.page, passage=ranked.passage)

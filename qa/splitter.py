@@ -1,0 +1,182 @@
+"""Sentence-aware passages that fit the embedding model without truncation.
+
+Sentences are found with rules that keep abbreviations ("U.S.", "Dr."),
+numbers ("10.5", "173,000"), closing quotes and headings intact. Passages pack
+whole sentences: short paragraphs are merged up to ``target_tokens``, long ones
+are cut into windows that overlap by ``overlap_sentences``. A sentence longer
+than the model's limit is cut at word boundaries, so nothing is ever truncated.
+Every span satisfies ``text[start:end] == span_text``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from .documents import Document
+from .types import Passage, Sentence
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt vs etc e.g i.e u.s u.k u.n u.s.a inc ltd co corp no nos fig figs al
+    gen col lt sgt capt cmdr adm rev gov sen rep ft approx dept est vol vols ed eds jan feb mar apr jun
+    jul aug sep sept oct nov dec mon tue wed thu fri sat sun p pp ca cf op ch sec art messrs mme mlle""".split()
+)
+_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
+_OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
+
+
+class Tokenizer(Protocol):
+    def __call__(self, texts: list[str], **kwargs: object) -> dict: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence (or a piece of an over-long one) inside a paragraph."""
+
+    start: int
+    end: int
+    paragraph: int
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the '.' at ``dot`` closes an abbreviation or an initial."""
+    word = re.search(r"[\w.]+$", text[max(0, dot - 20):dot])
+    if not word:
+        return False
+    token = word.group(0).lower().strip(".")
+    if token in ABBREVIATIONS:
+        return True
+    if len(token) == 1 and token.isalpha():
+        return True
+    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+
+
+def _breaks_after(text: str, match: re.Match[str]) -> bool:
+    nxt = re.compile(r"\s*").match(text, match.end()).end()
+    if nxt >= len(text):
+        return True
+    ch = text[nxt]
+    if not (ch.isupper() or ch.isdigit() or ch in _OPENERS or not ch.isalpha()):
+        return False
+    if match.group(0)[0] == "." and len(match.group(0).rstrip("\"'\u201d\u2019)]")) == 1:
+        return not _is_abbreviation(text, match.start())
+    return True
+
+
+def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a paragraph at single line breaks that end a heading or start a list item."""
+    blocks: list[tuple[int, int]] = []
+    cur = start
+    for m in re.finditer(r"\n", text[start:end]):
+        pos = start + m.start()
+        line = text[cur:pos].strip()
+        following = text[pos + 1:end]
+        heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) and line[-1:] not in ".!?"
+        if heading or line.startswith("#") or _LIST_START.match(following):
+            blocks.append((cur, pos))
+            cur = pos + 1
+    blocks.append((cur, end))
+    return blocks
+
+
+def sentence_spans(text: str) -> list[Unit]:
+    """Sentences of ``text`` with their paragraph number, whitespace trimmed."""
+    units: list[Unit] = []
+    para_start = 0
+    paragraphs = [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]
+    ends = [m.end() for m in _PARAGRAPH.finditer(text)]
+    for number, para_end in enumerate(paragraphs):
+        for b_start, b_end in _line_blocks(text, para_start, para_end):
+            cur = b_start
+            for m in _END.finditer(text, b_start, b_end):
+                if _breaks_after(text, m):
+                    units.append(Unit(*_strip(text, cur, m.end()), number))
+                    cur = m.end()
+            units.append(Unit(*_strip(text, cur, b_end), number))
+        para_start = ends[number] if number < len(ends) else len(text)
+    return [u for u in units if u.end > u.start]
+
+
+def _chop(text: str, unit: Unit, offsets: Sequence[tuple[int, int]], limit: int) -> list[Unit]:
+    """Cut an over-long sentence into pieces of at most ``limit`` tokens, at spaces where possible."""
+    pieces: list[Unit] = []
+    first = 0
+    while len(offsets) - first > limit:
+        cut = first + limit
+        for back in range(cut, first + limit // 2, -1):
+            if text[unit.start + offsets[back][0] - 1].isspace():
+                cut = back
+                break
+        s, e = _strip(text, unit.start + offsets[first][0], unit.start + offsets[cut][0])
+        pieces.append(Unit(s, e, unit.paragraph))
+        first = cut
+    s, e = _strip(text, unit.start + offsets[first][0], unit.end)
+    pieces.append(Unit(s, e, unit.paragraph))
+    return [p for p in pieces if p.end > p.start]
+
+
+def fit_units(text: str, units: list[Unit], tokenizer: Tokenizer, limit: int) -> tuple[list[Unit], list[int]]:
+    """Units with their token counts, over-long ones cut so each fits ``limit``."""
+    enc = tokenizer([text[u.start:u.end] for u in units], add_special_tokens=False,
+                    return_offsets_mapping=True, truncation=False, verbose=False)
+    fitted: list[Unit] = []
+    counts: list[int] = []
+    for unit, offsets in zip(units, enc["offset_mapping"]):
+        if len(offsets) <= limit:
+            fitted.append(unit)
+            counts.append(len(offsets))
+            continue
+        pieces = _chop(text, unit, offsets, limit)
+        fitted.extend(pieces)
+        counts.extend(len(o) for o in tokenizer([text[p.start:p.end] for p in pieces], add_special_tokens=False,
+                                                 truncation=False, verbose=False)["input_ids"])
+    return fitted, counts
+
+
+def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int) -> list[tuple[int, int]]:
+    """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut."""
+    windows: list[tuple[int, int]] = []
+    i, n = 0, len(units)
+    while i < n:
+        j, tokens = i, 0
+        while j < n and tokens + counts[j] <= limit:
+            if j > i and units[j].paragraph != units[j - 1].paragraph and tokens >= target:
+                break
+            tokens += counts[j]
+            j += 1
+        j = max(j, i + 1)
+        windows.append((i, j))
+        if j >= n:
+            break
+        same_paragraph = units[j].paragraph == units[j - 1].paragraph
+        i = max(i + 1, j - overlap) if same_paragraph and overlap > 0 else j
+    return windows
+
+
+def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_tokens: int = 160,
+                   overlap_sentences: int = 1) -> tuple[list[Passage], list[Sentence]]:
+    """Passages and sentences of one document; local passage numbers start at 0."""
+    limit = max_tokens - 2  # room for [CLS] and [SEP]
+    text = doc.text
+    units, counts = fit_units(text, sentence_spans(text), tokenizer, limit)
+    passages: list[Passage] = []
+    sentences: list[Sentence] = []
+    first_passage: dict[int, int] = {}
+    for number, (i, j) in enumerate(pack(units, counts, limit, min(target_tokens, limit), overlap_sentences)):
+        start, end = units[i].start, units[j - 1].end
+        passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))
+        for u in range(i, j):
+            first_passage.setdefault(u, number)
+    for u, unit in enumerate(units):
+        sentences.append(Sentence(doc.name, unit.start, unit.end, text[unit.start:unit.end], first_passage[u]))
+    return passages, sentences

@@ -1,0 +1,217 @@
+"""Keeping the persisted index in step with the documents folder.
+
+Unchanged documents (same sha256) keep their vectors and cost no model time;
+added and changed ones are split and embedded; removed ones are dropped. A
+different model or splitter setting, or a damaged index, means a rebuild with
+a message saying why, never a traceback.
+"""
+from __future__ import annotations
+
+import bisect
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import index as persist
+from .config import Config
+from .documents import Document, DocumentError, Skipped, read_folder
+from .embedding import Embedder
+from .splitter import split_document
+from .types import Passage, Sentence
+
+
+@dataclass
+class UpdateReport:
+    """What one sync did, for the CLI, the UI and the tests."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passages: int = 0
+    embedded_passages: int = 0
+    seconds: float = 0.0
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+                 f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
+                 f"passages: {self.passages} ({self.embedded_passages} embedded) in {self.seconds:.2f}s"]
+        lines += [f"note: {m}" for m in self.messages]
+        lines += [f"skipped {s.name}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
+    splitter = dict(cfg.splitter_settings(), max_tokens=cfg.max_tokens or embedder.max_tokens)
+    return {"model": {"name": cfg.model, "dim": embedder.dim}, "splitter": splitter}
+
+
+def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> persist.IndexData | None:
+    """The saved state if it is sound and made with the same model and splitter."""
+    try:
+        old = persist.load(index_dir)
+    except (persist.IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as exc:
+        report.messages.append(f"index in {index_dir} is damaged ({exc}); rebuilding it")
+        return None
+    if old is None:
+        foreign = [p.name for p in index_dir.iterdir() if not p.name.startswith(".")] if index_dir.exists() else []
+        if foreign:
+            report.messages.append(f"no qa index in {index_dir} (found {', '.join(sorted(foreign)[:5])}, left as is); building one")
+        return None
+    for key in ("model", "splitter"):
+        if old.manifest.get(key) != header[key]:
+            report.messages.append(f"{key} changed ({old.manifest.get(key)} -> {header[key]}); rebuilding the index")
+            return None
+    return old
+
+
+def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[str, tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]]:
+    """Split and embed the given documents in one batched pass."""
+    limit = cfg.max_tokens or embedder.max_tokens
+    split = {d.name: split_document(d, embedder.tokenizer, limit, cfg.target_tokens, cfg.overlap_sentences) for d in docs}
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for passages, sentences in split.values():
+        for number, p in enumerate(passages):
+            texts.append(p.text)
+            spans.append([(s.start - p.start, s.end - p.start) for s in sentences if s.passage == number])
+    p_vecs, s_vecs = embedder.encode_passages(texts, spans, batch_size=cfg.batch_size) if texts else (
+        np.zeros((0, embedder.dim), np.float32), [])
+    out, row = {}, 0
+    for name, (passages, sentences) in split.items():
+        n = len(passages)
+        sent = np.concatenate(s_vecs[row:row + n]) if n else np.zeros((0, embedder.dim), np.float32)
+        out[name] = (passages, sentences, p_vecs[row:row + n], sent)
+        row += n
+    return out
+
+
+def _reuse(old: persist.IndexData, name: str) -> tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]:
+    """One unchanged document's records from the old state, with local passage numbers."""
+    entry = old.documents[name]
+    plo, phi = entry["passages"]
+    slo, shi = entry["sentences"]
+    sentences = [Sentence(s.doc, s.start, s.end, s.text, s.passage - plo) for s in old.sentences[slo:shi]]
+    return old.passages[plo:phi], sentences, old.passage_vecs[plo:phi], old.sentence_vecs[slo:shi]
+
+
+def _assemble(parts: dict[str, tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]],
+              docs: dict[str, Document], header: dict[str, Any], dim: int) -> persist.IndexData:
+    passages: list[Passage] = []
+    sentences: list[Sentence] = []
+    p_vecs, s_vecs, entries = [], [], {}
+    for name in sorted(parts):
+        ps, ss, pv, sv = parts[name]
+        entries[name] = {"sha256": docs[name].sha256, "size": docs[name].size,
+                         "passages": [len(passages), len(passages) + len(ps)],
+                         "sentences": [len(sentences), len(sentences) + len(ss)]}
+        sentences += [Sentence(s.doc, s.start, s.end, s.text, s.passage + len(passages)) for s in ss]
+        passages += ps
+        p_vecs.append(pv)
+        s_vecs.append(sv)
+    stack = (lambda arrs: np.concatenate(arrs).astype(np.float32) if arrs else np.zeros((0, dim), np.float32))
+    return persist.IndexData(dict(header), passages, sentences, stack(p_vecs), stack(s_vecs), entries)
+
+
+def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tuple[persist.IndexData, dict[str, Document], UpdateReport]:
+    """Bring the index in ``index_dir`` up to date with ``docs_dir``; save only if something changed."""
+    started = time.perf_counter()
+    report = UpdateReport()
+    found, report.skipped = read_folder(docs_dir, cfg.max_file_mb)
+    docs = {d.name: d for d in found}
+    if not docs:
+        report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
+    header = _header(cfg, embedder)
+    with persist.locked(index_dir):
+        old = _previous(index_dir, header, report)
+        known = old.documents if old else {}
+        for name, doc in docs.items():
+            entry = known.get(name)
+            bucket = report.unchanged if entry and entry["sha256"] == doc.sha256 else (
+                report.changed if entry else report.added)
+            bucket.append(name)
+        report.removed = sorted(set(known) - set(docs))
+        if old is not None and not (report.added or report.changed or report.removed):
+            data = old
+        else:
+            parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
+            parts.update(_embed_docs([docs[n] for n in report.added + report.changed], cfg, embedder))
+            report.embedded_passages = sum(len(parts[n][0]) for n in report.added + report.changed)
+            data = _assemble(parts, docs, header, embedder.dim)
+            persist.save(index_dir, data)
+    report.passages = len(data.passages)
+    report.seconds = time.perf_counter() - started
+    return data, docs, report
+
+
+def safe_upload_name(docs_dir: Path, filename: str) -> Path:
+    """Where an uploaded file may go: its bare name inside ``docs_dir``, nowhere else."""
+    base = os.path.basename(filename.replace("\\", "/")).strip()
+    if not base or base.startswith(".") or base in ("..",):
+        raise DocumentError(f"{filename!r}: not an acceptable file name")
+    target = (docs_dir / base).resolve()
+    if target.parent != docs_dir.resolve():
+        raise DocumentError(f"{filename!r}: would be written outside the documents folder")
+    return target
+
+
+class Store:
+    """The loaded, up-to-date index plus the documents it was built from."""
+
+    def __init__(self, docs_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], cfg: Config,
+                 embedder: Embedder) -> None:
+        self.docs_dir = Path(docs_dir)
+        self.index_dir = Path(index_dir)
+        self.cfg = cfg
+        self.embedder = embedder
+        self.report = self.refresh()
+
+    def refresh(self) -> UpdateReport:
+        """Re-read the folder and apply what changed (the UI calls this after an upload)."""
+        data, docs, report = sync(self.docs_dir, self.index_dir, self.cfg, self.embedder)
+        self._install(data, docs)
+        self.report = report
+        return report
+
+    def _install(self, data: persist.IndexData, docs: dict[str, Document]) -> None:
+        self.documents = docs
+        self.passages = data.passages
+        self.sentences = data.sentences
+        self.passage_vecs = data.passage_vecs
+        self.sentence_vecs = data.sentence_vecs
+        self.doc_entries = data.documents
+        starts: dict[str, list[int]] = {}
+        offsets: dict[str, int] = {}
+        for i, s in enumerate(self.sentences):
+            offsets.setdefault(s.doc, i)
+            starts.setdefault(s.doc, []).append(s.start)
+        self._sentence_starts = starts
+        self._sentence_offset = offsets
+
+    def sentences_in(self, doc: str, start: int, end: int) -> range:
+        """Indices of the sentences lying inside [start, end) of ``doc``."""
+        starts = self._sentence_starts.get(doc, [])
+        base = self._sentence_offset.get(doc, 0)
+        lo = bisect.bisect_left(starts, start)
+        hi = bisect.bisect_left(starts, end)
+        return range(base + lo, base + hi)
+
+    def text(self, doc: str) -> str:
+        return self.documents[doc].text
+
+    def add_file(self, filename: str, data: bytes) -> UpdateReport:
+        """Save an upload into the docs folder (checked first, so a bad file is never kept) and index it."""
+        from .documents import parse
+
+        target = safe_upload_name(self.docs_dir, filename)
+        parse(data, target.name)  # raises DocumentError with the reason
+        tmp = target.with_name(f".{target.name}.upload")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return self.refresh()
