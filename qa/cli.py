@@ -1,0 +1,130 @@
+"""``python -m qa``: index, ask, eval and train-reader from the shell."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .types import Answer
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
+    p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    p.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
+    p.add_argument("--model", default=None, help="sentence-transformers model name or path")
+
+
+def _reader_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reader", default=None, help='"default" (shipped reader), "none" (heuristic) or a HF QA model path')
+    p.add_argument("--k", type=int, default=None, help="how many source passages to return")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m qa", description="Extractive question answering over a folder of documents.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build or update the index and say what changed")
+    _common(p)
+    p = sub.add_parser("ask", help="answer one question")
+    _common(p)
+    _reader_flags(p)
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p = sub.add_parser("eval", help="score answers against a JSONL question set")
+    _common(p)
+    _reader_flags(p)
+    p.add_argument("questions", help='JSONL file: {"question": ..., "answers": [...]} per line')
+    p.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
+    p.add_argument("--report", default=None, help="write report.md, results.json and plots to this folder")
+    p.add_argument("--compare", default=None, help="an earlier --json output to compare with")
+    p.add_argument("--calibrate", action="store_true", help="pick the abstention threshold and save it to the config")
+    p.add_argument("--threshold", type=float, default=None, help="abstention threshold for this run")
+    sub.add_parser("train-reader", help="train the span reader (see qa/models/reader/README.md)", add_help=False)
+    return ap
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .pipeline import load
+
+    return load(args.docs, args.index, config=args.config, model=args.model,
+                reader=getattr(args, "reader", None))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    bot = _load(args)
+    print(bot.report.summary())
+    return 0 if bot.store.passages else 1
+
+
+def render(ans: Answer) -> str:
+    """A person-readable answer: the span, the quote with the span marked, the sources."""
+    lines = []
+    if ans.text is None:
+        lines.append(f"No answer: {ans.message or 'the documents do not seem to answer this'}.")
+    else:
+        q = ans.quote
+        assert q is not None and ans.start is not None and ans.end is not None
+        marked = q.text[: ans.start - q.start] + "»" + ans.text + "«" + q.text[ans.end - q.start:]
+        where = f"{ans.doc} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
+        lines += [f"Answer: {ans.text}   (confidence {ans.score:.2f})", f"Quote:  {marked}", f"From:   {where}"]
+    lines.append("Sources:")
+    for i, h in enumerate(ans.sources, 1):
+        snippet = " ".join(h.text.split())[:160]
+        lines.append(f"  {i}. {h.doc} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .pipeline import QuestionError
+
+    bot = _load(args)
+    try:
+        ans = bot.ask(args.question, k=args.k)
+    except QuestionError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1) if args.json else render(ans))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import report
+    from .config import load_config, save_config, with_overrides
+    from .evaluate import calibrate, compare, compute, evaluate, load_questions, table
+
+    rows = load_questions(args.questions)
+    bot = _load(args)
+    k = args.k or bot.cfg.k
+    result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
+    if args.calibrate:
+        best, f1_all = calibrate(result.outcomes)
+        path = save_config(with_overrides(load_config(args.config), threshold=best), args.config, only=("threshold",))
+        print(f"calibrated threshold {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
+        result.threshold, result.metrics = best, compute(result.outcomes, best)
+    if args.report:
+        print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)
+    if args.compare:
+        with open(args.compare, encoding="utf-8") as fh:
+            print(compare(result.to_json(), json.load(fh)), file=sys.stderr if args.json else sys.stdout)
+    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train-reader"]:
+        from .train_reader import main as train
+
+        return train(argv[1:])
+    args = parser().parse_args(argv)
+    from .documents import DocumentError
+    from .embedding import ModelError
+    from .evaluate import QuestionSetError
+
+    handlers = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+    try:
+        return handlers[args.command](args)
+    except (DocumentError, ModelError, QuestionSetError, ValueError, RuntimeError) as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 1

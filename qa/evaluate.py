@@ -1,0 +1,224 @@
+"""Scoring ``ask()`` against a question set: metrics, calibration, comparison.
+
+Questions are asked once with the threshold at 0 so every candidate and its
+confidence is kept; the configured threshold is then applied exactly as
+``ask()`` applies it (``text=None`` below it), which lets the same run also
+sweep thresholds for calibration and the accuracy/coverage plot.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from . import metrics as m
+
+if TYPE_CHECKING:
+    from .pipeline import QA
+
+JSON_KEYS = ("em", "f1", "quote_hit", "recall_at_1", "recall_at_k", "mrr", "false_abstain", "abstain",
+             "p50_ms", "p95_ms", "n_answerable", "n_unanswerable")
+
+
+class QuestionSetError(ValueError):
+    """A question file we cannot use; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One question asked once: the best candidate (before the threshold) and its evidence."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    candidate: str | None
+    score: float
+    doc: str | None
+    start: int | None
+    end: int | None
+    quote: str | None
+    sources: tuple[str, ...]
+    ms: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+    def prediction(self, threshold: float) -> str | None:
+        return self.candidate if self.candidate is not None and self.score >= threshold else None
+
+    def f1(self, threshold: float) -> float:
+        return m.best(m.f1, self.answers, self.prediction(threshold))
+
+    def em(self, threshold: float) -> float:
+        return m.best(m.exact, self.answers, self.prediction(threshold))
+
+    def rank(self) -> int | None:
+        """1-based rank of the first source holding a gold answer."""
+        return next((i + 1 for i, s in enumerate(self.sources) if m.contains_answer(s, self.answers)), None)
+
+
+def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept."""
+    rows = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionSetError(f"cannot read question set {path}: {exc}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(row.get("answers", []), list):
+            raise QuestionSetError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
+        row.setdefault("answers", [])
+        row.setdefault("id", f"q{n}")
+        rows.append(row)
+    if not rows:
+        raise QuestionSetError(f"{path}: no questions")
+    return rows
+
+
+def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bool | None = None) -> list[Outcome]:
+    """Ask every question through ``bot.ask`` (threshold 0, so candidates are kept)."""
+    from tqdm.auto import tqdm
+
+    from .embedding import progress_enabled
+
+    show = progress_enabled() if progress is None else progress
+    out = []
+    for row in tqdm(questions, desc="evaluating", unit="q", disable=not show):
+        t0 = time.perf_counter()
+        ans = bot.ask(row["question"], k=k, threshold=0.0)
+        ms = (time.perf_counter() - t0) * 1000
+        top = ans if ans.text is not None else (ans.alternatives[0] if ans.alternatives else None)
+        extra = {key: v for key, v in row.items() if key not in ("id", "question", "answers")}
+        out.append(Outcome(str(row["id"]), row["question"], tuple(row["answers"]),
+                           top.text if top else None, ans.score, top.doc if top else None,
+                           top.start if top else None, top.end if top else None,
+                           top.quote.text if top and top.quote else None,
+                           tuple(h.text for h in ans.sources), ms, extra))
+    return out
+
+
+def _mean(values: Iterable[float]) -> float:
+    vals = list(values)
+    return sum(vals) / len(vals) if vals else 0.0
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | int]:
+    """The metric table; answerable questions score spans, unanswerable ones abstention."""
+    ans = [o for o in outcomes if o.answerable]
+    una = [o for o in outcomes if not o.answerable]
+    answered = lambda o: o.prediction(threshold) is not None  # noqa: E731
+    ranks = [o.rank() for o in ans]
+    return {
+        "em": _mean(o.em(threshold) for o in ans),
+        "f1": _mean(o.f1(threshold) for o in ans),
+        "quote_hit": _mean(float(answered(o) and m.contains_answer(o.quote, o.answers)) for o in ans),
+        "recall_at_1": _mean(float(r == 1) for r in ranks),
+        "recall_at_k": _mean(float(r is not None) for r in ranks),
+        "mrr": _mean(1.0 / r if r else 0.0 for r in ranks),
+        "false_abstain": _mean(float(not answered(o)) for o in ans),
+        "abstain": _mean(float(not answered(o)) for o in una),
+        "p50_ms": statistics.median([o.ms for o in outcomes]) if outcomes else 0.0,
+        "p95_ms": _percentile([o.ms for o in outcomes], 0.95),
+        "n_answerable": len(ans),
+        "n_unanswerable": len(una),
+    }
+
+
+def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, float]:
+    """The threshold maximising F1 over all questions (abstaining on unanswerable = right), and that F1."""
+    candidates = sorted({0.0} | {o.score for o in outcomes} | {1.01})
+    best_t, best_f1 = 0.0, -1.0
+    for t in candidates:
+        score = _mean(o.f1(t) for o in outcomes)
+        if score > best_f1 + 1e-12:
+            best_t, best_f1 = t, score
+    below = max([s for s in candidates if s < best_t], default=0.0)
+    return round((below + best_t) / 2 if best_t > 0 else 0.0, 4), best_f1
+
+
+@dataclass
+class EvalResult:
+    """What ``qa.evaluate`` returns: metrics at the threshold plus every outcome."""
+
+    metrics: dict[str, float | int]
+    outcomes: list[Outcome]
+    threshold: float
+    k: int
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {key: self.metrics[key] for key in JSON_KEYS}
+        data["questions"] = [question_row(o, self.threshold) for o in self.outcomes]
+        return data
+
+
+def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
+    return {"id": o.id, "question": o.question, "answers": list(o.answers), "prediction": o.prediction(threshold),
+            "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold)}
+
+
+def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: "QA | None" = None,
+             docs: str = "seeds", index: str = "embeddings", k: int = 5, threshold: float | None = None,
+             progress: bool | None = False) -> EvalResult:
+    """Run a question set through ``ask()`` and score it."""
+    from .pipeline import load
+
+    rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else list(questions)
+    bot = bot or load(docs=docs, index=index)
+    threshold = bot.cfg.threshold if threshold is None else threshold
+    outcomes = run(bot, rows, k=k, progress=progress)
+    return EvalResult(compute(outcomes, threshold), outcomes, threshold, k)
+
+
+def compare(current: dict[str, Any], previous: dict[str, Any]) -> str:
+    """Metrics side by side and the questions that flipped between two ``--json`` runs."""
+    lines = ["| metric | previous | current | change |", "|---|---|---|---|"]
+    for key in JSON_KEYS:
+        a, b = previous.get(key), current.get(key)
+        delta = f"{b - a:+.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
+        lines.append(f"| {key} | {_fmt(a)} | {_fmt(b)} | {delta} |")
+    before = {q["id"]: q for q in previous.get("questions", [])}
+    worse, better = [], []
+    for q in current.get("questions", []):
+        old = before.get(q["id"])
+        if old is None:
+            continue
+        if old["f1"] >= 0.5 > q["f1"]:
+            worse.append(f"- {q['question']} — was {old['prediction']!r}, now {q['prediction']!r}")
+        elif q["f1"] >= 0.5 > old["f1"]:
+            better.append(f"- {q['question']} — was {old['prediction']!r}, now {q['prediction']!r}")
+    if not before:
+        lines.append("\n(previous run has no per-question results: flips unknown)")
+    lines += [f"\nright → wrong ({len(worse)}):", *worse, f"\nwrong → right ({len(better)}):", *better]
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def table(metrics: dict[str, float | int]) -> str:
+    rows = ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(metrics[k])} |" for k in JSON_KEYS]
+    return "\n".join(rows)
+
+
+def as_dict(o: Outcome) -> dict[str, Any]:
+    return asdict(o)

@@ -1,0 +1,128 @@
+"""The evaluation report: a Markdown page with the misses explained, and two plots."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from . import metrics as m
+from .evaluate import EvalResult, Outcome, calibrate, question_row, table
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+def failed_stage(o: Outcome, threshold: float) -> str | None:
+    """Which stage lost the answer: retrieval, sentence choice, span, or abstention (None = right)."""
+    pred = o.prediction(threshold)
+    if not o.answerable:
+        return None if pred is None else "abstention"
+    if o.f1(threshold) >= 1.0:
+        return None
+    if pred is None:
+        return "abstention" if o.rank() is not None else "retrieval"
+    if o.rank() is None:
+        return "retrieval"
+    if not m.contains_answer(o.quote, o.answers):
+        return "sentence choice"
+    return "span"
+
+
+def gold_location(store: "Store", answers: Sequence[str]) -> str:
+    """Where a gold answer really is: document, character range and its sentence."""
+    for gold in answers:
+        for name, doc in store.documents.items():
+            at = doc.text.find(gold)
+            if at >= 0:
+                idx = [i for i in store.sentences_in(name, 0, len(doc.text) + 1)
+                       if store.sentences[i].start <= at < store.sentences[i].end]
+                sentence = store.sentences[idx[0]].text if idx else ""
+                return f"{name} [{at}:{at + len(gold)}]: “{sentence}”"
+    return "not found verbatim in the documents"
+
+
+def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
+    rows = []
+    wrong = [o for o in result.outcomes if failed_stage(o, result.threshold)]
+    wrong.sort(key=lambda o: (o.f1(result.threshold), -o.score))
+    for o in wrong[:limit]:
+        pred = o.prediction(result.threshold)
+        rows.append(
+            f"### {o.question}\n- gold: {', '.join(map(repr, o.answers)) or '(unanswerable)'}\n"
+            f"- ours: {pred!r} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
+            f"- gold is at: {gold_location(store, o.answers) if o.answers else '—'}\n"
+            f"- failed stage: **{failed_stage(o, result.threshold)}**\n")
+    stages: dict[str, int] = {}
+    for o in wrong:
+        stage = failed_stage(o, result.threshold) or ""
+        stages[stage] = stages.get(stage, 0) + 1
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
+    return f"## Worst misses\n\n{len(wrong)} questions missed ({summary}).\n\n" + "\n".join(rows)
+
+
+def plot_coverage(outcomes: Sequence[Outcome], path: Path, threshold: float) -> None:
+    """Accuracy (mean F1 of answered questions) against coverage as the threshold moves."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = []
+    for t in sorted({o.score for o in outcomes} | {0.0}):
+        answered = [o for o in outcomes if o.prediction(t) is not None]
+        if answered:
+            points.append((len(answered) / len(outcomes), sum(o.f1(t) for o in answered) / len(answered), t))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", lw=1)
+    here = [p for p in points if p[2] >= threshold][:1]
+    if here:
+        ax.scatter([here[0][0]], [here[0][1]], color="red", zorder=3, label=f"threshold {threshold:.2f}")
+        ax.legend()
+    ax.set_xlabel("coverage (share of questions answered)")
+    ax.set_ylabel("accuracy (mean F1 of answered)")
+    ax.set_title("Accuracy vs coverage")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_confidence(outcomes: Sequence[Outcome], path: Path) -> None:
+    """How confidence is spread for right and wrong top candidates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    right = [o.score for o in outcomes if o.f1(0.0) >= 0.5]
+    wrong = [o.score for o in outcomes if o.f1(0.0) < 0.5]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    bins = [i / 20 for i in range(21)]
+    ax.hist([right, wrong], bins=bins, label=[f"right ({len(right)})", f"wrong or unanswerable ({len(wrong)})"],
+            color=["tab:green", "tab:red"], alpha=0.8)
+    ax.set_xlabel("confidence of the top candidate")
+    ax.set_ylabel("questions")
+    ax.set_title("Confidence of right and wrong answers")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "qa evaluation") -> Path:
+    """report.md, results.json and the two PNG plots in ``folder``."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_coverage(result.outcomes, out / "accuracy_vs_coverage.png", result.threshold)
+    plot_confidence(result.outcomes, out / "confidence.png")
+    best_t, best_f1 = calibrate(result.outcomes)
+    (out / "results.json").write_text(json.dumps(result.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
+    (out / "answers.jsonl").write_text(
+        "".join(json.dumps(question_row(o, result.threshold), ensure_ascii=False) + "\n" for o in result.outcomes),
+        encoding="utf-8")
+    page = (f"# {title}\n\nthreshold {result.threshold:.3f}, k = {result.k}; best threshold on this set "
+            f"{best_t:.3f} (F1 over all questions {best_f1:.3f})\n\n{table(result.metrics)}\n\n"
+            "![accuracy vs coverage](accuracy_vs_coverage.png)\n\n![confidence](confidence.png)\n\n"
+            f"{misses(result, store)}")
+    (out / "report.md").write_text(page, encoding="utf-8")
+    return out / "report.md"
