@@ -52,9 +52,11 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    bot = _load(args)
-    print(bot.report.summary())
-    return 0 if bot.store.passages else 1
+    from .pipeline import open_store
+
+    store = open_store(args.docs, args.index, config=args.config, model=args.model)
+    print(store.report.summary())
+    return 0 if store.passages else 1
 
 
 def render(ans: Answer) -> str:

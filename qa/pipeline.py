@@ -140,10 +140,17 @@ def resolve_dir(path: str | os.PathLike[str]) -> Path:
     return PROJECT_ROOT / p
 
 
+def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
+               config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None,
+               **overrides: object) -> Store:
+    """The up-to-date index over ``docs`` without any answer machinery (what ``qa index`` needs)."""
+    cfg = with_overrides(load_config(config), **overrides)
+    embedder = embedder or Embedder.load(cfg.model)
+    return Store(resolve_dir(docs), resolve_dir(index), cfg, embedder)
+
+
 def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
          config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
     """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``."""
-    cfg = with_overrides(load_config(config), **overrides) if overrides else load_config(config)
-    embedder = embedder or Embedder.load(cfg.model)
-    store = Store(resolve_dir(docs), resolve_dir(index), cfg, embedder)
-    return QA(store, make_extractor(cfg))
+    store = open_store(docs, index, config, embedder, **overrides)
+    return QA(store, make_extractor(store.cfg))

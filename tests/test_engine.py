@@ -1,0 +1,216 @@
+"""The engine on real data: documents, splitting, the persisted index and its incremental updates."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.config import Config
+from qa.documents import DocumentError, Document, html_to_text, parse, read_folder
+from qa.splitter import sentence_spans, split_document
+from qa.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_pdf(pages: list[str]) -> bytes:
+    """A minimal valid PDF with a Helvetica text layer, one page per string."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode('latin-1')}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def store_for(docs: Path, index: Path, embedder, **settings) -> Store:  # type: ignore[no-untyped-def]
+    return Store(docs, index, Config(**settings), embedder)
+
+
+def check_offsets(store: Store) -> None:
+    for p in store.passages:
+        assert store.text(p.doc)[p.start:p.end] == p.text
+    for s in store.sentences:
+        assert store.text(s.doc)[s.start:s.end] == s.text
+
+
+# -- documents and splitting ------------------------------------------------------------------
+
+def test_txt_text_is_the_file_unchanged(seed_dir: Path) -> None:
+    docs, skipped = read_folder(seed_dir)
+    assert not skipped and len(docs) == 1
+    assert docs[0].text == next(seed_dir.glob("*.txt")).read_bytes().decode("utf-8")
+
+
+def test_every_passage_and_sentence_is_exact_and_within_the_token_limit(seed_dir, squad_dir, embedder) -> None:
+    docs = read_folder(seed_dir)[0] + read_folder(squad_dir)[0]
+    for doc in docs:
+        passages, sentences = split_document(doc, embedder.tokenizer, embedder.max_tokens)
+        assert passages and sentences
+        for span in [*passages, *sentences]:
+            assert doc.text[span.start:span.end] == span.text
+        for p in passages:
+            assert len(embedder.tokenizer(p.text)["input_ids"]) <= embedder.max_tokens
+        covered = {i for p in passages for i in range(p.start, p.end)}
+        assert all(i in covered for i, ch in enumerate(doc.text) if not ch.isspace())
+
+
+def test_long_paragraphs_are_cut_into_overlapping_windows(squad_dir, embedder) -> None:
+    doc = read_folder(squad_dir)[0][0]
+    passages, _ = split_document(doc, embedder.tokenizer, 64, target_tokens=40, overlap_sentences=1)
+    overlaps = sum(1 for a, b in zip(passages, passages[1:]) if b.start < a.end)
+    assert overlaps > 0
+
+
+def test_sentences_keep_abbreviations_numbers_quotes_and_headings() -> None:
+    text = ("# Results\nThe U.S. Army met Dr. Smith on 10.5 km of road.  Population was 173,000 in 2021. "
+            "“Is all lost?” he asked. Non.\n\nA new paragraph starts here")
+    got = [text[u.start:u.end] for u in sentence_spans(text)]
+    assert got == ["# Results", "The U.S. Army met Dr. Smith on 10.5 km of road.", "Population was 173,000 in 2021.",
+                   "“Is all lost?” he asked.", "Non.", "A new paragraph starts here"]
+
+
+def test_an_overlong_sentence_is_cut_not_truncated(embedder) -> None:
+    text = " ".join(f"word{i}" for i in range(3000))
+    doc = Document("long.txt", text, "x", len(text))
+    passages, _ = split_document(doc, embedder.tokenizer, embedder.max_tokens)
+    assert len(passages) > 5
+    assert all(len(embedder.tokenizer(p.text)["input_ids"]) <= embedder.max_tokens for p in passages)
+    assert passages[-1].text.endswith("word2999")
+
+
+def test_html_keeps_visible_text_only() -> None:
+    html = "<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1><script>evil()</script><p>Hello &amp; bye</p></body></html>"
+    assert html_to_text(html) == "Title\n\nHello & bye"
+
+
+def test_pdf_text_layer_with_page_numbers(tmp_path: Path, embedder) -> None:
+    doc = parse(make_pdf(["Kabul is the capital of Afghanistan.", "Bazarak is the capital of Panjshir."]), "two.pdf")
+    assert "Bazarak" in doc.text and doc.pages[0] == 0 and len(doc.pages) == 2
+    passages, _ = split_document(doc, embedder.tokenizer, embedder.max_tokens, target_tokens=1)
+    pages = {p.text.split()[0]: p.page for p in passages}
+    assert pages["Kabul"] == 1 and pages["Bazarak"] == 2
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("latin1.txt", "Caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
+    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+    ("empty.md", b"   \n", "empty"),
+])
+def test_unreadable_files_are_skipped_with_a_reason(seed_dir: Path, name: str, data: bytes, reason: str) -> None:
+    (seed_dir / name).write_bytes(data)
+    docs, skipped = read_folder(seed_dir)
+    assert len(docs) == 1
+    assert [s.name for s in skipped] == [name] and reason in skipped[0].reason
+    with pytest.raises(DocumentError, match=reason):
+        parse(data, name)
+
+
+# -- the persisted index --------------------------------------------------------------------
+
+def test_second_load_embeds_nothing_and_edits_are_incremental(squad_dir, seed_dir, tmp_index, embedder) -> None:
+    shutil.copy(next(seed_dir.glob("*.txt")), squad_dir / "seed.txt")
+    first = store_for(squad_dir, tmp_index, embedder)
+    assert sorted(first.report.added) == ["Computational_complexity_theory.txt", "Normans.txt", "seed.txt"]
+    assert first.report.embedded_passages == len(first.passages) > 20
+    check_offsets(first)
+
+    again = store_for(squad_dir, tmp_index, embedder)
+    assert again.report.embedded_passages == 0 and len(again.report.unchanged) == 3
+    assert [p.text for p in again.passages] == [p.text for p in first.passages]
+
+    with open(squad_dir / "Normans.txt", "a", encoding="utf-8") as fh:
+        fh.write("\n\nThe Normans also built many castles in Wales during the eleventh century.")
+    edited = again.refresh()
+    normans = [p for p in again.passages if p.doc == "Normans.txt"]
+    assert edited.changed == ["Normans.txt"] and edited.embedded_passages == len(normans)
+    assert "castles in Wales" in normans[-1].text
+    check_offsets(again)
+
+    (squad_dir / "extra.md").write_text("Bazarak is a town.\n", encoding="utf-8")
+    (squad_dir / "seed.txt").unlink()
+    changed = again.refresh()
+    assert changed.added == ["extra.md"] and changed.removed == ["seed.txt"] and changed.embedded_passages == 1
+    assert {p.doc for p in again.passages} == {"Computational_complexity_theory.txt", "Normans.txt", "extra.md"}
+    check_offsets(again)
+
+
+def test_stored_vectors_match_a_fresh_encode(seed_dir, tmp_index, embedder) -> None:
+    store_for(seed_dir, tmp_index, embedder)
+    reloaded = store_for(seed_dir, tmp_index, embedder)
+    fresh = embedder.model.encode([p.text for p in reloaded.passages], normalize_embeddings=True)
+    assert abs(reloaded.passage_vecs - fresh).max() < 1e-4
+
+
+def test_a_splitter_or_model_change_rebuilds(seed_dir, tmp_index, embedder) -> None:
+    store_for(seed_dir, tmp_index, embedder)
+    other = store_for(seed_dir, tmp_index, embedder, target_tokens=40)
+    assert other.report.embedded_passages == len(other.passages)
+    assert any("splitter changed" in m for m in other.report.messages)
+    renamed = store_for(seed_dir, tmp_index, embedder, model="all-MiniLM-L6-v2", target_tokens=40)
+    assert any("model changed" in m for m in renamed.report.messages)
+
+
+@pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "garbage_pointer", "delete_vectors"])
+def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder, damage: str) -> None:
+    store_for(seed_dir, tmp_index, embedder)
+    version = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
+    if damage == "truncate_faiss":
+        data = (version / "passages.faiss").read_bytes()
+        (version / "passages.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "edit_manifest":
+        manifest = json.loads((version / "manifest.json").read_text())
+        manifest["splitter"]["target_tokens"] = 1
+        (version / "manifest.json").write_text(json.dumps(manifest))
+    elif damage == "garbage_pointer":
+        (tmp_index / "CURRENT").write_bytes(b"\xff\xfe nonsense")
+    else:
+        (version / "sentences.npy").unlink()
+    store = store_for(seed_dir, tmp_index, embedder)
+    assert any("damaged" in m for m in store.report.messages), store.report.messages
+    assert store.report.embedded_passages == len(store.passages) > 0
+    check_offsets(store)
+    assert store_for(seed_dir, tmp_index, embedder).report.embedded_passages == 0
+
+
+def test_a_foreign_index_folder_is_left_alone(seed_dir, tmp_index, embedder) -> None:
+    tmp_index.mkdir(parents=True, exist_ok=True)
+    (tmp_index / "index.pkl").write_bytes(b"someone else's")
+    store = store_for(seed_dir, tmp_index, embedder)
+    assert any("no qa index" in m for m in store.report.messages)
+    assert (tmp_index / "index.pkl").read_bytes() == b"someone else's"
+    assert store.passages
+
+
+def test_an_empty_folder_says_so(tmp_path, tmp_index, embedder) -> None:
+    import qa
+
+    (tmp_path / "empty").mkdir()
+    bot = qa.load(tmp_path / "empty", tmp_index, embedder=embedder, reader="none")
+    assert any("no readable documents" in m for m in bot.report.messages)
+    assert bot.ask("Anything?").message == "no documents are indexed yet"
+
+
+def test_cli_index_prints_what_it_did(seed_dir, tmp_index) -> None:
+    cmd = [sys.executable, "-m", "qa", "index", "--docs", str(seed_dir), "--index", str(tmp_index)]
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "1 added, 0 changed, 0 removed, 0 unchanged" in first.stdout
+    assert (tmp_index / "CURRENT").exists()
