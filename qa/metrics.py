@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import re
 import string
+import unicodedata
 from typing import Iterable, Sequence
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
@@ -47,9 +48,14 @@ def best(metric, golds: Sequence[str], pred: str | None) -> float:  # type: igno
     return max(metric(g, pred) for g in golds)
 
 
+def _loose(s: str) -> str:
+    """SQuAD normalisation that also drops Unicode punctuation (curly quotes glued to words)."""
+    return normalize_answer("".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in s))
+
+
 def contains_answer(text: str | None, golds: Iterable[str]) -> bool:
-    """Whether a passage or quote holds a gold answer (after normalisation)."""
+    """Whether a passage or quote holds a gold answer, as whole words after normalisation."""
     if text is None:
         return False
-    norm = f" {normalize_answer(text)} "
-    return any(normalize_answer(g) and f" {normalize_answer(g)} " in norm for g in golds)
+    norm = f" {_loose(text)} "
+    return any(_loose(g) and f" {_loose(g)} " in norm for g in golds)

@@ -16,7 +16,8 @@ from .retrieval import Ranked, Retriever
 from .store import Store, UpdateReport
 from .types import Answer, Hit, Quote
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters and surrogates (not valid text; the tokenizer rejects them) become spaces."""
 
 
 class QuestionError(ValueError):
@@ -35,6 +36,13 @@ def clean_question(question: object, limit: int) -> str:
     if not re.search(r"[^\W_]", text):
         raise QuestionError("the question has no words in it")
     return text
+
+
+def make_retriever(store: Store, **weights: float) -> Retriever:
+    """Hybrid retriever over a store; ``weights`` override the configured ones (benchmarks use this)."""
+    c = with_overrides(store.cfg, **weights)
+    return Retriever(store.passages, store.passage_vecs, c.candidates, c.rrf_k, c.dense_weight, c.bm25_weight,
+                     store.sentence_vecs, [s.passage for s in store.sentences], c.sentence_weight)
 
 
 def make_extractor(cfg: Config) -> Extractor:
@@ -62,9 +70,7 @@ class QA:
         return self.store.report
 
     def _build_retriever(self) -> None:
-        c = self.cfg
-        self.retriever = Retriever(self.store.passages, self.store.passage_vecs, c.candidates, c.rrf_k,
-                                   c.dense_weight, c.bm25_weight)
+        self.retriever = make_retriever(self.store)
 
     def refresh(self) -> UpdateReport:
         """Apply changes in the documents folder (new, edited, removed files)."""

@@ -58,10 +58,15 @@ class Ranked:
 
 class Retriever:
     def __init__(self, passages: Sequence[Passage], vectors: np.ndarray, candidates: int = 50,
-                 rrf_k: int = 60, dense_weight: float = 1.0, bm25_weight: float = 1.0) -> None:
+                 rrf_k: int = 60, dense_weight: float = 1.0, bm25_weight: float = 1.0,
+                 sentence_vecs: np.ndarray | None = None, sentence_owner: Sequence[int] = (),
+                 sentence_weight: float = 0.0) -> None:
         import bm25s
 
         self.passages = list(passages)
+        self.sentence_vecs = sentence_vecs if sentence_weight and sentence_vecs is not None else None
+        self.sentence_owner = np.asarray(sentence_owner, dtype=np.int64)
+        self.sentence_weight = sentence_weight
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.weights = (dense_weight, bm25_weight)
@@ -84,6 +89,16 @@ class Retriever:
         ids, scores = self.bm25.retrieve([query], k=n, show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
 
+    def _sentences(self, qvec: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Passages ranked by their single best-matching sentence: finds a fact buried in a long passage."""
+        if self.sentence_vecs is None or not len(self.sentence_vecs):
+            return []
+        sims = self.sentence_vecs @ qvec.ravel()
+        best = np.full(len(self.passages), -1.0, dtype=np.float32)
+        np.maximum.at(best, self.sentence_owner, sims)
+        top = np.argsort(-best)[:n]
+        return [(int(i), float(best[i])) for i in top if best[i] > -1.0]
+
     def search(self, question: str, qvec: np.ndarray, k: int) -> list[Ranked]:
         """The best ``k`` passages by weighted reciprocal rank fusion, best first."""
         n = min(max(self.candidates, k), len(self.passages))
@@ -95,12 +110,15 @@ class Retriever:
         fused: dict[int, list] = {}
         for rank, (i, s) in enumerate(dense):
             fused[i] = [wd / (self.rrf_k + rank + 1), s, 0.0, rank, None]
+        for rank, (i, s) in enumerate(self._sentences(qvec, n)):
+            entry = fused.setdefault(i, [0.0, float(self.index.reconstruct(i) @ qvec.ravel()), 0.0, None, None])
+            entry[0] += self.sentence_weight / (self.rrf_k + rank + 1)
         for rank, (i, s) in enumerate(keyword):
             entry = fused.setdefault(i, [0.0, float(self.index.reconstruct(i) @ qvec.ravel()), 0.0, None, None])
             entry[0] += wb / (self.rrf_k + rank + 1)
             entry[2], entry[4] = s, rank
         best = sorted(fused.items(), key=lambda kv: -kv[1][0])[:k]
-        top = (wd + wb) / (self.rrf_k + 1)
+        top = (wd + wb + (self.sentence_weight if self.sentence_vecs is not None else 0.0)) / (self.rrf_k + 1)
         return [Ranked(i, v[0] / top, v[1], v[2], v[3], v[4]) for i, v in best]
 
     def hit(self, ranked: Ranked) -> Hit:
