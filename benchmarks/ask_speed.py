@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import qa  # noqa: E402
-from qa.evaluate import load_questions  # noqa: E402
+from qa.evaluation import load_questions  # noqa: E402
 
 
 def median_ms(fn, items, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate import load_questions  # noqa: E402
+from qa.evaluation import load_questions  # noqa: E402
 from qa.metrics import contains_answer  # noqa: E402
 from qa.pipeline import make_retriever, open_store  # noqa: E402
 

@@ -93,7 +93,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import report
     from .config import load_config, save_config, with_overrides
-    from .evaluate import calibrate, compare, compute, evaluate, load_questions, table
+    from .evaluation import calibrate, compare, compute, evaluate, load_questions, table
 
     rows = load_questions(args.questions)
     bot = _load(args)
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .documents import DocumentError
     from .embedding import ModelError
-    from .evaluate import QuestionSetError
+    from .evaluation import QuestionSetError
 
     handlers = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
     try:

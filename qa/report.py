@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from . import metrics as m
-from .evaluate import EvalResult, Outcome, calibrate, question_row, table
+from .evaluation import EvalResult, Outcome, calibrate, question_row, table
 
 if TYPE_CHECKING:
     from .store import Store
