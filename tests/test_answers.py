@@ -1,0 +1,130 @@
+"""ask(): the Python contract, answer types, abstention, and the user-named reader path."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.evaluation import load_questions
+from qa.extract import answer_type
+from qa.types import Answer
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("answers")
+    return Path(shutil.copytree(ROOT / "seeds", base / "seeds"))
+
+
+@pytest.fixture(scope="module")
+def bot(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
+    """The shipped configuration: the default reader."""
+    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def heuristic(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
+    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, reader="none")
+
+
+def assert_verbatim(bot: qa.QA, ans: Answer) -> None:
+    """Every object with offsets points at exactly its text."""
+    text = bot.store.text
+    if ans.text is not None:
+        assert text(ans.doc)[ans.start:ans.end] == ans.text
+        assert ans.quote is not None and text(ans.quote.doc)[ans.quote.start:ans.quote.end] == ans.quote.text
+        assert ans.quote.start <= ans.start and ans.end <= ans.quote.end
+    else:
+        assert ans.quote is None
+    for hit in ans.sources:
+        assert text(hit.doc)[hit.start:hit.end] == hit.text
+    for alt in ans.alternatives:
+        assert text(alt.doc)[alt.start:alt.end] == alt.text
+    assert 0.0 <= ans.score <= 1.0
+
+
+def test_the_contract(bot: qa.QA) -> None:
+    ans = bot.ask("When was Ahmad Massoud born?", k=5)
+    assert ans.text == "10 July 1989"
+    assert ans.doc == "panjshir_resistance_ahmad_massoud.txt"
+    assert "born on 10 July 1989" in ans.quote.text
+    assert len(ans.sources) == 5 and ans.sources[0].score >= ans.sources[-1].score
+    texts = [a.text.lower() for a in ans.alternatives]
+    assert ans.text.lower() not in texts and len(texts) == len(set(texts))
+    assert_verbatim(bot, ans)
+    assert ans.to_dict()["text"] == "10 July 1989"
+
+
+@pytest.mark.parametrize("mode", ["bot", "heuristic"])
+def test_every_seed_answer_is_verbatim(mode: str, request: pytest.FixtureRequest) -> None:
+    engine = request.getfixturevalue(mode)
+    for row in load_questions(SEED_QUESTIONS)[::3]:
+        assert_verbatim(engine, engine.ask(row["question"], threshold=0.0))
+
+
+@pytest.mark.parametrize("question", ["What is the boiling point of water?", "Who wrote Hamlet?",
+                                      "What is the GDP of Panjshir province in US dollars?"])
+def test_off_topic_questions_get_no_answer_but_sources(bot: qa.QA, question: str) -> None:
+    ans = bot.ask(question)
+    assert ans.text is None and ans.quote is None and ans.message
+    assert len(ans.sources) == bot.cfg.k
+    assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("When was Ahmad Massoud born?", "date"), ("In what year did Panjshir become a province?", "date"),
+    ("How many villages does Panjshir contain?", "number"), ("Who directs the magazine?", "name"),
+    ("Where was he born?", "name"), ("What did Massoud assemble?", "thing"),
+])
+def test_answer_types(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("How many villages does Panjshir contain?", "512"),
+    ("In what year did Panjshir become an independent province?", "2004"),
+    ("Who directed La Règle du Jeu?", "Bernard-Henri Lévy"),
+])
+def test_heuristic_extractor_picks_the_typed_span(heuristic: qa.QA, question: str, expected: str) -> None:
+    ans = heuristic.ask(question, threshold=0.0)
+    assert ans.text == expected
+    assert_verbatim(heuristic, ans)
+
+
+@pytest.mark.parametrize("question,k", [("", 5), ("   \n\t", 5), ("x" * 100_000, 5), ("?!", 5),
+                                        ("When?", 0), ("When?", -2)])
+def test_bad_questions_get_a_clear_message(heuristic: qa.QA, question: str, k: int) -> None:
+    with pytest.raises(qa.QuestionError) as err:
+        heuristic.ask(question, k=k)
+    assert str(err.value)
+
+
+def test_k_larger_than_the_index_returns_every_passage(heuristic: qa.QA) -> None:
+    ans = heuristic.ask("Who is Ahmad Massoud?", k=1000)
+    assert len(ans.sources) == len(heuristic.store.passages)
+
+
+def test_a_user_named_hf_reader_is_used(seed_copy: Path, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A tiny randomly initialised extractive-QA model, named by path, answers through the same ask()."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    from qa.embedding import resolve_model
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(qa.config.DEFAULT_MODEL))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)
+    model_dir = tmp_path / "tiny-qa"
+    BertForQuestionAnswering(config).save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    bot = qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, reader=str(model_dir))
+    assert type(bot.extractor).__name__ == "ReaderExtractor"
+    ans = bot.ask("When was Ahmad Massoud born?", threshold=0.0)
+    assert ans.text
+    assert_verbatim(bot, ans)

@@ -1,0 +1,102 @@
+"""The evaluator: SQuAD metrics by hand, calibration, JSON keys, report files, comparison."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa import metrics as m
+from qa.evaluation import JSON_KEYS, Outcome, calibrate, compare, compute, load_questions, QuestionSetError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def outcome(answers: list[str], candidate: str | None, score: float, sources: tuple[str, ...] = (),
+            quote: str | None = None, qid: str = "q") -> Outcome:
+    return Outcome(qid, f"question {qid}", tuple(answers), candidate, score, "d.txt", 0, 1,
+                   quote if quote is not None else candidate, sources, 10.0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The Norman conquest!", "norman conquest"),
+    ("  A  an THE apple ", "apple"),
+    ("King's College, London", "kings college london"),
+    ("“quoted”", "“quoted”"),           # SQuAD only strips ASCII punctuation
+    ("theory", "theory"),               # articles only as whole words
+])
+def test_squad_normalisation(text: str, expected: str) -> None:
+    assert m.normalize_answer(text) == expected
+
+
+def test_f1_and_exact_by_hand() -> None:
+    assert m.exact("the 10th century", "10th Century.") == 1.0
+    # gold: [10th, and, 11th, centuries]; pred: [in, 10th, and, 11th, centuries] -> p=4/5, r=1 -> 8/9
+    assert m.f1("10th and 11th centuries", "in the 10th and 11th centuries") == pytest.approx(8 / 9)
+    assert m.f1("Denmark", "Norway") == 0.0
+    assert m.f1("a", "the") == 1.0        # both normalise to nothing: SQuAD counts that as a match
+    assert m.best(m.f1, ["France", "in France"], "France") == 1.0
+    assert m.best(m.f1, [], None) == 1.0 and m.best(m.f1, [], "x") == 0.0 and m.best(m.f1, ["x"], None) == 0.0
+
+
+def test_metric_table_by_hand() -> None:
+    outs = [
+        outcome(["Paris"], "Paris", 0.9, ("Paris is big", "x")),                     # right, rank 1
+        outcome(["1066"], "in 1066 AD", 0.6, ("nothing", "year 1066 here")),          # partial, rank 2
+        outcome(["Rollo"], "Rollo", 0.2, ("Rollo led",)),                             # below threshold
+        outcome([], "something", 0.1),                                                # unanswerable, abstained
+        outcome([], "wrong", 0.8),                                                    # unanswerable, answered
+    ]
+    got = compute(outs, threshold=0.5)
+    assert got["em"] == pytest.approx(1 / 3)
+    assert got["f1"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert got["recall_at_1"] == pytest.approx(2 / 3) and got["recall_at_k"] == 1.0
+    assert got["mrr"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert got["false_abstain"] == pytest.approx(1 / 3) and got["abstain"] == 0.5
+    assert got["quote_hit"] == pytest.approx(2 / 3)
+    assert (got["n_answerable"], got["n_unanswerable"]) == (3, 2)
+    assert set(got) == set(JSON_KEYS)
+
+
+def test_calibration_on_a_tiny_synthetic_set() -> None:
+    outs = [outcome(["a b"], "a b", 0.9), outcome(["c"], "c", 0.7), outcome([], "x", 0.4),
+            outcome([], "y", 0.3), outcome(["d"], "wrong", 0.2)]
+    threshold, best = calibrate(outs)
+    assert 0.4 < threshold <= 0.7          # answers the two right ones, abstains on the rest
+    assert best == pytest.approx(4 / 5)
+    assert compute(outs, threshold)["abstain"] == 1.0
+
+
+def test_compare_lists_flips() -> None:
+    before = {"em": 0.5, "questions": [{"id": "1", "question": "Q1", "f1": 1.0, "prediction": "a"},
+                                       {"id": "2", "question": "Q2", "f1": 0.0, "prediction": "b"}]}
+    after = {"em": 0.5, "questions": [{"id": "1", "question": "Q1", "f1": 0.0, "prediction": "z"},
+                                      {"id": "2", "question": "Q2", "f1": 1.0, "prediction": "c"}]}
+    text = compare(after, before)
+    assert "right → wrong (1):\n- Q1" in text and "wrong → right (1):\n- Q2" in text
+
+
+def test_bad_question_files_name_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"question": "ok", "answers": []}\n{"question": 5}\n', encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=":2:"):
+        load_questions(bad)
+
+
+def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    rows = [r for r in load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")][:12]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cmd = [sys.executable, "-m", "qa", "eval", str(questions), "--docs", str(seed_dir), "--index",
+           str(tmp_path / "idx"), "--json", "--report", str(tmp_path / "report")]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(JSON_KEYS) <= set(data) and len(data["questions"]) == 12
+    for key in JSON_KEYS[:8]:
+        assert 0.0 <= data[key] <= 1.0
+    for name in ("report.md", "results.json", "accuracy_vs_coverage.png", "confidence.png"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
+    assert "failed stage" in (tmp_path / "report" / "report.md").read_text() or data["f1"] == 1.0
