@@ -22,10 +22,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(bench / "docs", tmp)
     variants = {
-        "dense (passage vectors)": make_retriever(store, dense_weight=1.0, bm25_weight=0.0, sentence_weight=0.0),
-        "dense (best sentence)": make_retriever(store, dense_weight=0.0, bm25_weight=0.0, sentence_weight=1.0),
-        "bm25": make_retriever(store, dense_weight=0.0, bm25_weight=1.0, sentence_weight=0.0),
-        "fused (configured)": make_retriever(store),
+        "dense (passage vectors)": make_retriever(store.snapshot, store.cfg, dense_weight=1.0, bm25_weight=0.0, sentence_weight=0.0),
+        "dense (best sentence)": make_retriever(store.snapshot, store.cfg, dense_weight=0.0, bm25_weight=0.0, sentence_weight=1.0),
+        "bm25": make_retriever(store.snapshot, store.cfg, dense_weight=0.0, bm25_weight=1.0, sentence_weight=0.0),
+        "fused (configured)": make_retriever(store.snapshot, store.cfg),
     }
     qvecs = [store.embedder.encode_query(r["question"]) for r in rows]
     print(f"{len(store.passages)} passages, {len(rows)} answerable questions")

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,7 +86,9 @@ class _VisibleText(HTMLParser):
         self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.HIDDEN:
+        if tag == "body":  # a <body> closes an unclosed <head> (its end tag is optional)
+            self.hidden = 0
+        elif tag in self.HIDDEN:
             self.hidden += 1
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
@@ -113,13 +116,12 @@ def html_to_text(html: str) -> str:
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentError(f"{name}: unreadable PDF ({exc}); skipped") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types (AttributeError, LimitReachedError...) on damaged files
+        raise DocumentError(f"{name}: unreadable PDF ({type(exc).__name__}: {exc}); skipped") from None
     starts: list[int] = []
     chunks: list[str] = []
     offset = 0
@@ -156,6 +158,9 @@ def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
     skipped: list[Skipped] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in [d for d in dirs if (Path(root) / d).is_symlink()]:
+            skipped.append(Skipped((Path(root) / d).relative_to(folder).as_posix(),
+                                   "symlinked folder not followed (it could loop); link the files instead"))
         for fname in sorted(files):
             if fname.startswith("."):
                 continue
@@ -174,12 +179,22 @@ def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
     return found, skipped
 
 
+def check_size(size: int, name: str, max_bytes: int) -> None:
+    """DocumentError when ``size`` bytes is over the ``max_file_mb`` limit."""
+    if size > max_bytes:
+        raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit (max_file_mb); skipped")
+
+
 def read_file(path: Path, name: str, max_bytes: int) -> Document:
+    """One file as a Document; regular files only, never more than ``max_bytes`` read."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (max_file_mb); skipped")
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError(f"{name}: not a regular file (pipe, device or socket); skipped")
+        check_size(info.st_size, name, max_bytes)
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)  # the file may grow after stat()
+        check_size(len(data), name, max_bytes)
     except FileNotFoundError:
         raise DocumentError(f"{name}: vanished while reading; skipped") from None
     except OSError as exc:

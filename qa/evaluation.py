@@ -64,7 +64,10 @@ class Outcome:
 
 
 def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept."""
+    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept.
+
+    Rows marked ``needs_answer`` (a thumbs-down without a correction) are left out, and for a
+    repeated ``id`` the last row wins, so the UI's feedback file is a question set as it stands."""
     rows = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -79,9 +82,12 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(row.get("answers", []), list):
             raise QuestionSetError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
+        if row.get("needs_answer"):
+            continue  # UI feedback that still waits for someone to write the right answer
         row.setdefault("answers", [])
         row.setdefault("id", f"q{n}")
         rows.append(row)
+    rows = list({str(r["id"]): r for r in rows}.values())  # a later row with the same id corrects an earlier one
     if not rows:
         raise QuestionSetError(f"{path}: no questions")
     return rows

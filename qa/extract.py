@@ -15,7 +15,7 @@ from .retrieval import STOPWORDS, Ranked, terms, words
 
 if TYPE_CHECKING:
     from .reader import Reader
-    from .store import Store
+    from .store import Snapshot
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Candidate:
 
 
 class Extractor(Protocol):
-    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]: ...
+    def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]: ...
 
 
 class ReaderExtractor:
@@ -37,7 +37,7 @@ class ReaderExtractor:
         self.reader = reader
         self.passages = passages
 
-    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]:
+    def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
         chosen = [store.passages[r.passage] for r in ranked[: self.passages]]
         if not chosen:
             return []
@@ -112,7 +112,7 @@ class HeuristicExtractor:
     def __init__(self, passages: int = 4) -> None:
         self.passages = passages
 
-    def _sentence_scores(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
+    def _sentence_scores(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
         qterms = set(terms(question))
         seen: dict[int, float] = {}
         for r in ranked[: self.passages]:
@@ -125,7 +125,7 @@ class HeuristicExtractor:
                 seen[i] = max(seen.get(i, 0.0), score)
         return sorted(((s, i) for i, s in seen.items()), reverse=True)
 
-    def extract(self, question: str, qvec: np.ndarray, store: "Store", ranked: Sequence[Ranked]) -> list[Candidate]:
+    def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
         kind = answer_type(question)
         qwords = set(words(question))
         out: list[Candidate] = []

@@ -13,7 +13,7 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
 from .retrieval import Ranked, Retriever
-from .store import Store, UpdateReport
+from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -38,11 +38,11 @@ def clean_question(question: object, limit: int) -> str:
     return text
 
 
-def make_retriever(store: Store, **weights: float) -> Retriever:
-    """Hybrid retriever over a store; ``weights`` override the configured ones (benchmarks use this)."""
-    c = with_overrides(store.cfg, **weights)
-    return Retriever(store.passages, store.passage_vecs, c.candidates, c.rrf_k, c.dense_weight, c.bm25_weight,
-                     store.sentence_vecs, [s.passage for s in store.sentences], c.sentence_weight)
+def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
+    """Hybrid retriever over one snapshot; ``weights`` override the configured ones (benchmarks use this)."""
+    c = with_overrides(cfg, **weights)
+    return Retriever(snap.passages, snap.passage_vecs, c.candidates, c.rrf_k, c.dense_weight, c.bm25_weight,
+                     snap.sentence_vecs, [s.passage for s in snap.sentences], c.sentence_weight)
 
 
 def make_extractor(cfg: Config) -> Extractor:
@@ -63,26 +63,32 @@ class QA:
         self.cfg = store.cfg
         self.extractor = extractor
         self._lock = threading.RLock()
-        self._build_retriever()
+        self._publish()
 
     @property
     def report(self) -> UpdateReport:
         return self.store.report
 
-    def _build_retriever(self) -> None:
-        self.retriever = make_retriever(self.store)
+    def _publish(self) -> None:
+        """Swap in the store's new snapshot with its retriever as one pair, so no question mixes two states."""
+        snap = self.store.snapshot
+        self._state = (snap, make_retriever(snap, self.cfg))
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._state[1]
 
     def refresh(self) -> UpdateReport:
         """Apply changes in the documents folder (new, edited, removed files)."""
         with self._lock:
             report = self.store.refresh()
-            self._build_retriever()
+            self._publish()
             return report
 
     def add_file(self, filename: str, data: bytes) -> UpdateReport:
         with self._lock:
             report = self.store.add_file(filename, data)
-            self._build_retriever()
+            self._publish()
             return report
 
     def ask(self, question: str, k: int | None = None, threshold: float | None = None) -> Answer:
@@ -92,19 +98,18 @@ class QA:
             raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
         text = clean_question(question, self.cfg.max_question_chars)
         threshold = self.cfg.threshold if threshold is None else threshold
-        with self._lock:
-            store, retriever = self.store, self.retriever
-        if not store.passages:
+        snap, retriever = self._state
+        if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
-        qvec = store.embedder.encode_query(text)
+        qvec = self.store.embedder.encode_query(text)
         ranked = retriever.search(text, qvec, max(k, self.cfg.reader_passages))
-        candidates = self.extractor.extract(text, qvec, store, ranked)
+        candidates = self.extractor.extract(text, qvec, snap, ranked)
         sources = tuple(retriever.hit(r) for r in ranked[:k])
-        return self._answer(text, candidates, sources, threshold, store)
+        return self._answer(text, candidates, sources, threshold, snap)
 
     def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
-                threshold: float, store: Store) -> Answer:
-        answers = unique_answers(candidates, store)
+                threshold: float, snap: Snapshot) -> Answer:
+        answers = unique_answers(candidates, snap)
         if not answers or answers[0].score < threshold:
             score = answers[0].score if answers else 0.0
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
@@ -113,7 +118,7 @@ class QA:
         return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
 
 
-def quote_for(store: Store, doc: str, start: int, end: int) -> Quote:
+def quote_for(store: Snapshot, doc: str, start: int, end: int) -> Quote:
     """The whole sentence(s) around [start, end): the evidence a user reads."""
     text = store.text(doc)
     idx = [i for i in store.sentences_in(doc, 0, len(text) + 1)
@@ -123,7 +128,7 @@ def quote_for(store: Store, doc: str, start: int, end: int) -> Quote:
     return Quote(doc, q_start, q_end, text[q_start:q_end], page=store.documents[doc].page_at(q_start))
 
 
-def unique_answers(candidates: Sequence[Candidate], store: Store) -> list[Answer]:
+def unique_answers(candidates: Sequence[Candidate], store: Snapshot) -> list[Answer]:
     """Candidates as answers, best first, one per normalised text (overlapping passages repeat spans)."""
     seen: set[str] = set()
     out: list[Answer] = []
@@ -158,5 +163,5 @@ def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[
 def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
          config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
     """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``."""
-    store = open_store(docs, index, config, embedder, **overrides)
-    return QA(store, make_extractor(store.cfg))
+    extractor = make_extractor(with_overrides(load_config(config), **overrides))  # fail fast, before a sync
+    return QA(open_store(docs, index, config, embedder, **overrides), extractor)

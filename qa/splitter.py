@@ -21,7 +21,8 @@ ABBREVIATIONS = frozenset(
     gen col lt sgt capt cmdr adm rev gov sen rep ft approx dept est vol vols ed eds jan feb mar apr jun
     jul aug sep sept oct nov dec mon tue wed thu fri sat sun p pp ca cf op ch sec art messrs mme mlle""".split()
 )
-_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+# Starts only at the first mark of a run, never backtracks: linear even on a 50,000-dot line.
+_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+(?=\s)")
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
@@ -80,9 +81,8 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in re.finditer(r"\n", text[start:end]):
         pos = start + m.start()
         line = text[cur:pos].strip()
-        following = text[pos + 1:end]
         heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) and line[-1:] not in ".!?"
-        if heading or line.startswith("#") or _LIST_START.match(following):
+        if heading or line.startswith("#") or _LIST_START.match(text, pos + 1, end):
             blocks.append((cur, pos))
             cur = pos + 1
     blocks.append((cur, end))
@@ -107,40 +107,57 @@ def sentence_spans(text: str) -> list[Unit]:
     return [u for u in units if u.end > u.start]
 
 
+def _is_boundary(offsets: Sequence[tuple[int, int]], i: int) -> bool:
+    """Token ``i`` starts a new character (a Hangul syllable, for one, gives several tokens)."""
+    return offsets[i][0] >= offsets[i - 1][1]
+
+
+def _cut_point(text: str, base: int, offsets: Sequence[tuple[int, int]], first: int, limit: int) -> int:
+    """The token to cut before: one after a space in the window's second half, else the last character boundary."""
+    last = first + limit
+    for back in range(last, first + limit // 2, -1):
+        if _is_boundary(offsets, back) and text[base + offsets[back][0] - 1].isspace():
+            return back
+    return next((back for back in range(last, first, -1) if _is_boundary(offsets, back)), last)
+
+
 def _chop(text: str, unit: Unit, offsets: Sequence[tuple[int, int]], limit: int) -> list[Unit]:
-    """Cut an over-long sentence into pieces of at most ``limit`` tokens, at spaces where possible."""
+    """Cut an over-long sentence into pieces of about ``limit`` tokens, at spaces where possible.
+
+    Pieces cover the whole sentence. A piece starting inside a word can take more tokens on its
+    own, so ``fit_units`` counts every piece again and cuts those still too long.
+    """
     pieces: list[Unit] = []
-    first = 0
+    first, start = 0, unit.start
     while len(offsets) - first > limit:
-        cut = first + limit
-        for back in range(cut, first + limit // 2, -1):
-            if text[unit.start + offsets[back][0] - 1].isspace():
-                cut = back
-                break
-        s, e = _strip(text, unit.start + offsets[first][0], unit.start + offsets[cut][0])
-        pieces.append(Unit(s, e, unit.paragraph))
-        first = cut
-    s, e = _strip(text, unit.start + offsets[first][0], unit.end)
-    pieces.append(Unit(s, e, unit.paragraph))
+        cut = _cut_point(text, unit.start, offsets, first, limit)
+        end = unit.start + offsets[cut][0]
+        pieces.append(Unit(*_strip(text, start, end), unit.paragraph))
+        first, start = cut, end
+    pieces.append(Unit(*_strip(text, start, unit.end), unit.paragraph))
     return [p for p in pieces if p.end > p.start]
 
 
+def _token_offsets(tokenizer: Tokenizer, text: str, units: list[Unit]) -> list[Sequence[tuple[int, int]]]:
+    return tokenizer([text[u.start:u.end] for u in units], add_special_tokens=False,
+                     return_offsets_mapping=True, truncation=False, verbose=False)["offset_mapping"]
+
+
 def fit_units(text: str, units: list[Unit], tokenizer: Tokenizer, limit: int) -> tuple[list[Unit], list[int]]:
-    """Units with their token counts, over-long ones cut so each fits ``limit``."""
-    enc = tokenizer([text[u.start:u.end] for u in units], add_special_tokens=False,
-                    return_offsets_mapping=True, truncation=False, verbose=False)
-    fitted: list[Unit] = []
-    counts: list[int] = []
-    for unit, offsets in zip(units, enc["offset_mapping"]):
-        if len(offsets) <= limit:
-            fitted.append(unit)
-            counts.append(len(offsets))
-            continue
-        pieces = _chop(text, unit, offsets, limit)
-        fitted.extend(pieces)
-        counts.extend(len(o) for o in tokenizer([text[p.start:p.end] for p in pieces], add_special_tokens=False,
-                                                 truncation=False, verbose=False)["input_ids"])
-    return fitted, counts
+    """Units with their token counts; over-long ones are cut, and the pieces counted again until each fits."""
+    fitted: list[tuple[Unit, int]] = []
+    todo = units
+    while todo:
+        retry: list[Unit] = []
+        for unit, offsets in zip(todo, _token_offsets(tokenizer, text, todo)):
+            pieces = _chop(text, unit, offsets, limit) if len(offsets) > limit else [unit]
+            if pieces == [unit]:  # fits (a piece that cannot be cut further is kept as is)
+                fitted.append((unit, len(offsets)))
+            else:
+                retry.extend(pieces)
+        todo = retry
+    fitted.sort(key=lambda pair: pair[0].start)
+    return [u for u, _ in fitted], [n for _, n in fitted]
 
 
 def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int) -> list[tuple[int, int]]:
@@ -163,6 +180,26 @@ def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap:
     return windows
 
 
+def verify(text: str, units: list[Unit], windows: list[tuple[int, int]], tokenizer: Tokenizer,
+           limit: int) -> list[tuple[int, int]]:
+    """Windows whose joined text really fits ``limit``, halving those that do not.
+
+    Counts add up only across plain spaces: units joined by a control character, U+2028 or
+    nothing at all (pieces of a word) can tokenize longer together than apart.
+    """
+    joined = [w for w in windows if w[1] - w[0] > 1]
+    if not joined:
+        return windows
+    ids = tokenizer([text[units[i].start:units[j - 1].end] for i, j in joined], add_special_tokens=False,
+                    truncation=False, verbose=False)["input_ids"]
+    too_long = {w for w, t in zip(joined, ids) if len(t) > limit}
+    out: list[tuple[int, int]] = []
+    for i, j in windows:
+        halves = [(i, (i + j) // 2), ((i + j) // 2, j)]
+        out.extend(verify(text, units, halves, tokenizer, limit) if (i, j) in too_long else [(i, j)])
+    return out
+
+
 def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_tokens: int = 160,
                    overlap_sentences: int = 1) -> tuple[list[Passage], list[Sentence]]:
     """Passages and sentences of one document; local passage numbers start at 0."""
@@ -172,7 +209,8 @@ def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     first_passage: dict[int, int] = {}
-    for number, (i, j) in enumerate(pack(units, counts, limit, min(target_tokens, limit), overlap_sentences)):
+    windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences)
+    for number, (i, j) in enumerate(verify(text, units, windows, tokenizer, limit)):
         start, end = units[i].start, units[j - 1].end
         passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))
         for u in range(i, j):

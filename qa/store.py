@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,12 +124,13 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     """Bring the index in ``index_dir`` up to date with ``docs_dir``; save only if something changed."""
     started = time.perf_counter()
     report = UpdateReport()
-    found, report.skipped = read_folder(docs_dir, cfg.max_file_mb)
-    docs = {d.name: d for d in found}
-    if not docs:
-        report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
     header = _header(cfg, embedder)
     with persist.locked(index_dir):
+        # Read under the lock: a read made while another process saves could overwrite its newer state.
+        found, report.skipped = read_folder(docs_dir, cfg.max_file_mb)
+        docs = {d.name: d for d in found}
+        if not docs:
+            report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
         old = _previous(index_dir, header, report)
         known = old.documents if old else {}
         for name, doc in docs.items():
@@ -150,10 +152,14 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     return data, docs, report
 
 
+_BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+"""Control characters (NUL, newlines) and lone surrogates have no place in a file name."""
+
+
 def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     """Where an uploaded file may go: its bare name inside ``docs_dir``, nowhere else."""
     base = os.path.basename(filename.replace("\\", "/")).strip()
-    if not base or base.startswith(".") or base in ("..",):
+    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8")) > 200:
         raise DocumentError(f"{filename!r}: not an acceptable file name")
     target = (docs_dir / base).resolve()
     if target.parent != docs_dir.resolve():
@@ -161,25 +167,11 @@ def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     return target
 
 
-class Store:
-    """The loaded, up-to-date index plus the documents it was built from."""
+class Snapshot:
+    """One consistent state of the index. Never changed once built: a question in flight keeps reading
+    the snapshot it started with while an upload builds the next one."""
 
-    def __init__(self, docs_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], cfg: Config,
-                 embedder: Embedder) -> None:
-        self.docs_dir = Path(docs_dir)
-        self.index_dir = Path(index_dir)
-        self.cfg = cfg
-        self.embedder = embedder
-        self.report = self.refresh()
-
-    def refresh(self) -> UpdateReport:
-        """Re-read the folder and apply what changed (the UI calls this after an upload)."""
-        data, docs, report = sync(self.docs_dir, self.index_dir, self.cfg, self.embedder)
-        self._install(data, docs)
-        self.report = report
-        return report
-
-    def _install(self, data: persist.IndexData, docs: dict[str, Document]) -> None:
+    def __init__(self, data: persist.IndexData, docs: dict[str, Document]) -> None:
         self.documents = docs
         self.passages = data.passages
         self.sentences = data.sentences
@@ -205,11 +197,45 @@ class Store:
     def text(self, doc: str) -> str:
         return self.documents[doc].text
 
+
+class Store:
+    """The loaded, up-to-date index over a documents folder; ``snapshot`` is its current state."""
+
+    def __init__(self, docs_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], cfg: Config,
+                 embedder: Embedder) -> None:
+        self.docs_dir = Path(docs_dir)
+        self.index_dir = Path(index_dir)
+        self.cfg = cfg
+        self.embedder = embedder
+        self.report = self.refresh()
+
+    def refresh(self) -> UpdateReport:
+        """Re-read the folder and apply what changed (the UI calls this after an upload)."""
+        data, docs, report = sync(self.docs_dir, self.index_dir, self.cfg, self.embedder)
+        self.snapshot = Snapshot(data, docs)
+        self.report = report
+        return report
+
+    # The current snapshot's contents, for callers that do not hold a snapshot themselves.
+    documents = property(lambda self: self.snapshot.documents)
+    passages = property(lambda self: self.snapshot.passages)
+    sentences = property(lambda self: self.snapshot.sentences)
+    passage_vecs = property(lambda self: self.snapshot.passage_vecs)
+    sentence_vecs = property(lambda self: self.snapshot.sentence_vecs)
+    doc_entries = property(lambda self: self.snapshot.doc_entries)
+
+    def sentences_in(self, doc: str, start: int, end: int) -> range:
+        return self.snapshot.sentences_in(doc, start, end)
+
+    def text(self, doc: str) -> str:
+        return self.snapshot.text(doc)
+
     def add_file(self, filename: str, data: bytes) -> UpdateReport:
         """Save an upload into the docs folder (checked first, so a bad file is never kept) and index it."""
-        from .documents import parse
+        from .documents import check_size, parse
 
         target = safe_upload_name(self.docs_dir, filename)
+        check_size(len(data), target.name, int(self.cfg.max_file_mb * 1e6))
         parse(data, target.name)  # raises DocumentError with the reason
         tmp = target.with_name(f".{target.name}.upload")
         tmp.write_bytes(data)

@@ -1,0 +1,763 @@
+"""The web UI: a Gradio chat, document panel and evaluation tab over the same ``QA.ask()``.
+
+Everything that turns engine output into HTML lives in plain functions at the top
+of this module (no Gradio import), so it can be tested quickly and reviewed for
+safety in one place: every string that comes from a document, a file name or a
+user is passed through :func:`inert` before it reaches the page.
+
+Start it with ``python app.py`` (see ``parser()`` for the flags).  Gradio serves the
+page first and the engine then loads on a background thread; events wait for it
+before they answer, and the status line says when it is ready.
+"""
+# No ``from __future__ import annotations`` here: Gradio reads the real return type
+# of the ``/ask`` API function to know it has two outputs.
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import unicodedata
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from .config import PROJECT_ROOT
+from .documents import SUFFIXES, DocumentError
+from .pipeline import QuestionError
+from .types import Answer, Hit, Quote
+
+if TYPE_CHECKING:
+    from .evaluation import EvalResult
+    from .pipeline import QA
+
+SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_questions.jsonl"
+DEFAULT_FEEDBACK = Path("feedback") / "feedback.jsonl"
+MAX_TURNS = 50
+"""Turns kept in the browser: localStorage holds ~5 MB and each turn carries its passages."""
+QUOTE_CHARS = 700
+SNIPPET_CHARS = 300
+CORRECTION_CHARS = 500
+
+# ---------------------------------------------------------------------------
+# Rendering: engine records -> inert HTML
+# ---------------------------------------------------------------------------
+
+# Every ASCII character that is not a letter, digit or space becomes a numeric entity.
+# That covers html.escape's five (& < > " ') and all Markdown/GFM syntax ([ ] ( ) * _ `
+# # ! | ~ : . @ $ \ ...), so no tag, link, autolink, emphasis or LaTeX can form from
+# document text; the browser still shows the same characters.
+_ENTITIES = {c: f"&#{c};" for c in range(0x21, 0x7F) if not chr(c).isalnum()}
+_SPACE = re.compile(r"\s+")
+
+
+def inert(text: str) -> str:
+    """Text made safe to drop into the chat's Markdown+HTML: shown literally, never parsed.
+
+    Runs of whitespace become one space (a blank line would end our HTML block and
+    let Markdown parsing resume), and invisible format/control characters such as
+    bidi overrides are dropped so a document cannot disguise what it shows.
+    """
+    text = _SPACE.sub(" ", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return text.translate(_ENTITIES)
+
+
+def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of ``text`` at a word boundary, with an ellipsis when cut."""
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit] + " …"
+
+
+def location(doc: str | None, start: int | None, end: int | None, page: int | None = None) -> str:
+    """``name · characters a–b · page p`` as inert HTML."""
+    parts = [f"<code>{inert(doc or '?')}</code>"]
+    if start is not None and end is not None:
+        parts.append(f"characters {int(start)}–{int(end)}")
+    if page:
+        parts.append(f"page {int(page)}")
+    return " · ".join(parts)
+
+
+def highlight(quote: Quote, start: int, end: int, limit: int = QUOTE_CHARS) -> str:
+    """The quote with the answer span in ``<mark>``; long quotes are trimmed around the span."""
+    lo = min(max(start - quote.start, 0), len(quote.text))
+    hi = min(max(end - quote.start, lo), len(quote.text))
+    before, span, after = quote.text[:lo], quote.text[lo:hi], quote.text[hi:]
+    room = max(limit - len(span), 0) // 2
+    if len(before) > room:
+        before = "… " + before[len(before) - room:]
+    if len(after) > room:
+        after = after[:room] + " …"
+    return f"{inert(before)}<mark>{inert(span)}</mark>{inert(after)}"
+
+
+def render_hits(hits: Sequence[Hit]) -> str:
+    """An ordered list of passages with where they are and their retrieval score."""
+    items = [f"<li>{location(h.doc, h.start, h.end, h.page)} · score {h.score:.3f}<br>"
+             f"<span class=\"qa-snippet\">{inert(shorten(h.text))}</span></li>" for h in hits]
+    return f"<ol class=\"qa-passages\">{''.join(items)}</ol>"
+
+
+def holds_answer(hit: Hit, ans: Answer) -> bool:
+    """Whether ``hit`` is the passage the answer came from (it is not repeated under "other passages")."""
+    if ans.start is None or ans.end is None:
+        return False
+    return hit.doc == ans.doc and hit.start <= ans.start and ans.end <= hit.end
+
+
+def render_answer(ans: Answer) -> str:
+    """One chat reply: the answer in bold, the quote with the span marked, where it is, the confidence,
+    and the other top passages folded away; an abstention says so and shows the closest passages."""
+    if ans.text is None:
+        return render_abstention(ans)
+    head = (f"<p><strong class=\"qa-answer\">{inert(ans.text)}</strong> "
+            f"<span class=\"qa-confidence\">confidence {ans.score:.2f}</span></p>")
+    quote = ""
+    if ans.quote is not None and ans.start is not None and ans.end is not None:
+        quote = f"<blockquote class=\"qa-quote\">{highlight(ans.quote, ans.start, ans.end)}</blockquote>"
+    page = ans.quote.page if ans.quote else None
+    source = f"<p class=\"qa-source\">From {location(ans.doc, ans.start, ans.end, page)}</p>"
+    others = [h for h in ans.sources if not holds_answer(h, ans)]
+    more = (f"<details class=\"qa-more\"><summary>Other top passages ({len(others)})</summary>"
+            f"{render_hits(others)}</details>") if others else ""
+    return f"<div class=\"qa-reply\">{head}{quote}{source}{more}</div>"
+
+
+def render_abstention(ans: Answer) -> str:
+    """No guess: say plainly that the documents hold no answer, and show the closest passages."""
+    reason = inert(ans.message or "the documents do not seem to answer this")
+    if not ans.sources:
+        return f"<div class=\"qa-reply\"><p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}.</p></div>"
+    head = (f"<p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}, "
+            f"so I will not guess (best candidate confidence {ans.score:.2f}).</p>")
+    closest = f"<p>The closest passages:</p>{render_hits(ans.sources[:3])}"
+    return f"<div class=\"qa-reply\">{head}{closest}</div>"
+
+
+def render_error(message: str) -> str:
+    """A question we could not take (empty, too long, engine not loaded): a friendly line, no traceback."""
+    return f"<div class=\"qa-reply qa-error\"><p>⚠️ Sorry, I can't answer that: {inert(message)}.</p></div>"
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """Rebuild an Answer from ``Answer.to_dict()`` (how turns are kept in the browser)."""
+    quote = Quote(**data["quote"]) if data.get("quote") else None
+    sources = tuple(Hit(**h) for h in data.get("sources") or ())
+    alternatives = tuple(answer_from_dict(a) for a in data.get("alternatives") or ())
+    return Answer(question=data.get("question", ""), text=data.get("text"), doc=data.get("doc"),
+                  start=data.get("start"), end=data.get("end"), score=float(data.get("score") or 0.0),
+                  quote=quote, sources=sources, alternatives=alternatives, message=data.get("message"))
+
+
+# ---------------------------------------------------------------------------
+# Chat turns: what the browser keeps, and the messages shown for them
+# ---------------------------------------------------------------------------
+
+def new_turn(question: str, answer: Answer | None = None, error: str | None = None) -> dict[str, Any]:
+    """One question and its outcome as plain JSON (kept in localStorage, re-rendered on load)."""
+    return {"id": uuid.uuid4().hex[:12], "question": question,
+            "answer": answer.to_dict() if answer is not None else None, "error": error}
+
+
+def render_turn(turn: dict[str, Any]) -> list[dict[str, str]]:
+    """The two chat messages of a turn; data from the browser is re-rendered, never trusted as HTML."""
+    user = {"role": "user", "content": inert(str(turn.get("question", "")))}
+    try:
+        reply = render_answer(answer_from_dict(turn["answer"])) if turn.get("answer") else \
+            render_error(str(turn.get("error") or "no answer was recorded"))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        reply = render_error("this stored answer could not be shown")
+    return [user, {"role": "assistant", "content": reply}]
+
+
+def render_history(turns: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """All chat messages, two per turn, so message ``i`` belongs to turn ``i // 2``."""
+    messages: list[dict[str, str]] = []
+    for turn in turns or ():
+        if isinstance(turn, dict):
+            messages += render_turn(turn)
+    return messages
+
+
+def clean_turns(turns: Any) -> list[dict[str, Any]]:
+    """The stored turns if they look like ours (localStorage may hold anything), newest MAX_TURNS."""
+    if not isinstance(turns, list):
+        return []
+    return [t for t in turns if isinstance(t, dict) and isinstance(t.get("id"), str)][-MAX_TURNS:]
+
+
+def ask_turn(bot: "QA", question: str, k: int | None = None) -> dict[str, Any]:
+    """Ask through the shared ``QA.ask()``; a QuestionError becomes a turn with a friendly error."""
+    try:
+        return new_turn(question, answer=bot.ask(question, k=k))
+    except QuestionError as exc:
+        return new_turn(question, error=str(exc))
+
+
+# ---------------------------------------------------------------------------
+# Feedback: thumbs up/down appended as evaluator question rows
+# ---------------------------------------------------------------------------
+
+def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """A question row for ``python -m qa eval`` built from a rated turn.
+
+    up: our answer is right, so ``answers = [our answer]`` (``[]`` for a good abstention).
+    down with a correction: ``answers = [correction]``.
+    down without one: we only know ours is wrong, so ``answers = []`` and
+    ``needs_answer = true``; such rows are not valid test questions until someone
+    fills in the answer (``qa.evaluation.load_questions`` leaves them out).
+    """
+    ans = turn.get("answer") or {}
+    ours = ans.get("text")
+    fix = " ".join((correction or "").split())[:CORRECTION_CHARS]
+    if liked:
+        answers = [ours] if ours is not None else []
+    else:
+        answers = [fix] if fix else []
+    return {
+        "id": f"fb-{turn.get('id', '')}",
+        "question": turn.get("question", ""),
+        "answers": answers,
+        "feedback": "up" if liked else "down",
+        "needs_answer": not liked and not fix,
+        "our_answer": ours,
+        "doc": ans.get("doc"),
+        "start": ans.get("start"),
+        "end": ans.get("end"),
+        "score": ans.get("score"),
+        "time": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+    }
+
+
+class FeedbackLog:
+    """Append-only JSONL of feedback rows; one lock so concurrent clicks never interleave lines."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def append(self, row: dict[str, Any]) -> None:
+        line = json.dumps(row, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(line)
+
+
+def liked_value(value: Any) -> bool | None:
+    """Gradio's like payload as up (True) / down (False), or None for an un-click or custom option."""
+    if value is True or value == "Like":
+        return True
+    if value is False or value == "Dislike":
+        return False
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Documents: the indexed list and uploads
+# ---------------------------------------------------------------------------
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} B"
+
+
+def documents_rows(bot: "QA") -> list[list[Any]]:
+    """[name, passages, size] per indexed document, for the Documents table."""
+    store = bot.store
+    rows = []
+    for name in sorted(store.doc_entries):
+        lo, hi = store.doc_entries[name]["passages"]
+        doc = store.documents.get(name)
+        rows.append([name, hi - lo, human_size(doc.size if doc else int(store.doc_entries[name].get("size", 0)))])
+    return rows
+
+
+def check_upload(name: str, size: int, limit_bytes: int) -> None:
+    """Refuse, with a reason, a file the UI will not hand to the engine: odd names, wrong types, too big.
+
+    Stricter than the engine's ``safe_upload_name`` (which keeps only the base name): a name
+    that tries to point elsewhere is an error to report, not something to silently rename.
+    """
+    if not name or name != name.strip() or any(c in name for c in "/\\\x00") or name in (".", ".."):
+        raise DocumentError(f"{name!r}: file names may not contain folders or path separators")
+    if name.startswith("."):
+        raise DocumentError(f"{name!r}: hidden files (names starting with '.') are not indexed")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise DocumentError(f"{name!r}: the file name contains control characters")
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DocumentError(f"{name}: unsupported type {suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}")
+    if size > limit_bytes:
+        raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {limit_bytes / 1e6:.0f} MB upload limit")
+    if size == 0:
+        raise DocumentError(f"{name}: the file is empty")
+
+
+def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
+    """Index one uploaded file; the returned line (Markdown-safe) says what happened or why not."""
+    try:
+        check_upload(name, len(data), limit_bytes)
+        report = bot.add_file(name, data)
+    except DocumentError as exc:
+        return f"✗ {inert(str(exc))}"
+    if name in report.unchanged:
+        return f"✓ {inert(name)}: already indexed with the same content"
+    verb = "updated" if name in report.changed else "added"
+    return f"✓ {inert(name)}: {verb}, {plural(report.embedded_passages, 'passage')} embedded in {report.seconds:.1f} s"
+
+
+# ---------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------
+
+def seed_examples(path: Path = SEED_QUESTIONS, answerable: int = 6, unanswerable: int = 1) -> list[str]:
+    """A few questions from the seed set for the Examples list: some answerable, one not."""
+    try:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError):
+        return []
+    good = [r["question"] for r in rows if r.get("answers")][:answerable]
+    none = [r["question"] for r in rows if not r.get("answers")][:unanswerable]
+    return good + none
+
+
+def eval_summary(result: "EvalResult", seconds: float) -> str:
+    """The evaluator's metric table with one line of context above it."""
+    from .evaluation import table
+
+    n = len(result.outcomes)
+    return (f"{n} questions in {seconds:.1f} s · threshold {result.threshold:.2f} · k = {result.k}\n\n"
+            f"{table(result.metrics)}")
+
+
+def eval_plots(result: "EvalResult", folder: Path) -> tuple[str, str]:
+    """The two report plots as PNG files (matplotlib is imported only here, not at startup)."""
+    from . import report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    coverage, confidence = folder / "accuracy_vs_coverage.png", folder / "confidence.png"
+    report.plot_coverage(result.outcomes, coverage, result.threshold)
+    report.plot_confidence(result.outcomes, confidence)
+    return str(coverage), str(confidence)
+
+
+# ---------------------------------------------------------------------------
+# Engine: loaded in the background, shared by readers, changed by uploads
+# ---------------------------------------------------------------------------
+
+class ReadWriteLock:
+    """Many asks at once, or one upload alone (writers first, so uploads are not starved).
+
+    ``QA.add_file`` mutates the store in place, so an ask running during an upload could
+    mix old and new passages; this keeps them apart until the engine swaps atomically.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting_writers = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._waiting_writers)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting_writers += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._waiting_writers -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class EngineError(RuntimeError):
+    """The engine failed to load or is not ready; the message is shown to the user."""
+
+
+class Engine:
+    """The QA object, loaded on a thread so Gradio can start serving at the same time."""
+
+    def __init__(self, load: Callable[[], "QA"]) -> None:
+        self._load = load
+        self._bot: "QA | None" = None
+        self._error: str | None = None
+        self._done = threading.Event()
+        self.lock = ReadWriteLock()
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+
+    def start(self) -> "Engine":
+        self.started = time.perf_counter()
+        threading.Thread(target=self._run, name="qa-engine-loader", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._bot = self._load()
+        except Exception as exc:  # noqa: BLE001 - any load failure must reach the user, not kill a thread silently
+            self._error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.seconds = time.perf_counter() - self.started
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def get(self, timeout: float = 900.0) -> "QA":
+        """The loaded engine (waiting for it if needed), or EngineError saying why not."""
+        if not self._done.wait(timeout):
+            raise EngineError("the model is still loading; please try again in a moment")
+        if self._bot is None:
+            raise EngineError(f"the engine failed to load ({self._error})")
+        return self._bot
+
+
+def load_bot(docs: str, index: str, reader: str | None, k: int | None, config: str | None = None) -> "QA":
+    """``qa.load`` with the configured reader, falling back to the heuristic one if its artifact is missing.
+
+    The embedder is loaded once and reused for the fallback, so a missing reader costs no second model load.
+    """
+    from . import load
+    from .config import load_config, with_overrides
+    from .embedding import Embedder
+    from .reader import ReaderError
+
+    cfg = with_overrides(load_config(config), reader=reader)
+    embedder = Embedder.load(cfg.model)
+    try:
+        return load(docs=docs, index=index, config=config, embedder=embedder, reader=reader, k=k)
+    except ReaderError as exc:
+        if cfg.reader.lower() != "default":
+            raise  # a reader the user named explicitly must not be swapped silently
+        print(f"qa: warning: the neural reader is not available ({exc}); using the heuristic extractor "
+              "(reader=\"none\") instead", file=sys.stderr, flush=True)
+        return load(docs=docs, index=index, config=config, embedder=embedder, reader="none", k=k)
+
+
+def reader_label(bot: "QA") -> str:
+    return "heuristic extractor" if type(bot.extractor).__name__ == "HeuristicExtractor" else "neural reader"
+
+
+def status_line(bot: "QA") -> str:
+    store = bot.store
+    return (f"Ready · {plural(len(store.documents), 'document')}, {plural(len(store.passages), 'passage')} · "
+            f"{reader_label(bot)} · answers below confidence {bot.cfg.threshold:.2f} are withheld")
+
+
+# ---------------------------------------------------------------------------
+# The Gradio app
+# ---------------------------------------------------------------------------
+
+CSS = """
+.qa-reply mark { background: #ffe58a; color: inherit; padding: 0 2px; border-radius: 2px; }
+.qa-reply blockquote { border-left: 3px solid #c9c9c9; margin: 6px 0; padding: 2px 10px; }
+.qa-reply .qa-confidence, .qa-reply .qa-source { color: #666; font-size: 0.9em; }
+.qa-reply .qa-snippet { color: #444; }
+.qa-reply ol.qa-passages { margin-top: 4px; }
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``build()`` needs besides the engine: limits and file locations."""
+
+    feedback: Path = DEFAULT_FEEDBACK
+    max_upload_mb: float = 20.0
+    max_question_chars: int = 2000
+    k: int | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1e6)
+
+
+def build(engine: Engine, settings: Settings) -> Any:
+    """The Blocks app; event handlers are thin adapters over the functions above."""
+    import gradio as gr
+
+    log = FeedbackLog(settings.feedback)
+    eval_root = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+
+    def submit(question: str, turns: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]], str, Any]:
+        turns = clean_turns(turns)
+        try:
+            bot = engine.get()
+            with engine.lock.reading():
+                turn = ask_turn(bot, question, k=settings.k)
+        except EngineError as exc:
+            turn = new_turn(question, error=str(exc))
+        turns = (turns + [turn])[-MAX_TURNS:]
+        return render_history(turns), turns, "", gr.update(visible=False)
+
+    def api_ask(question: str) -> tuple[str, dict]:
+        """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
+        try:
+            bot = engine.get()
+            with engine.lock.reading():
+                ans = bot.ask(question, k=settings.k)
+        except (QuestionError, EngineError) as exc:
+            raise gr.Error(str(exc)) from None
+        return render_answer(ans), ans.to_dict()
+
+    def restore(turns: Any) -> list[dict[str, str]]:
+        return render_history(clean_turns(turns))
+
+    def clear() -> tuple[list, list, Any, str]:
+        return [], [], gr.update(visible=False), ""
+
+    def on_like(turns: Any, data: gr.LikeData) -> tuple[str, Any, Any]:
+        turns = clean_turns(turns)
+        liked = liked_value(data.liked)
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        if liked is None or not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+            return "", gr.update(), None
+        turn = turns[index // 2]
+        if not turn.get("answer"):
+            return "Nothing to rate: that question was not answered.", gr.update(visible=False), None
+        log.append(feedback_row(turn, liked))
+        if liked:
+            return "Thanks, noted as a good answer.", gr.update(visible=False), None
+        return ("Thanks. If you know the right answer, type it below so it becomes a test question.",
+                gr.update(visible=True), turn)
+
+    def on_correction(text: str, turn: Any) -> tuple[str, Any, str, Any]:
+        if not isinstance(turn, dict) or not text.strip():
+            return "Type the right answer first (or ignore the box).", gr.update(), text, turn
+        log.append(feedback_row(turn, liked=False, correction=text))
+        return "Thanks, the correction was saved as a test question.", gr.update(visible=False), "", None
+
+    def documents() -> tuple[list[list[Any]], str]:
+        try:
+            bot = engine.get()
+        except EngineError as exc:
+            return [], f"⚠️ {inert(str(exc))}"
+        with engine.lock.reading():
+            rows = documents_rows(bot)
+            skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
+            total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
+        return rows, "\n".join([inert(total)] + skipped)
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()
+               ) -> tuple[list[list[Any]], str, None, str]:
+        lines = []
+        paths = [Path(f) for f in files or []]
+        try:
+            bot = engine.get()
+        except EngineError as exc:
+            return [], f"⚠️ {inert(str(exc))}", None, f"⚠️ {inert(str(exc))}"
+        for i, path in enumerate(paths):
+            progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
+            with engine.lock.writing():
+                lines.append(add_upload(bot, path.name, path.read_bytes(), settings.max_upload_bytes))
+        rows, summary = documents()
+        return rows, "\n\n".join(lines + [summary]), None, ready_status()
+
+    def evaluate_set(source: str, file: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)
+                     ) -> tuple[str, str | None, str | None]:
+        from .evaluation import QuestionSetError, evaluate, load_questions
+
+        try:
+            if source == "uploaded JSONL":
+                if not file:
+                    return "Upload a JSONL question file first.", None, None
+                rows = load_questions(file)
+            elif source == "feedback file":
+                rows = load_questions(settings.feedback) if settings.feedback.exists() else []
+                if not rows:
+                    return "The feedback file has no rated questions with answers yet.", None, None
+            else:
+                rows = load_questions(SEED_QUESTIONS)
+            bot = engine.get()
+        except (QuestionSetError, EngineError, OSError) as exc:
+            return f"⚠️ {inert(str(exc))}", None, None
+        started = time.perf_counter()
+        with engine.lock.reading():
+            result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
+        seconds = time.perf_counter() - started
+        for old in eval_root.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+        coverage, confidence = eval_plots(result, eval_root / uuid.uuid4().hex[:8])
+        return eval_summary(result, seconds), coverage, confidence
+
+    def ready_status() -> str:
+        try:
+            return inert(status_line(engine.get()))
+        except EngineError as exc:
+            return f"⚠️ {inert(str(exc))}"
+
+    limit = settings.max_question_chars
+    with gr.Blocks(title="qa: answers from your documents") as demo:
+        turns_state = gr.BrowserState([], storage_key="qa-chat-turns")
+        pending = gr.State(None)
+        gr.Markdown("## qa: answers quoted from your documents")
+        status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
+        with gr.Tab("Chat"):
+            # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
+            chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True,
+                                 render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
+                                 placeholder="Ask a question; every answer is quoted from the documents.")
+            with gr.Row():
+                question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
+                                      max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
+                                      info=f"Up to {limit:,} characters.")
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                clear_btn = gr.Button("Clear", scale=1, elem_id="qa-clear")
+            feedback_note = gr.Markdown(elem_id="qa-feedback-note")
+            with gr.Row(visible=False) as correction_row:
+                correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
+                                        max_length=CORRECTION_CHARS)
+                save_fix = gr.Button("Save correction", scale=1, elem_id="qa-save-correction")
+            examples = seed_examples()
+            if examples:
+                gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
+        with gr.Tab("Documents"):
+            docs_table = gr.Dataframe(headers=["document", "passages", "size"], datatype=["str", "number", "str"],
+                                      interactive=False, elem_id="qa-docs")
+            docs_status = gr.Markdown(elem_id="qa-docs-status")
+            files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
+                            file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+        with gr.Tab("Evaluation"):
+            gr.Markdown("Runs a question set through the same `ask()` and scores it "
+                        "(same metrics as `python -m qa eval`).")
+            source = gr.Radio(["seed questions", "feedback file", "uploaded JSONL"], value="seed questions",
+                              label="Question set")
+            eval_file = gr.File(label="JSONL question set ({\"question\", \"answers\": [...]} per line)",
+                                file_types=[".jsonl", ".json"], type="filepath", elem_id="qa-eval-file")
+            run_eval = gr.Button("Run evaluation", variant="primary", elem_id="qa-run-eval")
+            eval_table = gr.Markdown(elem_id="qa-eval-table")
+            with gr.Row():
+                plot_cov = gr.Image(label="accuracy vs coverage", type="filepath", elem_id="qa-plot-coverage")
+                plot_conf = gr.Image(label="confidence of right and wrong answers", type="filepath",
+                                     elem_id="qa-plot-confidence")
+
+        # One event for Enter and the button, so a second trigger waits for the pending answer
+        # instead of racing it for the stored turns.
+        gr.on([question.submit, send.click], submit, [question, turns_state],
+              [chatbot, turns_state, question, correction_row], concurrency_limit=2, concurrency_id="ask",
+              api_visibility="private", trigger_mode="once")
+        gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
+        clear_btn.click(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
+        chatbot.clear(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
+        chatbot.like(on_like, [turns_state], [feedback_note, correction_row, pending], api_visibility="private")
+        save_fix.click(on_correction, [correction, pending], [feedback_note, correction_row, correction, pending],
+                       api_visibility="private")
+        correction.submit(on_correction, [correction, pending], [feedback_note, correction_row, correction, pending],
+                          api_visibility="private")
+        files.upload(upload, [files], [docs_table, docs_status, files, status], concurrency_limit=1,
+                     api_visibility="private")
+        run_eval.click(evaluate_set, [source, eval_file], [eval_table, plot_cov, plot_conf], concurrency_limit=1,
+                       api_visibility="private")
+        demo.load(restore, [turns_state], [chatbot], api_visibility="private", queue=False)
+        demo.load(ready_status, None, [status], api_visibility="private")
+        demo.load(documents, None, [docs_table, docs_status], api_visibility="private")
+    demo.queue(default_concurrency_limit=1, max_size=64)
+    return demo
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python app.py",
+                                 description="Web UI for qa: ask questions about a folder of documents.")
+    ap.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
+    ap.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    ap.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    ap.add_argument("--k", type=int, default=None, help="how many source passages each answer lists")
+    ap.add_argument("--reader", default=None,
+                    help='"default" (neural reader; heuristic with a warning if it is missing), "none" or a model path')
+    ap.add_argument("--feedback", default=str(DEFAULT_FEEDBACK),
+                    help=f"JSONL file that thumbs up/down are appended to (default: {DEFAULT_FEEDBACK})")
+    ap.add_argument("--max-upload-mb", type=float, default=20.0, help="largest document upload in MB (default: 20)")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve the page first, then load the engine, and say when answers are ready."""
+    began = time.perf_counter()
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    args = parser().parse_args(argv)
+    from .config import ConfigError, load_config
+    from .pipeline import resolve_dir
+
+    docs = resolve_dir(args.docs)
+    if not docs.is_dir():
+        print(f"qa: documents folder {docs} does not exist", file=sys.stderr)
+        return 2
+    if args.k is not None and args.k < 1:
+        print("qa: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
+    engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config))
+    settings = Settings(feedback=Path(args.feedback).resolve(), max_upload_mb=args.max_upload_mb,
+                        max_question_chars=cfg.max_question_chars, k=args.k)
+    demo = build(engine, settings)
+    import gradio as gr
+
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    try:
+        _, url, _ = demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
+                                max_file_size=settings.max_upload_bytes, ssr_mode=False, theme=theme, css=CSS,
+                                show_error=False)
+    except OSError as exc:  # port taken or address not on this machine
+        print(f"qa: cannot listen on {args.host}:{args.port} ({exc}); choose another --port or --host",
+              file=sys.stderr)
+        return 2
+    # Load the engine only now: imports hold the GIL, so loading it while Gradio imports
+    # made both slower (measured: page 18-20 s and ready 27-28 s in parallel, 7-8 s and 20-21 s in turn).
+    engine.start()
+    print(f"qa: serving on {url} (feedback goes to {settings.feedback}); loading the index of {docs} …", flush=True)
+    engine.wait()
+    if engine.error:
+        print(f"qa: the engine failed to load: {engine.error}", file=sys.stderr, flush=True)
+        demo.close()
+        return 1
+    bot = engine.get()
+    print(f"qa: ready in {time.perf_counter() - began:.1f} s (engine {engine.seconds:.1f} s) · {reader_label(bot)}\n"
+          f"{bot.report.summary()}", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,242 @@
+"""End-to-end tests of the web UI in a real Chromium: ``python app.py`` as a subprocess, driven by Playwright.
+
+The app runs with its default reader (the neural one once ``qa/models/reader`` exists,
+else the heuristic fallback), exactly as a user would start it. Run with
+``pytest -m browser tests/test_browser.py``; needs ``apt-get install chromium``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable, Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ANSWER_TIMEOUT_MS = 120_000
+"""The first answer waits for the model to load (seconds on a quiet machine, longer on a busy one)."""
+
+if not CHROMIUM.exists():
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+
+LIGHTHOUSE = ("The Skerry Point lighthouse stands on a rock north of Vardholm. "
+              "The Skerry Point lighthouse was built in 1874 by the engineer Margaret Olsen. "
+              "Its light can be seen from 22 nautical miles away.\n")
+EVIL = ("The Zorblat festival <script>window.__pwned=1</script> is held every spring "
+        '<img src=x onerror="window.__pwned=1"> [x](javascript:window.__pwned=1) in the town of Quillby. '
+        "Visitors bring lanterns.\n")
+EVIL_NAME = "zorblat.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen | None = None,
+             log: Path | None = None) -> None:
+    """Poll ``check`` until it holds; fail with the app's log if the app died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"app exited with {proc.returncode} before {what}:\n{log.read_text() if log else ''}")
+        if check():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}:\n{log.read_text() if log else ''}")
+
+
+def serves(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The app on a free port over a private copy of the seed documents, index and feedback file."""
+    root = tmp_path_factory.mktemp("app")
+    shutil.copytree(PROJECT / "seeds", root / "docs")
+    port, log = free_port(), root / "app.log"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "app.py", "--docs", str(root / "docs"), "--index", str(root / "index"),
+           "--port", str(port), "--feedback", str(root / "feedback.jsonl")]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(lambda: serves(url), 120, f"{url} to serve", proc, log)
+        yield SimpleNamespace(url=url, root=root, feedback=root / "feedback.jsonl", log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(app: SimpleNamespace, browser: Browser) -> Iterator[Page]:
+    """One fresh browser profile for the module; loading Gradio's page per test would double the run time."""
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    pg = context.new_page()
+    pg.goto(app.url)
+    pg.wait_for_selector("#qa-question textarea")
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def page(shared_page: Page) -> Page:
+    """The app's page on the Chat tab with the conversation cleared (which also empties its localStorage)."""
+    shared_page.get_by_role("tab", name="Chat").click()
+    shared_page.click("#qa-clear")
+    expect(shared_page.locator("#qa-chat .qa-reply")).to_have_count(0)
+    return shared_page
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Type a question, press Ask, and return the reply bubble once it is there."""
+    before = page.locator("#qa-chat .qa-reply").count()
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    reply = page.locator("#qa-chat .qa-reply").nth(before)
+    reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return reply
+
+
+def upload(page: Page, path: Path) -> None:
+    """Add a document through the Documents tab and wait for its confirmation line."""
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#qa-upload input[type=file]", str(path))
+    expect(page.locator("#qa-docs-status")).to_contain_text(f"✓ {path.name}", timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_role("tab", name="Chat").click()
+
+
+def test_answer_shows_highlighted_quote_and_source(page: Page, tmp_path: Path) -> None:
+    reply = ask(page, "When was Ahmad Massoud born?")
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+    expect(reply.locator("strong.qa-answer")).to_contain_text("10 July 1989")
+    expect(reply.locator("blockquote mark")).to_contain_text("10 July 1989")
+    expect(reply.locator(".qa-source")).to_contain_text("panjshir_resistance_ahmad_massoud.txt")
+    expect(reply.locator(".qa-confidence")).to_contain_text("confidence")
+
+
+def test_unanswerable_question_says_so(page: Page) -> None:
+    reply = ask(page, "What is the boiling point of water?")
+    expect(reply.locator(".qa-noanswer")).to_have_text("No answer found")
+    expect(reply).to_contain_text("closest passages")
+    expect(reply.locator("mark")).to_have_count(0)
+
+
+def test_uploaded_document_is_indexed_and_answered(page: Page, tmp_path: Path) -> None:
+    doc = tmp_path / "lighthouse.txt"
+    doc.write_text(LIGHTHOUSE, encoding="utf-8")
+    upload(page, doc)
+    expect(page.locator("#qa-status")).not_to_contain_text("Ready · 1 document,")
+    reply = ask(page, "In what year was the Skerry Point lighthouse built?")
+    expect(reply.locator("blockquote mark")).to_contain_text("1874")
+    expect(reply.locator(".qa-source")).to_contain_text("lighthouse.txt")
+
+
+def test_document_html_and_markdown_stay_inert(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
+    doc = tmp_path / EVIL_NAME
+    doc.write_text(EVIL, encoding="utf-8")
+    upload(page, doc)
+    reply = ask(page, "Where is the Zorblat festival held?")
+    expect(reply).to_contain_text("<script>window.__pwned=1</script>")  # shown as text, not run
+    expect(reply).to_contain_text('<img src=x onerror="window.__pwned=1"> [x](javascript:window.__pwned=1)')
+    page.screenshot(path=str(tmp_path / "inert.png"), full_page=True)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("#qa-chat script").count() == 0
+    assert page.locator("img[onerror]").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert (app.root / "docs" / EVIL_NAME).exists()
+
+
+def feedback_rows(app: SimpleNamespace) -> list[dict]:
+    return [json.loads(line) for line in app.feedback.read_text().splitlines()] if app.feedback.exists() else []
+
+
+def test_feedback_is_recorded_and_history_survives_reload(page: Page, app: SimpleNamespace) -> None:
+    question = "Which news agency reported the Taliban spokesman's remarks about Panjshir?"
+    ask(page, question)
+    seen = len(feedback_rows(app))
+    page.locator("#qa-chat button[aria-label='Like']").last.click()
+    wait_for(lambda: len(feedback_rows(app)) > seen, 20, "the thumbs-up row")
+    up = feedback_rows(app)[-1]
+    assert (up["question"], up["feedback"], up["needs_answer"]) == (question, "up", False)
+    assert up["answers"] == ([up["our_answer"]] if up["our_answer"] is not None else [])
+    page.locator("#qa-chat button[aria-label='Dislike']").last.click()
+    page.fill("#qa-correction textarea", "Sputnik")
+    page.click("#qa-save-correction")
+    wait_for(lambda: len(feedback_rows(app)) >= seen + 3, 20, "the thumbs-down and correction rows")
+    down, fixed = feedback_rows(app)[-2:]
+    assert (down["feedback"], down["answers"], down["needs_answer"]) == ("down", [], True)
+    assert (fixed["feedback"], fixed["answers"], fixed["id"]) == ("down", ["Sputnik"], up["id"])
+    page.reload()
+    expect(page.locator("#qa-chat .qa-reply")).to_have_count(1, timeout=20_000)
+    expect(page.locator("#qa-chat")).to_contain_text(question)
+
+
+def test_empty_question_gets_a_friendly_message(page: Page) -> None:
+    reply = ask(page, "   ?!  ")
+    expect(reply).to_contain_text("Sorry, I can't answer that: the question has no words in it")
+
+
+def test_gradio_client_api(app: SimpleNamespace) -> None:
+    from gradio_client import Client
+
+    client = Client(app.url, verbose=False)
+    rendered, answer = client.predict("When was Ahmad Massoud born?", api_name="/ask")
+    assert answer["question"] == "When was Ahmad Massoud born?"
+    assert set(answer) >= {"text", "doc", "start", "end", "score", "quote", "sources"}
+    assert 'class="qa-reply"' in rendered
+    with pytest.raises(Exception, match="please type a question"):
+        client.predict("  ", api_name="/ask")
+
+
+def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Path) -> None:
+    questions = tmp_path / "three.jsonl"
+    rows = [{"question": "Which news agency reported the Taliban spokesman's remarks about Panjshir?",
+             "answers": ["Sputnik"]},
+            {"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]},
+            {"question": "What is the boiling point of water?", "answers": []}]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    page.get_by_role("tab", name="Evaluation").click()
+    page.get_by_label("uploaded JSONL").check()
+    page.set_input_files("#qa-eval-file input[type=file]", str(questions))
+    page.click("#qa-run-eval")
+    table = page.locator("#qa-eval-table table")
+    expect(table).to_contain_text("n_answerable", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#qa-eval-table")).to_contain_text("3 questions")
+    for plot in ("#qa-plot-coverage img", "#qa-plot-confidence img"):
+        expect(page.locator(plot)).to_be_visible()
+        assert page.locator(plot).evaluate("img => img.complete && img.naturalWidth > 0")

@@ -1,0 +1,355 @@
+"""Fast tests of the web UI's rendering, feedback and upload checks (no browser, no Gradio import)."""
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from qa import ui
+from qa.documents import DocumentError
+from qa.pipeline import clean_question
+from qa.store import safe_upload_name
+from qa.types import Answer, Hit, Quote
+
+PAYLOADS = [
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "[x](javascript:window.__pwned=1)",
+    "![y](javascript:alert(1))",
+    "<https://evil.example>",
+    "www.evil.example",
+    "**bold** _em_ `code` ~~s~~ $x^2$ | a | b |",
+    "&lt;script&gt;",
+]
+OUR_TAGS = {"div", "p", "strong", "span", "blockquote", "mark", "code", "details", "summary", "ol", "li", "br"}
+
+
+class TagCollector(HTMLParser):
+    """Every tag and attribute in a rendered reply, as a browser's parser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs |= {name for name, _ in attrs}
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(markup: str) -> TagCollector:
+    collector = TagCollector()
+    collector.feed(markup)
+    collector.close()
+    return collector
+
+
+def evil_answer() -> Answer:
+    """An answer whose document name, quote, answer and passages all carry payloads."""
+    doc = '<img src=x onerror="window.__pwned=1">.txt'
+    payload = " ".join(PAYLOADS)
+    text = f"The festival {payload} is held in Quillby every spring. [z](javascript:x)"
+    start = text.index("Quillby")
+    quote = Quote(doc, 0, len(text), text)
+    hits = (Hit(doc, 0, len(text), text, score=0.9), Hit("other <b>.md", 500, 520, payload, score=0.4, page=2))
+    return Answer("Where is the festival held?", "Quillby", doc, start, start + len("Quillby"), 0.81, quote, hits)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_inert_leaves_no_markup_and_shows_the_same_characters(payload: str) -> None:
+    out = ui.inert(payload)
+    assert not set(out) & set("<>[]()*_`~$|\\\"'")
+    assert html.unescape(out) == payload
+    assert parse(out).tags == []
+
+
+def test_inert_removes_blank_lines_and_invisible_controls() -> None:
+    out = ui.inert("a\n\n\nb\u202eevil\u200b\x07 c")
+    assert html.unescape(out) == "a bevil c"
+    assert "\n" not in out
+
+
+def test_reply_with_payloads_renders_only_our_tags() -> None:
+    reply = ui.render_answer(evil_answer())
+    found = parse(reply)
+    assert set(found.tags) <= OUR_TAGS
+    assert found.attrs <= {"class"}
+    assert "javascript:" not in reply and "<script" not in reply and "<img" not in reply
+    shown = "".join(found.text)
+    assert "<script>window.__pwned=1</script>" in shown
+    assert "[x](javascript:window.__pwned=1)" in shown
+    assert '<img src=x onerror="window.__pwned=1">.txt' in shown
+
+
+def test_answer_span_is_the_marked_text() -> None:
+    ans = evil_answer()
+    reply = ui.render_answer(ans)
+    assert reply.count("<mark>") == 1
+    marked = reply.split("<mark>")[1].split("</mark>")[0]
+    assert html.unescape(marked) == "Quillby"
+    assert f"characters {ans.start}–{ans.end}" in reply
+    assert "confidence 0.81" in reply
+    assert "<strong class=\"qa-answer\">Quillby</strong>" in reply
+
+
+def test_other_passages_fold_away_without_the_answers_own_passage() -> None:
+    reply = ui.render_answer(evil_answer())
+    assert "<details" in reply and "Other top passages (1)" in reply
+    assert "page 2" in reply and "score 0.400" in reply
+
+
+def test_long_quote_is_trimmed_around_the_span() -> None:
+    text = "x " * 2000 + "ANSWER" + " y" * 2000
+    start = text.index("ANSWER")
+    out = ui.highlight(Quote("d.txt", 100, 100 + len(text), text), 100 + start, 100 + start + 6, limit=200)
+    assert "<mark>ANSWER</mark>" in out
+    assert out.startswith("… ") and out.endswith(" …")
+    assert len(html.unescape(out)) < 260
+
+
+def test_pdf_answers_cite_their_page() -> None:
+    quote = Quote("report.pdf", 10, 40, "The plant opened in 1998 in Oslo.", page=3)
+    ans = Answer("When?", "1998", "report.pdf", 30, 34, 0.7, quote, ())
+    assert "page 3" in ui.render_answer(ans)
+
+
+def test_abstention_says_so_and_shows_closest_passages_not_a_guess() -> None:
+    hits = tuple(Hit("a.txt", i * 10, i * 10 + 9, f"passage {i}", score=0.5 - i / 10) for i in range(5))
+    guess = Answer("", "a wrong guess", "a.txt", 0, 5, 0.1)
+    ans = Answer("What is the boiling point of water?", None, score=0.12, sources=hits, alternatives=(guess,),
+                 message="the documents do not seem to answer this")
+    reply = ui.render_answer(ans)
+    assert "No answer found" in reply and "will not guess" in reply
+    assert "<mark>" not in reply and "a wrong guess" not in reply
+    assert [f"passage {i}" in reply for i in range(5)] == [True, True, True, False, False]
+
+
+def test_abstention_without_documents() -> None:
+    reply = ui.render_answer(Answer("q", None, message="no documents are indexed yet"))
+    assert "no documents are indexed yet" in reply and "<ol" not in reply
+
+
+class EchoBot:
+    """Answers like QA.ask does for bad input (same clean_question), else a fixed answer."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        clean_question(question, 2000)
+        return self.answer
+
+
+def test_question_errors_become_a_friendly_message() -> None:
+    bot = EchoBot(evil_answer())
+    for question, expected in [("   ", "please type a question"), ("x" * 2001, "please keep it under 2,000")]:
+        turn = ui.ask_turn(bot, question)
+        assert turn["answer"] is None and expected in turn["error"]
+        reply = ui.render_turn(turn)[1]["content"]
+        assert "Sorry, I can" in reply and "Traceback" not in reply
+
+
+def test_turns_survive_json_and_rerender_identically() -> None:
+    ans = evil_answer()
+    turn = json.loads(json.dumps(ui.new_turn(ans.question, ans)))
+    user, reply = ui.render_turn(turn)
+    assert user == {"role": "user", "content": ui.inert(ans.question)}
+    assert reply == {"role": "assistant", "content": ui.render_answer(ans)}
+
+
+def test_tampered_browser_state_is_dropped_or_shown_as_an_error() -> None:
+    turns = ui.clean_turns([{"id": "a", "question": "<b>q</b>", "answer": {"text": 5, "quote": {"bad": 1}}},
+                            "junk", {"no": "id"}, {"id": "b", "question": "q2", "answer": None, "error": None}])
+    assert [t["id"] for t in turns] == ["a", "b"]
+    messages = ui.render_history(turns)
+    assert len(messages) == 4
+    assert "could not be shown" in messages[1]["content"]
+    assert "<b>" not in messages[0]["content"]
+    assert ui.clean_turns("not a list") == []
+    assert len(ui.clean_turns([{"id": str(i)} for i in range(ui.MAX_TURNS + 5)])) == ui.MAX_TURNS
+
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+FEEDBACK_KEYS = {"id", "question", "answers", "feedback", "needs_answer", "our_answer", "doc", "start", "end", "score",
+                 "time"}
+
+
+def test_feedback_rows_in_the_evaluator_format() -> None:
+    turn = json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))
+    up = ui.feedback_row(turn, liked=True, now=NOW)
+    assert set(up) == FEEDBACK_KEYS
+    assert (up["answers"], up["feedback"], up["needs_answer"]) == (["Quillby"], "up", False)
+    assert (up["our_answer"], up["doc"], up["time"]) == ("Quillby", evil_answer().doc, "2026-01-02T03:04:05+00:00")
+    assert (up["start"], up["end"]) == (evil_answer().start, evil_answer().end)
+    fixed = ui.feedback_row(turn, liked=False, correction="  in   Quillby town ", now=NOW)
+    assert (fixed["answers"], fixed["feedback"], fixed["needs_answer"]) == (["in Quillby town"], "down", False)
+    bare = ui.feedback_row(turn, liked=False, now=NOW)
+    assert (bare["answers"], bare["needs_answer"]) == ([], True)
+
+
+def test_thumbs_up_on_an_abstention_records_an_unanswerable_question() -> None:
+    turn = ui.new_turn("Boiling point?", Answer("Boiling point?", None, message="no answer"))
+    row = ui.feedback_row(turn, liked=True, now=NOW)
+    assert (row["answers"], row["our_answer"], row["needs_answer"]) == ([], None, False)
+
+
+def test_feedback_file_loads_as_a_question_set(tmp_path: Path) -> None:
+    from qa.evaluation import load_questions
+
+    log = ui.FeedbackLog(tmp_path / "fb" / "feedback.jsonl")
+    first = json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))
+    second = ui.new_turn("Who?", evil_answer())
+    log.append(ui.feedback_row(first, liked=False, now=NOW))
+    log.append(ui.feedback_row(first, liked=False, correction="Quillby", now=NOW))
+    log.append(ui.feedback_row(second, liked=False, now=NOW))
+    rows = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 3 and all(set(r) == FEEDBACK_KEYS for r in rows)
+    usable = load_questions(log.path)
+    assert [(r["question"], r["answers"]) for r in usable] == [("Where?", ["Quillby"])]
+
+
+def test_feedback_appends_from_threads_never_interleave(tmp_path: Path) -> None:
+    log = ui.FeedbackLog(tmp_path / "f.jsonl")
+    row = ui.feedback_row(ui.new_turn("q" * 5000, evil_answer()), liked=True)
+    threads = [threading.Thread(target=lambda: [log.append(row) for _ in range(20)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [json.loads(line)["question"] for line in log.path.read_text().splitlines()] == ["q" * 5000] * 80
+
+
+@pytest.mark.parametrize("value, expected", [(True, True), ("Like", True), (False, False), ("Dislike", False),
+                                             (None, None), ("", None), ("Spam", None)])
+def test_like_payloads(value: object, expected: bool | None) -> None:
+    assert ui.liked_value(value) is expected
+
+
+@pytest.mark.parametrize("name", ["../../x.txt", "..\\..\\x.txt", "/etc/passwd.txt", "sub/x.txt", "..", ".env.txt",
+                                  "x.txt\u202e", "evil.exe", "noext", " x.txt"])
+def test_unsafe_or_unsupported_upload_names_are_rejected(name: str) -> None:
+    with pytest.raises(DocumentError):
+        ui.check_upload(name, 10, 1000)
+
+
+def test_upload_size_limits() -> None:
+    ui.check_upload("ok.pdf", 1000, 1000)
+    with pytest.raises(DocumentError, match="over the"):
+        ui.check_upload("big.txt", 1001, 1000)
+    with pytest.raises(DocumentError, match="empty"):
+        ui.check_upload("empty.md", 0, 1000)
+
+
+class RecordingBot:
+    """Counts what reaches ``add_file`` so a rejected upload can be shown never to get there."""
+
+    def __init__(self) -> None:
+        self.added: list[str] = []
+
+    def add_file(self, name: str, data: bytes) -> SimpleNamespace:
+        unchanged = [name] if name in self.added else []
+        self.added.append(name)
+        return SimpleNamespace(changed=[], unchanged=unchanged, embedded_passages=3, seconds=0.25)
+
+
+def test_rejected_upload_never_reaches_the_engine_and_says_why() -> None:
+    bot = RecordingBot()
+    line = ui.add_upload(bot, "../../x.txt", b"hello", 1000)
+    assert line.startswith("✗") and "path separators" in html.unescape(line)
+    assert bot.added == []
+    assert ui.add_upload(bot, "notes.txt", b"hello", 1000) == "✓ notes&#46;txt: added, 3 passages embedded in 0.2 s"
+    assert bot.added == ["notes.txt"]
+    assert ui.add_upload(bot, "notes.txt", b"hello", 1000) == "✓ notes&#46;txt: already indexed with the same content"
+
+
+def test_engine_upload_names_stay_inside_the_docs_folder(tmp_path: Path) -> None:
+    assert safe_upload_name(tmp_path, "../../x.txt") == (tmp_path / "x.txt").resolve()
+
+
+def test_documents_rows_list_name_passages_and_size() -> None:
+    sizes = {"a.txt": SimpleNamespace(size=512), "b.pdf": SimpleNamespace(size=3 * 1024 ** 2)}
+    entries = {"b.pdf": {"passages": [3, 10]}, "a.txt": {"passages": [0, 3]}}
+    store = SimpleNamespace(doc_entries=entries, documents=sizes)
+    assert ui.documents_rows(SimpleNamespace(store=store)) == [["a.txt", 3, "512 B"], ["b.pdf", 7, "3.0 MB"]]
+
+
+def test_examples_come_from_the_seed_questions() -> None:
+    rows = [json.loads(line) for line in ui.SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+    examples = ui.seed_examples()
+    assert len(examples) == 7
+    answers = {r["question"]: r["answers"] for r in rows}
+    assert all(answers[q] for q in examples[:6]) and answers[examples[6]] == []
+
+
+def test_write_lock_waits_for_readers_and_goes_before_later_readers() -> None:
+    lock = ui.ReadWriteLock()
+    order: list[str] = []
+    release = threading.Event()
+
+    def write() -> None:
+        with lock.writing():
+            order.append("write")
+            release.wait(5)
+
+    def read() -> None:
+        with lock.reading():
+            order.append("read")
+
+    writer, reader = threading.Thread(target=write), threading.Thread(target=read)
+    with lock.reading():
+        writer.start()
+        time.sleep(0.1)
+        reader.start()
+        time.sleep(0.1)
+        assert order == []  # the writer waits for us; the later reader waits for the writer
+    time.sleep(0.1)
+    assert order == ["write"]
+    release.set()
+    writer.join(5)
+    reader.join(5)
+    assert order == ["write", "read"]
+
+
+def test_engine_reports_load_failures_to_the_user() -> None:
+    def broken() -> object:
+        raise FileNotFoundError("no such index")
+
+    engine = ui.Engine(broken).start()
+    assert engine.wait(5)
+    with pytest.raises(ui.EngineError, match="no such index"):
+        engine.get()
+    assert ui.Engine(lambda: "bot").start().get(5) == "bot"
+
+
+def test_missing_default_reader_falls_back_to_the_heuristic(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import qa
+    from qa.embedding import Embedder
+    from qa.reader import ReaderError
+
+    calls: list[str] = []
+
+    def fake_load(**kwargs: object) -> str:
+        calls.append(str(kwargs["reader"]))
+        if kwargs["reader"] != "none":
+            raise ReaderError("reader artifact not found")
+        return "heuristic bot"
+
+    monkeypatch.setattr(Embedder, "load", classmethod(lambda cls, name: "embedder"))
+    monkeypatch.setattr(qa, "load", fake_load)
+    assert ui.load_bot("seeds", "embeddings", None, None) == "heuristic bot"
+    assert calls == ["None", "none"]
+    assert "warning: the neural reader is not available" in capsys.readouterr().err
+    with pytest.raises(ReaderError):
+        ui.load_bot("seeds", "embeddings", "/models/my-reader", None)
