@@ -1,0 +1,386 @@
+"""Hostile inputs: odd questions, messy documents folders, files changing mid-sync, unsafe uploads.
+
+Every case ends indexed correctly or skipped with a reason, answered or refused with a
+QuestionError: never a traceback, never a hang, and the rest of the folder is indexed.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import qa
+import qa.documents
+from qa.config import Config
+from qa.documents import Document, DocumentError, parse
+from qa.embedding import Embedder
+from qa.splitter import split_document
+from qa.store import Store
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_NAME = "panjshir_resistance_ahmad_massoud.txt"
+VILLAGES = "How many villages does Panjshir contain?"
+Verbatim = Callable[[qa.QA, qa.Answer], None]
+
+
+def check_offsets(store: Store, embedder: Embedder) -> None:
+    """Every passage and sentence is its document's text at its offsets, every passage fits the model."""
+    for span in [*store.passages, *store.sentences]:
+        assert store.text(span.doc)[span.start:span.end] == span.text
+    for p in store.passages:
+        assert len(embedder.tokenizer(p.text)["input_ids"]) <= embedder.max_tokens
+
+
+@pytest.fixture(scope="module")
+def seed_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> qa.QA:
+    root = tmp_path_factory.mktemp("seedbot")
+    docs = Path(shutil.copytree(ROOT / "seeds", root / "docs"))
+    return qa.load(docs=docs, index=root / "index", embedder=embedder, reader="none")
+
+
+# -- questions --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question,message", [
+    ("", "please type a question"),
+    (" \t\n\r\u3000 ", "please type a question"),
+    ("\x00\x01\x1b\x7f\x00", "please type a question"),
+    ("\ud83d", "please type a question"),  # a lone surrogate, as a browser or JSON can send
+    pytest.param("x" * 100_000, "100,000 characters long", id="100k-chars"),
+    pytest.param("Panjshir " * 20_000, "characters long", id="180k-words"),
+    ("?!? ... --- ¿¡ «»", "no words"),
+    ("🙂🙂 🚀 ✨", "no words"),
+])
+def test_unusable_questions_raise_a_clear_question_error(seed_bot: qa.QA, question: str, message: str) -> None:
+    with pytest.raises(qa.QuestionError, match=message):
+        seed_bot.ask(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How many\x00 villages\x07 does\x1b Panjshir\x85 contain?",
+    "How many villages \ud83d\ude00 does Panjshir contain?",  # a surrogate pair: the tokenizer used to raise TypeError
+    "How many villages does Panjshir 🙂 contain? Сколько деревень? كم عدد القرى",
+    "  How   many\tvillages\n\ndoes Panjshir contain  ",
+])
+def test_noisy_questions_still_find_the_answer(seed_bot: qa.QA, assert_verbatim: Verbatim, question: str) -> None:
+    ans = seed_bot.ask(question)
+    assert ans.text == "512"
+    assert_verbatim(seed_bot, ans)
+
+
+@pytest.mark.parametrize("question", [
+    "كم عدد القرى في بنجشير؟", "Сколько деревень в Панджшире?", "パンジシールには村がいくつありますか",
+    "what is the", "the of and to", "Is it?",
+])
+def test_foreign_or_stop_word_questions_answer_verbatim_or_abstain(seed_bot: qa.QA, assert_verbatim: Verbatim,
+                                                                   question: str) -> None:
+    ans = seed_bot.ask(question)
+    assert ans.sources and (ans.text is not None or ans.message)
+    assert_verbatim(seed_bot, ans)
+
+
+@pytest.mark.parametrize("k", [0, -1, -10**9, 2.5, True, "3"])
+def test_k_must_be_a_positive_whole_number(seed_bot: qa.QA, k: object) -> None:
+    with pytest.raises(qa.QuestionError, match="k must be"):
+        seed_bot.ask(VILLAGES, k=k)  # type: ignore[arg-type]
+
+
+def test_k_larger_than_the_index_returns_every_passage(seed_bot: qa.QA, assert_verbatim: Verbatim) -> None:
+    ans = seed_bot.ask(VILLAGES, k=10**6)
+    assert ans.text == "512"
+    assert sorted(h.passage for h in ans.sources) == list(range(len(seed_bot.store.passages)))
+    assert_verbatim(seed_bot, ans)
+
+
+def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path, tmp_path: Path) -> None:
+    """Two ``python -m qa ask`` runs at once (each loads the model): exit 2 with a message, exit 0 with JSON."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    base = [sys.executable, "-m", "qa", "ask", "--docs", str(seed_dir), "--reader", "none"]
+    blank = subprocess.Popen([*base, "--index", str(tmp_path / "i1"), " \t "], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    noisy = subprocess.Popen([*base, "--index", str(tmp_path / "i2"), "--json",
+                              "How many villages\x07 does Panjshir 🙂 contain? Привет"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = blank.communicate(timeout=600)
+    assert blank.returncode == 2, err
+    assert "qa: please type a question" in err and "Traceback" not in err
+    out, err = noisy.communicate(timeout=600)
+    assert noisy.returncode == 0 and "Traceback" not in err, err
+    ans = json.loads(out)
+    text = (seed_dir / SEED_NAME).read_text(encoding="utf-8")
+    assert ans["text"] == "512" and text[ans["start"]:ans["end"]] == "512"
+    assert text[ans["quote"]["start"]:ans["quote"]["end"]] == ans["quote"]["text"]
+
+
+# -- documents --------------------------------------------------------------------------------
+
+def text_pdf(text: str) -> bytes:
+    """A one-page PDF with a Helvetica text layer, built by hand."""
+    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 5 0 R >> >> >>"),
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def blank_pdf() -> bytes:
+    """A PDF whose only page has no text layer (as a scan without OCR)."""
+    from pypdf import PdfWriter
+
+    writer, buf = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(buf)
+    return buf.getvalue()
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HIDDEN-TITLE</title>
+<style>body { color: red } /* HIDDEN-STYLE */</style>
+<script>var HIDDEN_SCRIPT = "<p>not text</p>";</script>
+<body onload="HIDDEN_ATTR()">
+<!-- HIDDEN-COMMENT -->
+<h1>Bazarak</h1>
+<script type="module">document.write("HIDDEN-MODULE")</script>
+<p>Bazarak is the capital of the province &amp; its largest town.</p>
+<noscript>HIDDEN-NOSCRIPT</noscript><template><p>HIDDEN-TEMPLATE</p></template>
+<svg><text>HIDDEN-SVG</text></svg>
+<p>The valley road was paved in 2008.</p>
+</body></html>"""
+"""Its </head> is left out, as HTML allows: the page used to come out empty."""
+
+
+def sentences_without_breaks(chars: int) -> str:
+    """Real words of the seed article with every sentence mark removed, ``chars`` long, one line."""
+    words = (ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8").translate(str.maketrans("", "", ".!?…\n")).split()
+    line = " ".join(words)
+    return (line + " ") * (chars // (len(line) + 1)) + line[: chars % (len(line) + 1)]
+
+
+def fill_messy_folder(docs: Path) -> dict[str, str]:
+    """Add every kind of awkward file to ``docs``; returns {skipped name: expected reason}."""
+    seed = (docs / SEED_NAME).read_bytes()
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    (docs / "latin1.txt").write_bytes("Le café crème de Bazarak.".encode("latin-1"))
+    with open(docs / "big.txt", "wb") as fh:  # 20 MB of real sentences
+        fh.writelines(seed for _ in range(20_000_000 // len(seed) + 1))
+    (docs / "oneline.txt").write_text(sentences_without_breaks(50_000), encoding="utf-8")
+    (docs / "longword.txt").write_text("Bazarak has a name of " + "ab" * 5_000 + " letters. It ends here.\n",
+                                       encoding="utf-8")
+    (docs / "page.html").write_text(HTML_PAGE, encoding="utf-8")
+    (docs / "scan.pdf").write_bytes(blank_pdf())
+    (docs / "broken.pdf").write_bytes(text_pdf("Kabul").replace(b"trailer\n<<", b"trailer\n0<<"))
+    (docs / "huge-xref.pdf").write_bytes(text_pdf("Kabul").replace(b"xref\n0 6", b"xref\n0 69999999"))
+    (docs / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (docs / "sub").mkdir()
+    os.symlink("..", docs / "sub" / "loop")  # a folder linked into its parent
+    os.symlink(docs, docs / "again")  # the docs folder linked into itself
+    os.symlink("self.txt", docs / "self.txt")  # a file linked to itself
+    os.mkfifo(docs / "pipe.txt")  # reading it would block forever
+    return {"empty.txt": "empty", "binary.txt": "binary", "latin1.txt": "not valid UTF-8",
+            "big.txt": "over the 5 MB limit", "scan.pdf": "no text layer", "broken.pdf": "unreadable PDF",
+            "huge-xref.pdf": "unreadable PDF", "photo.png": "unsupported type", "sub/loop": "symlinked folder",
+            "again": "symlinked folder",
+            "self.txt": "looping symlink", "pipe.txt": "not a regular file"}
+
+
+def test_a_messy_folder_is_indexed_around_its_bad_files(seed_dir: Path, tmp_index: Path, embedder: Embedder,
+                                                        assert_verbatim: Verbatim) -> None:
+    """20 MB is tested through the size limit (max_file_mb=5): embedding 20 MB takes many minutes here."""
+    expected = fill_messy_folder(seed_dir)
+    bot = qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none", max_file_mb=5)
+    reasons = {s.name: s.reason for s in bot.report.skipped}
+    assert set(reasons) == set(expected), reasons
+    for name, why in expected.items():
+        assert why in reasons[name], (name, reasons[name])
+    assert sorted(bot.store.documents) == ["longword.txt", "oneline.txt", "page.html", SEED_NAME]
+    check_offsets(bot.store, embedder)
+    oneline = [p for p in bot.store.passages if p.doc == "oneline.txt"]
+    assert len(oneline) > 20 and oneline[-1].end == 50_000
+    ans = bot.ask(VILLAGES)
+    assert ans.text == "512"  # from the seed or from oneline.txt, which reuses its words
+    assert_verbatim(bot, ans)
+
+
+def test_html_indexes_only_the_visible_text(tmp_path: Path, tmp_index: Path, embedder: Embedder,
+                                            assert_verbatim: Verbatim) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "page.html").write_text(HTML_PAGE, encoding="utf-8")
+    bot = qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none")
+    text = bot.store.text("page.html")
+    assert text == ("Bazarak\n\nBazarak is the capital of the province & its largest town.\n\n"
+                    "The valley road was paved in 2008.")
+    ans = bot.ask("When was the valley road paved?")
+    assert ans.text == "2008"
+    assert_verbatim(bot, ans)
+
+
+def test_crlf_line_ends_keep_exact_offsets(tmp_path: Path, tmp_index: Path, embedder: Embedder,
+                                           assert_verbatim: Verbatim) -> None:
+    crlf = (ROOT / "seeds" / SEED_NAME).read_bytes().replace(b"\n", b"\r\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "crlf.txt").write_bytes(crlf)
+    bot = qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none")
+    assert bot.store.text("crlf.txt") == crlf.decode("utf-8")
+    check_offsets(bot.store, embedder)
+    for span in [*bot.store.passages, *bot.store.sentences]:
+        assert span.text == span.text.strip() and "\r\n\r\n" not in span.text
+    ans = bot.ask(VILLAGES)
+    assert ans.text == "512" and "\r" not in ans.quote.text  # type: ignore[union-attr]
+    assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("text", [
+    "Wait" + "." * 50_000 + "x",  # a run of dots with no space after it used to take minutes (regex backtracking)
+    "It was " + "ab" * 5_000 + " long. " * 3,  # a 10,000-character word
+    "".join(f"line {i} of a list without blank lines\n" for i in range(2_000)),
+    "한국어" * 800 + " 가각간" * 300,  # several word pieces per character
+], ids=["50k-dots", "10k-char-word", "2000-single-lines", "hangul"])
+def test_pathological_lines_are_split_exactly_within_the_limit(embedder: Embedder, text: str) -> None:
+    doc = Document("odd.txt", text, "sha", len(text))
+    passages, sentences = split_document(doc, embedder.tokenizer, embedder.max_tokens)
+    for span in [*passages, *sentences]:
+        assert text[span.start:span.end] == span.text
+    for p in passages:
+        assert len(embedder.tokenizer(p.text)["input_ids"]) <= embedder.max_tokens
+    covered = {i for p in passages for i in range(p.start, p.end)}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+@pytest.mark.parametrize("data", [
+    text_pdf("Kabul").replace(b"trailer\n<<", b"trailer\n0<<"),  # pypdf: AttributeError
+    text_pdf("Kabul").replace(b"xref\n0 6", b"xref\n0 69999999"),  # pypdf: LimitReachedError
+    text_pdf("Kabul")[:300],
+    b"%PDF-1.7\n" + bytes(range(256)) * 4,
+], ids=["attribute-error", "limit-reached", "truncated", "garbage"])
+def test_damaged_pdfs_are_skipped_with_a_reason(data: bytes) -> None:
+    with pytest.raises(DocumentError, match="unreadable PDF"):
+        parse(data, "damaged.pdf")
+
+
+# -- files that change while they are indexed -------------------------------------------------
+
+def write_docs(docs: Path) -> None:
+    (docs / "a.txt").write_text("Alpha text. Bazarak is the capital of Panjshir.\n", encoding="utf-8")
+    (docs / "b.txt").write_text("Beta text. The valley road was paved in 2008.\n", encoding="utf-8")
+    (docs / "c.txt").write_text("Gamma text. Rough Guides took the photo.\n", encoding="utf-8")
+
+
+def check_consistent(bot: qa.QA, embedder: Embedder) -> None:
+    """Passages match the loaded texts, and the manifest's hashes are those texts' hashes."""
+    check_offsets(bot.store, embedder)
+    assert set(bot.store.doc_entries) == set(bot.store.documents)
+    for name, entry in bot.store.doc_entries.items():
+        assert entry["sha256"] == bot.store.documents[name].sha256
+
+
+def test_files_vanishing_or_changing_while_read(seed_dir: Path, tmp_index: Path, embedder: Embedder,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    write_docs(seed_dir)
+    real_read = qa.documents.read_file
+
+    def read_then_meddle(path: Path, name: str, max_bytes: int) -> Document:
+        doc = real_read(path, name, max_bytes)
+        if name == "a.txt":
+            (seed_dir / "a.txt").write_text("Alpha was rewritten after it was read.\n", encoding="utf-8")
+            (seed_dir / "c.txt").unlink()  # not read yet
+        return doc
+
+    monkeypatch.setattr(qa.documents, "read_file", read_then_meddle)
+    bot = qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none")
+    assert [(s.name, "vanished" in s.reason) for s in bot.report.skipped] == [("c.txt", True)]
+    assert bot.store.text("a.txt").startswith("Alpha text.")  # the version that was read and embedded
+    check_consistent(bot, embedder)
+    monkeypatch.undo()
+    report = bot.refresh()
+    assert report.changed == ["a.txt"] and not report.removed and not report.skipped
+    assert bot.store.text("a.txt").startswith("Alpha was rewritten")
+    check_consistent(bot, embedder)
+
+
+def test_files_edited_or_deleted_during_embedding(seed_dir: Path, tmp_index: Path, embedder: Embedder,
+                                                  monkeypatch: pytest.MonkeyPatch, assert_verbatim: Verbatim) -> None:
+    write_docs(seed_dir)
+    real_encode = embedder.encode_passages
+
+    def encode_then_meddle(*args, **kwargs):  # type: ignore[no-untyped-def]
+        (seed_dir / "a.txt").write_text("Alpha changed while embedding. Kabul is far.\n", encoding="utf-8")
+        (seed_dir / "b.txt").unlink(missing_ok=True)
+        return real_encode(*args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode_passages", encode_then_meddle)
+    bot = qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none")
+    monkeypatch.undo()
+    assert sorted(bot.store.documents) == ["a.txt", "b.txt", "c.txt", SEED_NAME]
+    check_consistent(bot, embedder)
+    ans = bot.ask("When was the valley road paved?")
+    assert ans.text == "2008"
+    assert_verbatim(bot, ans)
+    report = bot.refresh()
+    assert report.changed == ["a.txt"] and report.removed == ["b.txt"]
+    check_consistent(bot, embedder)
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def upload_home(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Store]:
+    """A root with docs/, index/ and outside/ (holding a file a symlink in docs/ points at)."""
+    root = tmp_path_factory.mktemp("uploads")
+    docs = Path(shutil.copytree(ROOT / "seeds", root / "docs"))
+    (root / "outside").mkdir()
+    (root / "outside" / "target.txt").write_text("outside the docs folder\n", encoding="utf-8")
+    os.symlink(root / "outside" / "target.txt", docs / "link.txt")
+    return root, Store(docs, root / "index", Config(max_file_mb=0.01), embedder)
+
+
+def files_outside_docs(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and not p.is_symlink() and p.relative_to(root).parts[0] not in ("docs", "index")}
+
+
+@pytest.mark.parametrize("name,lands_as", [
+    ("../../x.txt", "x.txt"), ("..\\..\\y.txt", "y.txt"), ("/tmp/abs.txt", "abs.txt"), ("  spaced.md ", "spaced.md"),
+    ("/etc/passwd", None), (".hidden.txt", None), ("..", None), ("", None), ("sub/", None), ("a\x00b.txt", None),
+    ("line\nbreak.txt", None), pytest.param("x" * 300 + ".txt", None, id="300-char-name"), ("link.txt", None), ("evil.exe", None),
+])
+def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], name: str, lands_as: str | None) -> None:
+    root, store = upload_home
+    before_outside, before_docs = files_outside_docs(root), sorted(os.listdir(root / "docs"))
+    data = f"Uploaded as {name!r}. Bazarak is a town.\n".encode("utf-8", "surrogateescape")
+    if lands_as is None:
+        with pytest.raises(DocumentError):
+            store.add_file(name, data)
+        assert sorted(os.listdir(root / "docs")) == before_docs
+    else:
+        report = store.add_file(name, data)
+        assert (root / "docs" / lands_as).read_bytes() == data
+        assert lands_as in report.added + report.changed and lands_as in store.documents
+    assert files_outside_docs(root) == before_outside
+    assert Path("/etc/passwd").read_bytes() != data
+
+
+def test_uploads_over_max_file_mb_are_refused_and_not_kept(upload_home: tuple[Path, Store]) -> None:
+    root, store = upload_home
+    with pytest.raises(DocumentError, match="over the 0.01 MB limit"):
+        store.add_file("large.txt", b"Bazarak is a town. " * 1000)  # 19 kB, limit 10 kB
+    assert not (root / "docs" / "large.txt").exists()
+    assert not [p for p in (root / "docs").iterdir() if p.name.endswith(".upload")]
