@@ -121,8 +121,7 @@ class QA:
 def quote_for(store: Snapshot, doc: str, start: int, end: int) -> Quote:
     """The whole sentence(s) around [start, end): the evidence a user reads."""
     text = store.text(doc)
-    idx = [i for i in store.sentences_in(doc, 0, len(text) + 1)
-           if store.sentences[i].start < end and store.sentences[i].end > start]
+    idx = store.sentences_around(doc, start, end)
     q_start = min([store.sentences[i].start for i in idx] + [start])
     q_end = max([store.sentences[i].end for i in idx] + [end])
     return Quote(doc, q_start, q_end, text[q_start:q_end], page=store.documents[doc].page_at(q_start))

@@ -34,8 +34,7 @@ def gold_location(store: "Store", answers: Sequence[str]) -> str:
         for name, doc in store.documents.items():
             at = doc.text.find(gold)
             if at >= 0:
-                idx = [i for i in store.sentences_in(name, 0, len(doc.text) + 1)
-                       if store.sentences[i].start <= at < store.sentences[i].end]
+                idx = store.snapshot.sentences_around(name, at, at + len(gold))
                 sentence = store.sentences[idx[0]].text if idx else ""
                 return f"{name} [{at}:{at + len(gold)}]: “{sentence}”"
     return "not found verbatim in the documents"

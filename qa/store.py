@@ -194,6 +194,15 @@ class Snapshot:
         hi = bisect.bisect_left(starts, end)
         return range(base + lo, base + hi)
 
+    def sentences_around(self, doc: str, start: int, end: int) -> range:
+        """Indices of the sentences that overlap [start, end) of ``doc``."""
+        starts = self._sentence_starts.get(doc, [])
+        base = self._sentence_offset.get(doc, 0)
+        lo = max(0, bisect.bisect_right(starts, start) - 1)
+        if lo < len(starts) and self.sentences[base + lo].end <= start:
+            lo += 1
+        return range(base + lo, base + max(lo, bisect.bisect_left(starts, end)))
+
     def text(self, doc: str) -> str:
         return self.documents[doc].text
 

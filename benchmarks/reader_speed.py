@@ -1,0 +1,64 @@
+"""The reader's cost inside ask(), and int8 vs fp32 quality, measured in one run.
+
+Prints: ask p50 / (bare query encode + bare reader forward over the same windows)  (goal <= 1.3),
+ask p50 / bare query encode (reported), and answer F1 of the int8 and fp32 readers through ask().
+Run: python benchmarks/reader_speed.py [--every N]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import qa  # noqa: E402
+from qa.evaluation import compute, load_questions, run  # noqa: E402
+
+
+def p50(fn, items) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--every", type=int, default=4, help="use every Nth benchmark question")
+    args = ap.parse_args()
+    bench = ROOT / "benchmarks" / "squad2-dev"
+    rows = load_questions(bench / "questions.jsonl")[:: args.every]
+    questions = [r["question"] for r in rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = qa.load(bench / "docs", tmp)
+        fp32 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False)
+    model, reader = bot.store.embedder.model, bot.extractor.reader
+    n_read = bot.cfg.reader_passages
+    windows = {}
+    for q in questions:
+        ranked = bot.retriever.search(q, bot.store.embedder.encode_query(q), max(bot.cfg.k, n_read))
+        windows[q] = [bot.store.passages[r.passage].text for r in ranked[:n_read]]
+    for q in questions[:5]:  # warm-up
+        bot.ask(q)
+    encode = p50(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions)
+    forward = p50(lambda q: reader.logits(reader.encode(q, windows[q])), questions)
+    ask = p50(bot.ask, questions)
+    print(f"{len(questions)} questions; reader reads {n_read} passages per question")
+    print(f"p50 ms: ask {ask:.1f} | bare encode {encode:.1f} | bare reader forward {forward:.1f}")
+    print(f"ask / (encode + reader forward): {ask / (encode + forward):.2f} (goal <= 1.3)")
+    print(f"ask / encode: {ask / encode:.2f}")
+    for name, engine in (("int8", bot), ("fp32", fp32)):
+        metrics = compute(run(engine, rows, progress=False), engine.cfg.threshold)
+        print(f"{name}: answerable F1 {metrics['f1']:.3f}  EM {metrics['em']:.3f}  abstain {metrics['abstain']:.3f}  "
+              f"false_abstain {metrics['false_abstain']:.3f}  p50 {metrics['p50_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
