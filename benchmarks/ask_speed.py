@@ -6,27 +6,16 @@ Goal (heuristic extractor): <= 1.5. With the reader on, see benchmarks/reader_sp
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import qa  # noqa: E402
+from timing import median_ms  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
-
-
-def median_ms(fn, items, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        for item in items:
-            t0 = time.perf_counter()
-            fn(item)
-            times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -41,8 +30,8 @@ def main() -> None:
         for q in questions[:10]:
             bot.ask(q)
             model.encode([q])
-        encode = median_ms(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions)
-        ask = median_ms(bot.ask, questions)
+        encode = median_ms(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions, repeat=3)
+        ask = median_ms(bot.ask, questions, repeat=3)
     print(f"{len(questions)} questions x 3, reader={args.reader}")
     print(f"bare encode p50 {encode:.2f} ms, ask p50 {ask:.2f} ms")
     print(f"ask / encode: {ask / encode:.2f} (goal <= 1.5 for the heuristic extractor)")

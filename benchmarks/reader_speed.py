@@ -7,26 +7,16 @@ Run: python benchmarks/reader_speed.py [--every N]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import qa  # noqa: E402
+from timing import median_ms  # noqa: E402
 from qa.evaluation import compute, load_questions, run  # noqa: E402
-
-
-def p50(fn, items) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -47,9 +37,9 @@ def main() -> None:
         windows[q] = [bot.store.passages[r.passage].text for r in ranked[:n_read]]
     for q in questions[:5]:  # warm-up
         bot.ask(q)
-    encode = p50(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions)
-    forward = p50(lambda q: reader.logits(reader.encode(q, windows[q])), questions)
-    ask = p50(bot.ask, questions)
+    encode = median_ms(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions)
+    forward = median_ms(lambda q: reader.logits(reader.encode(q, windows[q])), questions)
+    ask = median_ms(bot.ask, questions)
     print(f"{len(questions)} questions; reader reads {n_read} passages per question")
     print(f"p50 ms: ask {ask:.1f} | bare encode {encode:.1f} | bare reader forward {forward:.1f}")
     print(f"ask / (encode + reader forward): {ask / (encode + forward):.2f} (goal <= 1.3)")

