@@ -12,7 +12,7 @@ from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
-from .retrieval import Ranked, Retriever
+from .retrieval import Retriever
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
