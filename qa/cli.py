@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", default=None, help="an earlier --json output to compare with")
     p.add_argument("--calibrate", action="store_true", help="pick the abstention threshold and save it to the config")
     p.add_argument("--threshold", type=float, default=None, help="abstention threshold for this run")
+    p.add_argument("--max-false-abstain", type=float, default=0.10,
+                   help="--calibrate only considers thresholds that wrongly abstain on at most this share (default 0.10)")
     sub.add_parser("train-reader", help="train the span reader (see qa/models/reader/README.md)", add_help=False)
     return ap
 
@@ -100,7 +102,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     k = args.k or bot.cfg.k
     result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
     if args.calibrate:
-        best, f1_all = calibrate(result.outcomes)
+        best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
         path = save_config(with_overrides(load_config(args.config), threshold=best), args.config, only=("threshold",))
         print(f"calibrated threshold {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
         result.threshold, result.metrics = best, compute(result.outcomes, best)

@@ -149,11 +149,21 @@ def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | 
     }
 
 
-def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, float]:
-    """The threshold maximising F1 over all questions (abstaining on unanswerable = right), and that F1."""
+def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.10) -> tuple[float, float]:
+    """The threshold maximising F1 over all questions (abstaining on unanswerable = right), and that F1.
+
+    Only thresholds that wrongly abstain on at most ``max_false_abstain`` of the answerable
+    questions compete: on sets dominated by hard unanswerable questions (SQuAD 2.0's are written
+    to look answerable) the unconstrained optimum is to answer almost nothing, which no user wants.
+    ``max_false_abstain=1`` gives the plain optimum.
+    """
     candidates = sorted({0.0} | {o.score for o in outcomes} | {1.01})
+    answerable = [o for o in outcomes if o.answerable]
     best_t, best_f1 = 0.0, -1.0
     for t in candidates:
+        wrongly = _mean(float(o.prediction(t) is None) for o in answerable)
+        if answerable and wrongly > max_false_abstain + 1e-12:
+            continue
         score = _mean(o.f1(t) for o in outcomes)
         if score > best_f1 + 1e-12:
             best_t, best_f1 = t, score

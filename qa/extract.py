@@ -31,9 +31,18 @@ class Extractor(Protocol):
 
 
 class ReaderExtractor:
-    """Runs the trained span reader over the best passages in one batch."""
+    """Runs the trained span reader over the best passages in one batch.
 
-    def __init__(self, reader: "Reader", passages: int = 4) -> None:
+    Spans are ranked by the reader's span probability, discounted steeply by the passage's
+    retrieval rank (a span's softmax is per window, so a confident span in a worse passage
+    must not beat the best passage's answer). The confidence is the span's share of the mass
+    it competes with in its window, span / (span + no-answer): measured on the dev articles it
+    separates right from wrong answers better than the span probability alone.
+    """
+
+    RANK_DECAY = 0.15
+
+    def __init__(self, reader: "Reader", passages: int = 2) -> None:
         self.reader = reader
         self.passages = passages
 
@@ -42,13 +51,13 @@ class ReaderExtractor:
         if not chosen:
             return []
         preds = self.reader.read(question, [p.text for p in chosen], top_n=10)
-        out = []
+        scored = []
         for pred in preds:
             p = chosen[pred.context]
-            prior = ranked[pred.context].fused
-            score = pred.score * (1.0 - pred.no_answer) ** 0.5 * (0.5 + 0.5 * prior)
-            out.append(Candidate(p.doc, p.start + pred.start, p.start + pred.end, float(score)))
-        return sorted(out, key=lambda c: -c.score)
+            rank_score = pred.score * self.RANK_DECAY ** pred.context
+            confidence = pred.score / (pred.score + pred.no_answer + 1e-9)
+            scored.append((rank_score, Candidate(p.doc, p.start + pred.start, p.start + pred.end, float(confidence))))
+        return [c for _, c in sorted(scored, key=lambda sc: -sc[0])]
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

@@ -128,10 +128,11 @@ def quote_for(store: Snapshot, doc: str, start: int, end: int) -> Quote:
 
 
 def unique_answers(candidates: Sequence[Candidate], store: Snapshot) -> list[Answer]:
-    """Candidates as answers, best first, one per normalised text (overlapping passages repeat spans)."""
+    """Candidates as answers in the extractor's order (best first), one per normalised text
+    (overlapping passages repeat spans)."""
     seen: set[str] = set()
     out: list[Answer] = []
-    for c in sorted(candidates, key=lambda c: -c.score):
+    for c in candidates:
         span = store.text(c.doc)[c.start:c.end]
         key = normalize_answer(span)
         if not key or key in seen:

@@ -63,10 +63,13 @@ def test_metric_table_by_hand() -> None:
 def test_calibration_on_a_tiny_synthetic_set() -> None:
     outs = [outcome(["a b"], "a b", 0.9), outcome(["c"], "c", 0.7), outcome([], "x", 0.4),
             outcome([], "y", 0.3), outcome(["d"], "wrong", 0.2)]
-    threshold, best = calibrate(outs)
+    threshold, best = calibrate(outs, max_false_abstain=1.0)
     assert 0.4 < threshold <= 0.7          # answers the two right ones, abstains on the rest
     assert best == pytest.approx(4 / 5)
     assert compute(outs, threshold)["abstain"] == 1.0
+    capped, capped_f1 = calibrate(outs, max_false_abstain=0.0)   # may not abstain on any answerable one
+    assert capped <= 0.2 and compute(outs, capped)["false_abstain"] == 0.0
+    assert capped_f1 == pytest.approx(2 / 5)
 
 
 def test_compare_lists_flips() -> None:
