@@ -28,6 +28,7 @@ def main() -> None:
     questions = [r["question"] for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         bot = qa.load(bench / "docs", tmp)
+        int8 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=True)
         fp32 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False)
     model, reader = bot.store.embedder.model, bot.extractor.reader
     n_read = bot.cfg.reader_passages
@@ -44,7 +45,8 @@ def main() -> None:
     print(f"p50 ms: ask {ask:.1f} | bare encode {encode:.1f} | bare reader forward {forward:.1f}")
     print(f"ask / (encode + reader forward): {ask / (encode + forward):.2f} (goal <= 1.3)")
     print(f"ask / encode: {ask / encode:.2f}")
-    for name, engine in (("int8", bot), ("fp32", fp32)):
+    print(f"configured reader: {'int8' if bot.cfg.quantize else 'fp32'}")
+    for name, engine in (("int8", int8), ("fp32", fp32)):
         metrics = compute(run(engine, rows, progress=False), engine.cfg.threshold)
         print(f"{name}: answerable F1 {metrics['f1']:.3f}  EM {metrics['em']:.3f}  abstain {metrics['abstain']:.3f}  "
               f"false_abstain {metrics['false_abstain']:.3f}  p50 {metrics['p50_ms']:.1f} ms")
