@@ -481,6 +481,20 @@ def write_model_card(out: Path, config: dict) -> None:
     (out / "README.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 
+def rebuild_command(argv: list[str]) -> str:
+    """The command that rebuilds this artifact in place: where it was written and checkpointing don't matter."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--out", "--checkpoint-every"):
+            skip = True
+        elif not arg.startswith(("--out=", "--checkpoint-every=")):
+            kept.append(arg)
+    return " ".join(["python -m qa train-reader", *kept]).strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: train, save the artifact, score it on the dev set, write the model card."""
     args = parse_args(argv)
@@ -498,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
                      "questions": result.examples, "negatives": result.negatives,
                      "windows": result.features, "torch_threads": torch.get_num_threads(),
                      "final_loss": round(statistics.fmean(result.losses[-50:]), 4)},
-        "command": "python -m qa train-reader " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": rebuild_command(argv if argv is not None else sys.argv[1:]),
     }
     config = save_artifact(model, out, meta)
     print(f"reader: saved {out} ({config['weights_bytes'] / 1e6:.1f} MB) after "
