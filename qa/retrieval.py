@@ -46,14 +46,10 @@ def terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A fused candidate with the evidence behind it, for confidence later."""
+    """A passage index with its fused score in [0, 1] (1 = ranked first by every retriever)."""
 
     passage: int
     fused: float
-    dense: float
-    bm25: float
-    dense_rank: int | None
-    bm25_rank: int | None
 
 
 class Retriever:
@@ -104,22 +100,16 @@ class Retriever:
         n = min(max(self.candidates, k), len(self.passages))
         if n == 0:
             return []
-        dense = self._dense(qvec, n)
-        keyword = self._keyword(question, n)
         wd, wb = self.weights
-        fused: dict[int, list] = {}
-        for rank, (i, s) in enumerate(dense):
-            fused[i] = [wd / (self.rrf_k + rank + 1), s, 0.0, rank, None]
-        for rank, (i, s) in enumerate(self._sentences(qvec, n)):
-            entry = fused.setdefault(i, [0.0, float(self.index.reconstruct(i) @ qvec.ravel()), 0.0, None, None])
-            entry[0] += self.sentence_weight / (self.rrf_k + rank + 1)
-        for rank, (i, s) in enumerate(keyword):
-            entry = fused.setdefault(i, [0.0, float(self.index.reconstruct(i) @ qvec.ravel()), 0.0, None, None])
-            entry[0] += wb / (self.rrf_k + rank + 1)
-            entry[2], entry[4] = s, rank
-        best = sorted(fused.items(), key=lambda kv: -kv[1][0])[:k]
+        lists = [(wd, self._dense(qvec, n)), (self.sentence_weight, self._sentences(qvec, n)),
+                 (wb, self._keyword(question, n))]
+        fused: dict[int, float] = {}
+        for weight, ranking in lists:
+            for rank, (i, _) in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
+        best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         top = (wd + wb + (self.sentence_weight if self.sentence_vecs is not None else 0.0)) / (self.rrf_k + 1)
-        return [Ranked(i, v[0] / top, v[1], v[2], v[3], v[4]) for i, v in best]
+        return [Ranked(i, score / top) for i, score in best]
 
     def hit(self, ranked: Ranked) -> Hit:
         p = self.passages[ranked.passage]
