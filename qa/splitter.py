@@ -25,6 +25,9 @@ ABBREVIATIONS = frozenset(
 _END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+(?=\s)")
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
+LEAD_IN_CHARS = 100
+RULES_VERSION = 2
+"""Bumped when the splitting rules change, so indexes made with the old rules are rebuilt."""
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
 
 
@@ -160,14 +163,29 @@ def fit_units(text: str, units: list[Unit], tokenizer: Tokenizer, limit: int) ->
     return [u for u, _ in fitted], [n for _, n in fitted]
 
 
-def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int) -> list[tuple[int, int]]:
-    """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut."""
+def is_lead_in(sentence: str) -> bool:
+    """A heading, caption or "as follows:" line: it belongs with the paragraph after it."""
+    line = sentence.strip()
+    if line.endswith(":"):
+        return True
+    return 0 < len(line) <= LEAD_IN_CHARS and line.rstrip("\"'\u201d\u2019)]")[-1:] not in ".!?\u2026"
+
+
+def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int,
+         lead_in: Sequence[bool] = ()) -> list[tuple[int, int]]:
+    """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut.
+
+    A window holding only lead-in lines (``lead_in[u]``) runs on into the next paragraph, so a
+    heading is found together with the text it introduces.
+    """
     windows: list[tuple[int, int]] = []
     i, n = 0, len(units)
+    lead = list(lead_in) or [False] * n
     while i < n:
         j, tokens = i, 0
         while j < n and tokens + counts[j] <= limit:
-            if j > i and units[j].paragraph != units[j - 1].paragraph and tokens >= target:
+            new_paragraph = j > i and units[j].paragraph != units[j - 1].paragraph
+            if new_paragraph and tokens >= target and not all(lead[i:j]):
                 break
             tokens += counts[j]
             j += 1
@@ -209,7 +227,8 @@ def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     first_passage: dict[int, int] = {}
-    windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences)
+    lead_in = [is_lead_in(text[u.start:u.end]) for u in units]
+    windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences, lead_in)
     for number, (i, j) in enumerate(verify(text, units, windows, tokenizer, limit)):
         start, end = units[i].start, units[j - 1].end
         passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))

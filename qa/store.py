@@ -21,7 +21,7 @@ from . import index as persist
 from .config import Config
 from .documents import Document, DocumentError, Skipped, read_folder
 from .embedding import Embedder
-from .splitter import split_document
+from .splitter import RULES_VERSION, split_document
 from .types import Passage, Sentence
 
 
@@ -49,7 +49,8 @@ class UpdateReport:
 
 
 def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
-    splitter = dict(cfg.splitter_settings(), max_tokens=cfg.max_tokens or embedder.max_tokens)
+    splitter = dict(cfg.splitter_settings(), max_tokens=cfg.max_tokens or embedder.max_tokens,
+                    rules=RULES_VERSION)
     return {"model": {"name": cfg.model, "dim": embedder.dim}, "splitter": splitter}
 
 

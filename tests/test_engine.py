@@ -11,7 +11,7 @@ import pytest
 
 from qa.config import Config
 from qa.documents import DocumentError, Document, html_to_text, parse, read_folder
-from qa.splitter import sentence_spans, split_document
+from qa.splitter import is_lead_in, sentence_spans, split_document
 from qa.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,27 @@ def test_sentences_keep_abbreviations_numbers_quotes_and_headings() -> None:
     got = [text[u.start:u.end] for u in sentence_spans(text)]
     assert got == ["# Results", "The U.S. Army met Dr. Smith on 10.5 km of road.", "Population was 173,000 in 2021.",
                    "“Is all lost?” he asked.", "Non.", "A new paragraph starts here"]
+
+
+def test_headings_and_lead_in_lines_stay_with_the_paragraph_they_introduce(seed_dir, embedder) -> None:
+    doc = read_folder(seed_dir)[0][0]
+    passages, _ = split_document(doc, embedder.tokenizer, embedder.max_tokens, target_tokens=0)
+    call = [p for p in passages if "CALL OF AUGUST 16" in p.text]
+    assert len(call) == 1
+    assert call[0].text.startswith("Below is the text of the call")  # "...:" line, then the heading
+    assert "the national hero" in call[0].text and "our blood" in call[0].text  # then the call itself
+    assert not any(p.text.startswith("At the same time") and "CALL" in p.text for p in passages)
+    plain = Document("p.txt", "First paragraph ends here.\n\nSecond paragraph ends too.", "x", 60)
+    assert len(split_document(plain, embedder.tokenizer, 256, target_tokens=0)[0]) == 2
+
+
+def test_lead_in_lines() -> None:
+    assert is_lead_in("Below is the text of the call:")
+    assert is_lead_in("“CALL OF AUGUST 16, by Ahmad Massoud")
+    assert is_lead_in("Panjshir Valley; photo / Rough Guides")
+    assert not is_lead_in("Kabul is already moaning.")
+    assert not is_lead_in("“Is all lost?”")
+    assert not is_lead_in("word " * 40)  # a long line without a full stop is text, not a heading
 
 
 def test_an_overlong_sentence_is_cut_not_truncated(embedder) -> None:
