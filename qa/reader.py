@@ -29,6 +29,10 @@ FORMAT = "qa-reader-v1"
 # Characters trimmed from span edges: tokenisers often glue quotes/commas to answers.
 _LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—"
 _TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—"
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+# The artifact stores only the word-embedding rows fine-tuning changed.
+DELTA_ROWS = "word_embeddings.delta.rows"
+DELTA_VALUES = "word_embeddings.delta.values"
 _CANDIDATES_PER_WINDOW = 20
 _FEATURES_PER_BATCH = 32
 
@@ -123,6 +127,7 @@ def build_model_from_artifact(path: Path, base_model: str | None = None) -> tupl
     tokenizer = AutoTokenizer.from_pretrained(base, use_fast=True)
     model = load_base_qa_model(base)
     state = model.state_dict()
+    _apply_embedding_delta(state, tensors)
     for name, tensor in tensors.items():
         if name not in state or state[name].shape != tensor.shape:
             raise _rebuild_hint(f"reader weights do not fit the base model ({name})")
@@ -131,6 +136,20 @@ def build_model_from_artifact(path: Path, base_model: str | None = None) -> tupl
         raise _rebuild_hint(f"reader weights lack the span head ({missing[0]})")
     model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=False)
     return model, tokenizer, config
+
+
+def _apply_embedding_delta(state: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor]) -> None:
+    """Overwrite the changed word-embedding rows in place; the keys leave ``tensors``."""
+    if DELTA_ROWS not in tensors and DELTA_VALUES not in tensors:
+        return
+    rows, values = tensors.pop(DELTA_ROWS, None), tensors.pop(DELTA_VALUES, None)
+    weight = state.get(WORD_EMBEDDINGS)
+    if (rows is None or values is None or weight is None or rows.ndim != 1
+            or values.shape != (len(rows), weight.shape[1])
+            or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= weight.shape[0]))):
+        raise _rebuild_hint("reader word-embedding rows do not fit the base model")
+    with torch.no_grad():
+        weight[rows] = values.to(weight.dtype)
 
 
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:

@@ -74,6 +74,42 @@ def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
     assert torch.allclose(end, expected.end_logits, atol=0.05)
 
 
+def test_artifact_stores_only_the_word_embedding_rows_training_touched(tiny_run: tuple) -> None:
+    from safetensors.torch import load_file
+
+    model, tokenizer, _, out = tiny_run
+    tensors = load_file(str(out / rd.WEIGHTS_NAME))
+    assert rd.WORD_EMBEDDINGS not in tensors  # the 30k-row matrix comes from the base model
+    rows = tensors[rd.DELTA_ROWS]
+    vocab = model.get_input_embeddings().weight.shape[0]
+    assert 0 < len(rows) < vocab // 10  # six questions touch a few hundred tokens at most
+    base = rd.load_base_qa_model(rd.base_model_path()).get_input_embeddings().weight
+    loaded = rd.Reader.load(out, quantize=False).model.get_input_embeddings().weight
+    untouched = torch.ones(vocab, dtype=torch.bool)
+    untouched[rows] = False
+    assert torch.equal(loaded[untouched], base[untouched])
+    trained = model.get_input_embeddings().weight
+    assert torch.allclose(loaded[rows], trained[rows], atol=1e-2)
+    assert not torch.allclose(loaded[rows], base[rows])
+
+
+def test_embedding_rows_that_do_not_fit_the_base_model_are_refused(
+    tiny_run: tuple, tmp_path: Path
+) -> None:
+    from safetensors.torch import load_file, save_file
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_run[3], bad)
+    tensors = load_file(str(bad / rd.WEIGHTS_NAME))
+    tensors[rd.DELTA_ROWS] = tensors[rd.DELTA_ROWS] + 10**6  # beyond the vocabulary
+    save_file(tensors, str(bad / rd.WEIGHTS_NAME))
+    config = json.loads((bad / rd.CONFIG_NAME).read_text())
+    config.pop("weights_sha256", None)
+    (bad / rd.CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.raises(rd.ReaderError, match="train-reader"):
+        rd.Reader.load(bad, quantize=False)
+
+
 def test_spans_are_verbatim_with_long_context(tiny_run: tuple) -> None:
     reader = rd.Reader.load(tiny_run[3], quantize=False)
     long_context = " ".join([PASSAGE] * 8)  # far beyond 96 tokens: needs overflow windows
