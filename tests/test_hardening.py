@@ -21,7 +21,7 @@ import qa.documents
 from qa.config import Config
 from qa.documents import Document, DocumentError, parse
 from qa.embedding import Embedder
-from qa.splitter import split_document
+from qa.splitter import is_lead_in, split_document
 from qa.store import Store
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -242,7 +242,10 @@ def test_crlf_line_ends_keep_exact_offsets(tmp_path: Path, tmp_index: Path, embe
     assert bot.store.text("crlf.txt") == crlf.decode("utf-8")
     check_offsets(bot.store, embedder)
     for span in [*bot.store.passages, *bot.store.sentences]:
-        assert span.text == span.text.strip() and "\r\n\r\n" not in span.text
+        assert span.text == span.text.strip()
+    assert not any("\r\n\r\n" in s.text for s in bot.store.sentences)
+    for p in bot.store.passages:  # only a heading or "...:" line runs on into the next paragraph
+        assert all(is_lead_in(part) for part in p.text.split("\r\n\r\n")[:-1])
     ans = bot.ask(VILLAGES)
     assert ans.text == "512" and "\r" not in ans.quote.text  # type: ignore[union-attr]
     assert_verbatim(bot, ans)
