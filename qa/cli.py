@@ -11,7 +11,8 @@ from .types import Answer
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
-    p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    p.add_argument("--index", default=None,
+                   help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
     p.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
     p.add_argument("--model", default=None, help="sentence-transformers model name or path")
 

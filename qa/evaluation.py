@@ -192,7 +192,7 @@ def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
 
 
 def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: "QA | None" = None,
-             docs: str = "seeds", index: str = "embeddings", k: int = 5, threshold: float | None = None,
+             docs: str = "seeds", index: str | None = None, k: int = 5, threshold: float | None = None,
              progress: bool | None = False) -> EvalResult:
     """Run a question set through ``ask()`` and score it."""
     from .pipeline import load

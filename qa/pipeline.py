@@ -1,6 +1,7 @@
 """The one ``ask()`` that the web UI, the CLI, the Python API and the evaluator share."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -151,17 +152,31 @@ def resolve_dir(path: str | os.PathLike[str]) -> Path:
     return PROJECT_ROOT / p
 
 
-def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
+def default_index_dir(docs: str | os.PathLike[str]) -> Path:
+    """Where the index of ``docs`` lives when none is named: ``embeddings/`` for the bundled
+    ``seeds/``, else a folder of its own under ``embeddings/other/``, so pointing the tools at
+    another folder never replaces the shipped index."""
+    folder = resolve_dir(docs).resolve()
+    if folder == (PROJECT_ROOT / "seeds").resolve():
+        return PROJECT_ROOT / "embeddings"
+    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return PROJECT_ROOT / "embeddings" / "other" / f"{folder.name or 'root'}-{tag}"
+
+
+def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] | None = None,
                config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None,
                **overrides: object) -> Store:
     """The up-to-date index over ``docs`` without any answer machinery (what ``qa index`` needs)."""
     cfg = with_overrides(load_config(config), **overrides)
     embedder = embedder or Embedder.load(cfg.model)
-    return Store(resolve_dir(docs), resolve_dir(index), cfg, embedder)
+    index_dir = default_index_dir(docs) if index is None else resolve_dir(index)
+    return Store(resolve_dir(docs), index_dir, cfg, embedder)
 
 
-def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] = "embeddings",
+def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] | None = None,
          config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
-    """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``."""
+    """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``.
+
+    ``index`` None: ``default_index_dir(docs)``."""
     extractor = make_extractor(with_overrides(load_config(config), **overrides))  # fail fast, before a sync
     return QA(open_store(docs, index, config, embedder, **overrides), extractor)

@@ -450,7 +450,7 @@ class Engine:
         return self._bot
 
 
-def load_bot(docs: str, index: str, reader: str | None, k: int | None, config: str | None = None) -> "QA":
+def load_bot(docs: str, index: str | None, reader: str | None, k: int | None, config: str | None = None) -> "QA":
     """``qa.load`` with the configured reader, falling back to the heuristic one if its artifact is missing.
 
     The embedder is loaded once and reused for the fallback, so a missing reader costs no second model load.
@@ -696,7 +696,8 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python app.py",
                                  description="Web UI for qa: ask questions about a folder of documents.")
     ap.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
-    ap.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    ap.add_argument("--index", default=None,
+                   help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
     ap.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")

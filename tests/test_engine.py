@@ -235,3 +235,16 @@ def test_cli_index_prints_what_it_did(seed_dir, tmp_index) -> None:
     assert first.returncode == 0, first.stderr
     assert "1 added, 0 changed, 0 removed, 0 unchanged" in first.stdout
     assert (tmp_index / "CURRENT").exists()
+
+
+def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_one(tmp_path: Path) -> None:
+    from qa.config import PROJECT_ROOT
+    from qa.pipeline import default_index_dir
+
+    assert default_index_dir("seeds") == PROJECT_ROOT / "embeddings"
+    assert default_index_dir(PROJECT_ROOT / "seeds") == PROJECT_ROOT / "embeddings"
+    a, b = tmp_path / "a" / "docs", tmp_path / "b" / "docs"
+    assert default_index_dir(a) != default_index_dir(b)  # same folder name, different folders
+    assert default_index_dir(a) == default_index_dir(a)
+    assert default_index_dir(a).parent == PROJECT_ROOT / "embeddings" / "other"
+    assert "other" in (PROJECT_ROOT / ".gitignore").read_text()
