@@ -464,6 +464,7 @@ Measured here on the same data, seed and dev set (answerable F1 / EM given the g
 | recipe | trained values | artifact | train time (2 cores) | dev F1 | dev EM | end to end |
 |---|---|---|---|---|---|---|
 | full, word embeddings frozen, 2 epochs (previous) | 10.8M | 21.7 MB | 28 min | 0.540 | 0.416 | SQuAD F1 0.472 / abstain 0.114; seed F1 0.666 |
+| all weights, no mined negatives (`--neg-ratio 0`), 2 epochs | 22.6M | 30.6 MB | 25 min | 0.525 | 0.406 | not run (no-answer acc. 0.081 vs 0.228) |
 | LoRA r=16 on every Linear + span head (`--lora 16 --lr 5e-4`), 2 epochs | 0.66M | 1.3 MB as an adapter | 37 min | 0.525 | 0.416 | not run |
 | **full, all weights, 3 epochs (shipped)** | 22.6M | 30.6 MB | 54 min on a busy machine (~47 quiet) | 0.539 | 0.420 | SQuAD F1 0.483 / abstain 0.156; seed F1 0.706 / abstain 0.588 |
 
