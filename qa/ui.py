@@ -697,7 +697,7 @@ def parser() -> argparse.ArgumentParser:
                                  description="Web UI for qa: ask questions about a folder of documents.")
     ap.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
     ap.add_argument("--index", default=None,
-                   help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
+                    help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
     ap.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
