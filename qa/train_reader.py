@@ -70,6 +70,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stride", type=int, default=96)
     parser.add_argument("--neg-ratio", type=float, default=0.25,
                         help="extra BM25 negatives per answerable question")
+    parser.add_argument("--drop-ratio", type=float, default=0.0,
+                        help="negatives per answerable question: its paragraph without the answer's sentence")
+    parser.add_argument("--swap-ratio", type=float, default=0.0,
+                        help="negatives per answerable question: a name or year in it swapped out")
     parser.add_argument("--dev", default="benchmarks/squad2-dev", help="dev benchmark dir")
     parser.add_argument("--no-dev-eval", action="store_true")
     parser.add_argument("--base-model", default=None, help="base encoder dir (default: packaged)")
@@ -149,6 +153,61 @@ def mine_negatives(
             if idx != ex.paragraph and ex.answer_text.lower() not in text.lower():
                 negatives.append(Example(ex.question, text, None, None, idx))
                 break
+    return negatives
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+SWAPPABLE = re.compile(r"\b(?:[A-Z][a-z]{3,}|1\d{3}|20\d{2})\b")
+
+
+def drop_answer_negatives(examples: list[Example], ratio: float, seed: int) -> list[Example]:
+    """Questions over their own paragraph with the answer's sentence cut out.
+
+    What is left is on topic and shares the question's words: much closer to SQuAD 2.0's
+    unanswerable questions than another paragraph is.
+    """
+    answerable = [ex for ex in examples if ex.answer_text]
+    count = min(len(answerable), round(ratio * len(answerable)))
+    negatives = []
+    for ex in random.Random(seed + 1).sample(answerable, count):
+        first, last = ex.answer_start, ex.answer_start + len(ex.answer_text)
+        bounds = [0, *(m.end() for m in SENTENCE_END.finditer(ex.context)), len(ex.context)]
+        kept = [ex.context[s:e].strip() for s, e in zip(bounds, bounds[1:]) if e <= first or s >= last]
+        rest = " ".join(k for k in kept if k)
+        if len(kept) >= 2 and ex.answer_text.lower() not in rest.lower():
+            negatives.append(Example(ex.question, rest, None, None, ex.paragraph))
+    return negatives
+
+
+def swap_negatives(
+    examples: list[Example], paragraphs: list[str], ratio: float, seed: int
+) -> list[Example]:
+    """Questions with one name or year swapped for one their paragraph lacks.
+
+    SQuAD 2.0's writers made most unanswerable questions this way: the paragraph still holds
+    a plausible answer, so the reader must check the question's names, not just its topic.
+    Replacement names come from nearby paragraphs (same article, same kind of word).
+    """
+    rng = random.Random(seed + 2)
+    answerable = [ex for ex in examples if ex.answer_text]
+    count = min(len(answerable), round(ratio * len(answerable)))
+    negatives = []
+    for ex in rng.sample(answerable, count):
+        lowered = ex.context.lower()
+        spots = [m for m in SWAPPABLE.finditer(ex.question)
+                 if m.start() > 0 and m.group() in ex.context and m.group() not in ex.answer_text]
+        if not spots:
+            continue
+        spot = rng.choice(spots)
+        if spot.group().isdigit():
+            pool = [str(int(spot.group()) + d) for d in (-3, -2, -1, 1, 2, 3)]
+        else:
+            near = " ".join(paragraphs[max(0, ex.paragraph - 5): ex.paragraph + 6])
+            pool = sorted({w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", near)})
+        pool = [w for w in pool if w.lower() not in lowered and w.lower() not in ex.question.lower()]
+        if pool:
+            question = ex.question[: spot.start()] + rng.choice(pool) + ex.question[spot.end():]
+            negatives.append(Example(question, ex.context, None, None, ex.paragraph))
     return negatives
 
 
@@ -290,7 +349,9 @@ def train(
     seed_everything(args.seed)
     model, tokenizer = load_base(args)
     examples, paragraphs = load_squad(args.data, args.limit)
-    negatives = mine_negatives(examples, paragraphs, args.neg_ratio, args.seed)
+    negatives = (mine_negatives(examples, paragraphs, args.neg_ratio, args.seed)
+                 + drop_answer_negatives(examples, args.drop_ratio, args.seed)
+                 + swap_negatives(examples, paragraphs, args.swap_ratio, args.seed))
     features = featurize(tokenizer, examples + negatives, args.max_length, args.stride)
     per_epoch = -(-len(features) // args.batch_size)
     steps = max(1, round(per_epoch * args.epochs))
@@ -572,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": args.max_length, "stride": args.stride,
         "hyperparameters": {k: getattr(args, k) for k in (
             "epochs", "max_steps", "limit", "seed", "batch_size", "lr", "max_length", "stride",
-            "neg_ratio", "freeze_embeddings", "lora", "checkpoint_every")},
+            "neg_ratio", "drop_ratio", "swap_ratio", "freeze_embeddings", "lora", "checkpoint_every")},
         "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
                      "questions": result.examples, "negatives": result.negatives,
                      "windows": result.features, "torch_threads": torch.get_num_threads(),

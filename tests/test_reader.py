@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 from pathlib import Path
@@ -36,7 +37,8 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     out = tmp_path_factory.mktemp("reader")
     args = tr.parse_args(["--data", str(DATA), "--out", str(out), "--limit", "6",
                           "--max-steps", "10", "--epochs", "20", "--batch-size", "3", "--lr", "3e-4",
-                          "--max-length", "96", "--stride", "32", "--neg-ratio", "0.5"])
+                          "--max-length", "96", "--stride", "32", "--neg-ratio", "0.5",
+                          "--drop-ratio", "0.5", "--swap-ratio", "0.5"])
     model, tokenizer, result = tr.train(args)
     tr.save_artifact(model, out, {"max_length": 96, "stride": 32})
     return model, tokenizer, result, out
@@ -59,6 +61,86 @@ def test_tiny_training_loss_falls(tiny_run: tuple) -> None:
     _, _, result, _ = tiny_run
     assert result.steps == 10 and result.negatives > 0
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
+
+
+@pytest.fixture(scope="module")
+def squad() -> tuple[list[tr.Example], list[str]]:
+    return tr.load_squad(DATA)
+
+
+def _sources(examples: list[tr.Example]) -> dict[str, tr.Example]:
+    return {ex.question: ex for ex in examples if ex.answer_text}
+
+
+def test_bm25_negatives_are_other_paragraphs_without_the_answer(squad: tuple) -> None:
+    examples, paragraphs = squad
+    negatives = tr.mine_negatives(examples[:300], paragraphs, 0.5, 13)
+    sources = _sources(examples[:300])
+    assert len(negatives) >= 100
+    for neg in negatives:
+        source = sources[neg.question]
+        assert neg.answer_text is None and neg.answer_start is None
+        assert neg.paragraph != source.paragraph and neg.context == paragraphs[neg.paragraph]
+        assert source.answer_text.lower() not in neg.context.lower()
+
+
+def test_drop_answer_negative_cuts_exactly_the_answer_sentence() -> None:
+    text = PASSAGE + " Their descendants merged with the Frankish population."
+    example = tr.Example("Who led the Norse?", text, text.index("Rollo"), "Rollo", 0)
+    [neg] = tr.drop_answer_negatives([example], 1.0, 0)
+    assert neg.question == example.question and neg.answer_text is None
+    assert neg.context == ("The Normans were the people who in the 10th and 11th centuries gave their "
+                           "name to Normandy, a region in France. Their descendants merged with the "
+                           "Frankish population.")
+    # With one sentence left there is no topic to keep: no negative.
+    assert tr.drop_answer_negatives([tr.Example("Who led the Norse?", PASSAGE, PASSAGE.index("Rollo"),
+                                                "Rollo", 0)], 1.0, 0) == []
+
+
+def test_drop_answer_negatives_on_squad_lack_the_answer(squad: tuple) -> None:
+    examples, _ = squad
+    negatives = tr.drop_answer_negatives(examples[:300], 0.5, 13)
+    sources = _sources(examples[:300])
+    assert len(negatives) >= 60
+    for neg in negatives:
+        source = sources[neg.question]
+        assert neg.answer_text is None and neg.paragraph == source.paragraph
+        assert source.answer_text.lower() not in neg.context.lower()
+        assert len(neg.context) < len(source.context)
+        assert all(part in source.context for part in tr.SENTENCE_END.split(neg.context))
+
+
+def test_swap_negative_replaces_one_name_with_one_the_paragraph_lacks() -> None:
+    question = "Who swore fealty to King Charles III of West Francia?"
+    example = tr.Example(question, PASSAGE, PASSAGE.index("Rollo"), "Rollo", 0)
+    paragraphs = [PASSAGE, "Rouen and Paris were sacked by raiders."]
+    [neg] = tr.swap_negatives([example], paragraphs, 1.0, 0)
+    assert neg.context == PASSAGE and neg.answer_text is None
+    old, new = question.split(), neg.question.split()
+    changed = [(a, b) for a, b in zip(old, new) if a != b]
+    assert len(old) == len(new) and len(changed) == 1
+    assert changed[0][0] in ("King", "Charles", "West", "Francia?")
+    assert changed[0][1].rstrip("?") in ("Rouen", "Paris")
+
+
+def test_swap_negatives_on_squad_change_one_word_to_one_not_in_the_paragraph(squad: tuple) -> None:
+    examples, paragraphs = squad
+    negatives = tr.swap_negatives(examples[:300], paragraphs, 0.5, 13)
+    by_context: dict[str, list[str]] = {}
+    for ex in examples[:300]:
+        by_context.setdefault(ex.context, []).append(ex.question)
+    assert len(negatives) >= 50
+    for neg in negatives:
+        new = neg.question.split()
+        matches = []
+        for question in by_context[neg.context]:
+            old = question.split()
+            diff = [b for a, b in zip(old, new) if a != b]
+            if len(old) == len(new) and len(diff) == 1:
+                matches.append(diff[0])
+        assert matches, neg.question
+        word = re.sub(r"\W+$", "", matches[0])
+        assert word.lower() not in neg.context.lower()
 
 
 def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
