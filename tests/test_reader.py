@@ -60,6 +60,7 @@ def assert_verbatim(preds: list[rd.SpanPrediction], contexts: list[str]) -> None
 def test_tiny_training_loss_falls(tiny_run: tuple) -> None:
     _, _, result, _ = tiny_run
     assert result.steps == 10 and result.negatives > 0
+    assert sum(result.negative_kinds.values()) == result.negatives and result.negative_kinds["bm25"] > 0
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
 
@@ -283,3 +284,25 @@ def test_shipped_reader_int8_agrees_with_fp32_on_seed_article() -> None:
                 == contexts[top8.context][top8.start:top8.end]), question
         spans = [contexts[p.context][p.start:p.end] for p in preds32]
         assert any(expected in span for span in spans), (question, spans)
+
+
+def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path) -> None:
+    config = {
+        "weights_bytes": 30_600_000, "weights_sha256": "ab" * 32, "base_model": "base",
+        "hyperparameters": {"epochs": 3.0, "drop_ratio": 0.15},
+        "training": {"questions": 4719, "negatives": 1981, "windows": 7659, "steps": 1437,
+                     "seconds": 3101.4, "torch_threads": 2, "final_loss": 0.84,
+                     "negative_kinds": {"bm25": 1087, "drop": 495, "swap": 399}},
+        "command": "python -m qa train-reader --drop-ratio 0.15",
+        "dev": {"fp32": {"f1": 0.549, "em": 0.43, "no_answer_accuracy": 0.3093,
+                         "answerable_abstain_rate": 0.2014, "latency_ms_3x200": 126.9,
+                         "load_seconds": 0.17}},
+    }
+    tr.write_model_card(tmp_path, config)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "ab" * 32 in card and "    python -m qa train-reader --drop-ratio 0.15" in card
+    assert "4719 questions + 1981 unanswerable pairs" in card
+    assert "1087: the question with the best other BM25 paragraph" in card
+    assert "495: the question with its paragraph minus the answer's sentence" in card
+    assert "399: a name or year" in card and "| fp32 | 0.549 | 0.430 |" in card
+    assert "CC BY-SA 4.0" in card
