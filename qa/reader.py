@@ -180,6 +180,24 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a span to whole words, hyphenated compounds included ("News" -> "News-in-24").
+
+    Word pieces let the reader stop inside a word or at a hyphen; an answer cut there is a
+    fragment no reader of the quote would give.
+    """
+    def joined(k: int) -> bool:  # text[k] continues the word on its left or right
+        return text[k].isalnum() or (text[k] == "-" and 0 < k < len(text) - 1
+                                     and text[k - 1].isalnum() and text[k + 1].isalnum())
+    if start >= end:
+        return start, end
+    while start > 0 and joined(start - 1):
+        start -= 1
+    while end < len(text) and joined(end):
+        end += 1
+    return start, end
+
+
 class Reader:
     """Extractive QA reader over any number of contexts, batched."""
 
@@ -307,7 +325,7 @@ class Reader:
             for j in top_ends:
                 if j < i or j - i + 1 > max_answer_tokens:
                     continue
-                start, end = _strip_span(context, offsets[i][0], offsets[j][1])
+                start, end = _whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1]))
                 if start < end:
                     spans.append(((start, end), float(start_probs[i] * end_probs[j])))
         return spans

@@ -218,6 +218,20 @@ def test_spans_are_verbatim_with_long_context(tiny_run: tuple) -> None:
     assert len(reader.encode("q", [long_context])["input_ids"]) > 1
 
 
+def test_spans_grow_to_whole_words_and_hyphenated_names() -> None:
+    text = "Reprinted by News-in-24 on 16 August; well-known (Kabul)."
+    s, e = rd._whole_words(text, text.index("News"), text.index("News") + 4)
+    assert text[s:e] == "News-in-24"
+    s, e = rd._whole_words(text, text.index("in-24"), text.index("in-24") + 2)
+    assert text[s:e] == "News-in-24"
+    s, e = rd._whole_words(text, text.index("Augu"), text.index("Augu") + 4)
+    assert text[s:e] == "August"
+    s, e = rd._whole_words(text, text.index("16"), text.index("August") + 6)
+    assert text[s:e] == "16 August"  # already whole: unchanged, ';' not taken
+    s, e = rd._whole_words(text, text.index("Kabul"), text.index("Kabul") + 5)
+    assert text[s:e] == "Kabul"
+
+
 def test_strip_span_keeps_exact_offsets() -> None:
     text = 'He said "Rollo," then (in 911) left the U.S. today.\xa0Done'
     start = text.index('"')
