@@ -320,3 +320,61 @@ def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path
     assert "495: the question with its paragraph minus the answer's sentence" in card
     assert "399: a name or year" in card and "| fp32 | 0.549 | 0.430 |" in card
     assert "CC BY-SA 4.0" in card
+
+
+@needs_shipped
+def test_onnx_backend_gives_torch_logits_on_a_padded_batch() -> None:
+    """Same logits (to float noise) on every real token, and the same answers."""
+    torch_reader = rd.Reader.load(quantize=False, backend="torch")
+    onnx_reader = rd.Reader.load(quantize=False, backend="onnx")
+    assert (torch_reader.backend, onnx_reader.backend) == ("torch", "onnx")
+    text = SEEDS[0].read_text(encoding="utf-8")
+    contexts = [p.strip() for p in text.split("\n\n") if p.strip()][:6]
+    enc = torch_reader.encode("When was Ahmad Massoud born?", contexts)
+    real = enc["attention_mask"].bool()
+    assert not real.all()  # some rows are padded
+    for a, b in zip(onnx_reader.logits(enc), torch_reader.logits(enc)):
+        assert torch.allclose(a[real], b[real], atol=1e-3)
+    for question in SEED_QUESTIONS:
+        ours, theirs = onnx_reader.read(question, contexts)[:3], torch_reader.read(question, contexts)[:3]
+        assert [(p.context, p.start, p.end) for p in ours] == [(p.context, p.start, p.end) for p in theirs]
+        assert [p.score for p in ours] == pytest.approx([p.score for p in theirs], abs=1e-4)
+
+
+def test_onnx_export_is_cached_and_a_damaged_cache_is_rebuilt(tiny_run: tuple, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import onnx_backend
+
+    _, _, _, out = tiny_run
+    monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
+    first = rd.Reader.load(out, quantize=False, backend="onnx")
+    [cached] = (tmp_path / "cache").glob("reader-*.onnx")
+    stamp = cached.stat().st_mtime_ns
+    second = rd.Reader.load(out, quantize=False, backend="onnx")
+    assert cached.stat().st_mtime_ns == stamp  # reused, not exported again
+    enc = first.encode("Who led the Norse?", [PASSAGE])
+    expected = first.logits(enc)
+    assert all(torch.equal(a, b) for a, b in zip(second.logits(enc), expected))
+    cached.write_bytes(cached.read_bytes()[: cached.stat().st_size // 2])  # truncated
+    third = rd.Reader.load(out, quantize=False, backend="onnx")
+    assert onnx_backend._intact(cached)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(third.logits(enc), expected))
+
+
+def test_backend_falls_back_to_torch_only_when_asked_for_auto(tiny_run: tuple,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import onnx_backend
+
+    _, _, _, out = tiny_run
+
+    def unavailable(*_: object) -> None:
+        raise onnx_backend.OnnxUnavailable("the `onnxruntime` package is not installed")
+
+    monkeypatch.setattr(onnx_backend, "load", unavailable)
+    with pytest.warns(RuntimeWarning, match="onnxruntime"):
+        assert rd.Reader.load(out, quantize=False, backend="auto").backend == "torch"
+    with pytest.raises(rd.ReaderError, match="ONNX backend is unavailable.*onnxruntime"):
+        rd.Reader.load(out, quantize=False, backend="onnx")
+    with pytest.raises(rd.ReaderError, match="unknown reader backend 'tpu'"):
+        rd.Reader.load(out, quantize=False, backend="tpu")
+    assert rd.Reader.load(out, quantize=True, backend="onnx").backend == "torch"  # int8 is PyTorch's
