@@ -1,8 +1,7 @@
-"""The reader's cost inside ask(), and quality of its speed-ups, measured in one run.
+"""The reader's cost inside ask(), and int8 vs fp32 quality, measured in one run.
 
 Prints: ask p50 / (bare query encode + bare reader forward over the same windows)  (goal <= 1.3),
-ask p50 / bare query encode (reported), the ONNX Runtime forward vs the PyTorch one over the same
-windows, and answer F1 through ask() of the int8 (PyTorch), fp32 PyTorch and fp32 ONNX readers.
+ask p50 / bare query encode (reported), and answer F1 of the int8 and fp32 readers through ask().
 Run: python benchmarks/reader_speed.py [--every N]
 """
 from __future__ import annotations
@@ -29,13 +28,8 @@ def main() -> None:
     questions = [r["question"] for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         bot = qa.load(bench / "docs", tmp)
-        engines = {
-            "int8 torch": qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=True),
-            "fp32 torch": qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False,
-                                  reader_backend="torch"),
-            "fp32 onnx": qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False,
-                                 reader_backend="onnx"),
-        }
+        int8 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=True)
+        fp32 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False)
     model, reader = bot.store.embedder.model, bot.extractor.reader
     n_read = bot.cfg.reader_passages
     windows = {}
@@ -47,16 +41,12 @@ def main() -> None:
     encode = median_ms(lambda q: model.encode([q], normalize_embeddings=True, show_progress_bar=False), questions)
     forward = median_ms(lambda q: reader.logits(reader.encode(q, windows[q])), questions)
     ask = median_ms(bot.ask, questions)
-    forwards = {name: median_ms(lambda q, r=engines[name].extractor.reader: r.logits(r.encode(q, windows[q])),
-                                questions) for name in ("fp32 torch", "fp32 onnx")}
     print(f"{len(questions)} questions; reader reads {n_read} passages per question")
     print(f"p50 ms: ask {ask:.1f} | bare encode {encode:.1f} | bare reader forward {forward:.1f}")
     print(f"ask / (encode + reader forward): {ask / (encode + forward):.2f} (goal <= 1.3)")
     print(f"ask / encode: {ask / encode:.2f}")
-    print(f"configured reader: {'int8' if bot.cfg.quantize else 'fp32'} {reader.backend}")
-    print(f"bare reader forward p50 ms: torch {forwards['fp32 torch']:.1f} | onnx {forwards['fp32 onnx']:.1f} "
-          f"| onnx / torch {forwards['fp32 onnx'] / forwards['fp32 torch']:.2f}")
-    for name, engine in engines.items():
+    print(f"configured reader: {'int8' if bot.cfg.quantize else 'fp32'}")
+    for name, engine in (("int8", int8), ("fp32", fp32)):
         metrics = compute(run(engine, rows, progress=False), engine.cfg.threshold)
         print(f"{name}: answerable F1 {metrics['f1']:.3f}  EM {metrics['em']:.3f}  abstain {metrics['abstain']:.3f}  "
               f"false_abstain {metrics['false_abstain']:.3f}  p50 {metrics['p50_ms']:.1f} ms")

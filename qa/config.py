@@ -47,9 +47,6 @@ class Config:
     """How many of the best passages the reader reads (more cost time and, measured, lost F1)."""
     quantize: bool = False
     """int8 dynamic quantisation of the reader: faster, but it lost 2 F1 points on the dev articles, so off."""
-    reader_backend: str = "auto"
-    """Where the reader's forward pass runs: "onnx" (ONNX Runtime: same logits, faster on CPU),
-    "torch", or "auto" = ONNX when onnxruntime and onnx are installed, else PyTorch."""
     threshold: float = 0.3
     """Answers scoring below this are withheld (``text=None``)."""
     max_question_chars: int = 2000

@@ -53,8 +53,7 @@ def make_extractor(cfg: Config) -> Extractor:
     from .reader import Reader
 
     path = None if cfg.reader == "default" else cfg.reader
-    reader = Reader.load(path, quantize=cfg.quantize, backend=cfg.reader_backend)
-    return ReaderExtractor(reader, cfg.reader_passages)
+    return ReaderExtractor(Reader.load(path, quantize=cfg.quantize), cfg.reader_passages)
 
 
 class QA:

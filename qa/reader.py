@@ -12,7 +12,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -35,7 +35,6 @@ DELTA_ROWS = "word_embeddings.delta.rows"
 DELTA_VALUES = "word_embeddings.delta.values"
 _CANDIDATES_PER_WINDOW = 20
 _FEATURES_PER_BATCH = 32
-BACKENDS = ("auto", "onnx", "torch")
 
 
 class ReaderError(RuntimeError):
@@ -181,23 +180,6 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _onnx_runner(model: Any, tokenizer: Any, backend: str) -> Any:
-    """The ONNX Runtime runner for ``backend`` "onnx"/"auto", or None for PyTorch."""
-    if backend == "torch":
-        return None
-    from . import onnx_backend
-
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
-             if n in tokenizer.model_input_names]
-    try:
-        return onnx_backend.load(model, names)
-    except onnx_backend.OnnxUnavailable as exc:
-        if backend == "onnx":
-            raise ReaderError(f"the ONNX backend is unavailable: {exc}") from exc
-        warnings.warn(f"reader runs in PyTorch: {exc}", RuntimeWarning, stacklevel=3)
-        return None
-
-
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a span to whole words, hyphenated compounds included ("News" -> "News-in-24").
 
@@ -219,36 +201,19 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 class Reader:
     """Extractive QA reader over any number of contexts, batched."""
 
-    def __init__(
-        self, model: Any, tokenizer: Any, max_length: int = 384, stride: int = 128,
-        runner: Callable[[dict[str, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]] | None = None,
-    ):
+    def __init__(self, model: Any, tokenizer: Any, max_length: int = 384, stride: int = 128):
         if not getattr(tokenizer, "is_fast", False):
             raise ReaderError("the reader needs a fast tokenizer (for character offsets)")
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.stride = stride
-        # Runs the forward pass instead of ``model`` (ONNX Runtime); None = PyTorch.
-        self.runner = runner
-
-    @property
-    def backend(self) -> str:
-        return "torch" if self.runner is None else "onnx"
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, quantize: bool = True, base_model: str | None = None,
-        backend: str = "auto",
+        cls, path: str | Path | None = None, quantize: bool = True, base_model: str | None = None
     ) -> "Reader":
-        """Load the shipped artifact (path None), another artifact, or a HF QA model dir.
-
-        ``backend``: "onnx" runs the forward pass in ONNX Runtime (same logits, faster on CPU),
-        "torch" in PyTorch, "auto" ONNX where it is installed and works, else PyTorch.
-        int8 (``quantize``) is a PyTorch feature, so it always runs in PyTorch.
-        """
-        if backend not in BACKENDS:
-            raise ReaderError(f"unknown reader backend {backend!r}; use one of {', '.join(BACKENDS)}")
+        """Load the shipped artifact (path None), another artifact, or a HF QA model dir."""
         folder = Path(path) if path is not None else DEFAULT_DIR
         if _is_hf_qa_dir(folder) and not (folder / CONFIG_NAME).exists():
             model, tokenizer, max_length, stride = cls._load_hf_dir(folder)
@@ -256,9 +221,8 @@ class Reader:
             model, tokenizer, config = build_model_from_artifact(folder, base_model)
             max_length, stride = int(config["max_length"]), int(config["stride"])
         if quantize:
-            return cls(quantize_int8(model), tokenizer, max_length=max_length, stride=stride)
-        return cls(model, tokenizer, max_length=max_length, stride=stride,
-                   runner=_onnx_runner(model, tokenizer, backend))
+            model = quantize_int8(model)
+        return cls(model, tokenizer, max_length=max_length, stride=stride)
 
     @staticmethod
     def _load_hf_dir(folder: Path) -> tuple[Any, Any, int, int]:
@@ -297,13 +261,9 @@ class Reader:
         total = encoding["input_ids"].shape[0]
         for first in range(0, total, _FEATURES_PER_BATCH):
             batch = {n: encoding[n][first : first + _FEATURES_PER_BATCH] for n in names}
-            if self.runner is not None:
-                start, end = self.runner(batch)
-            else:
-                output = self.model(**batch)
-                start, end = output.start_logits, output.end_logits
-            starts.append(start.float())
-            ends.append(end.float())
+            output = self.model(**batch)
+            starts.append(output.start_logits.float())
+            ends.append(output.end_logits.float())
         return torch.cat(starts), torch.cat(ends)
 
     def read(

@@ -5,7 +5,6 @@ Names are stable, other test files rely on them: ``embedder``, ``seed_dir``,
 """
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,19 +15,6 @@ from qa import QA, Answer
 from qa.embedding import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session", autouse=True)
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The reader's ONNX export goes to a fresh cache: every run tests the export too."""
-    path = tmp_path_factory.mktemp("qa-cache")
-    before = os.environ.get("QA_CACHE")
-    os.environ["QA_CACHE"] = str(path)
-    yield path
-    if before is None:
-        os.environ.pop("QA_CACHE", None)
-    else:
-        os.environ["QA_CACHE"] = before
 
 
 @pytest.fixture(scope="session")
