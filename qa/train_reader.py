@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="use the first N questions")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--stride", type=int, default=96)
     parser.add_argument("--neg-ratio", type=float, default=0.25,
@@ -528,7 +528,7 @@ def dev_report(out: Path, dev_dir: str, base_model: str | None) -> dict[str, dic
 # ---------------------------------------------------------------- model card
 
 CARD_NOTES = """\
-## Design choice: full fine-tuning, word embeddings stored as changed rows (not LoRA)
+## Design choice: full fine-tuning at lr 2e-4, word embeddings stored as changed rows (not LoRA)
 
 Measured here on the same data, seed and dev set (answerable F1 / EM given the gold paragraph, fp32):
 
@@ -537,10 +537,14 @@ Measured here on the same data, seed and dev set (answerable F1 / EM given the g
 | full, word embeddings frozen, 2 epochs (previous) | 10.8M | 21.7 MB | 28 min | 0.540 | 0.416 | SQuAD F1 0.472 / abstain 0.114; seed F1 0.666 |
 | all weights, no mined negatives (`--neg-ratio 0`), 2 epochs | 22.6M | 30.6 MB | 25 min | 0.525 | 0.406 | not run (no-answer acc. 0.081 vs 0.228) |
 | LoRA r=16 on every Linear + span head (`--lora 16 --lr 5e-4`), 2 epochs | 0.66M | 1.3 MB as an adapter | 37 min | 0.525 | 0.416 | not run |
-| **full, all weights, 3 epochs (shipped)** | 22.6M | 30.6 MB | 54 min on a busy machine (~47 quiet) | 0.539 | 0.420 | SQuAD F1 0.483 / abstain 0.156; seed F1 0.706 / abstain 0.588 |
+| full, all weights, 3 epochs, lr 1e-4 (previous) | 22.6M | 30.6 MB | 54 min on a busy machine (~47 quiet) | 0.539 | 0.420 | SQuAD F1 0.483 / abstain 0.156; seed F1 0.719 / abstain 0.588 |
 | all weights, 3 epochs, + 495 answer-sentence-cut and 399 name-swap negatives (`--drop-ratio 0.15 --swap-ratio 0.15`) | 22.6M | 30.6 MB | 52 min | 0.549 | 0.430 | SQuAD F1 0.461 / abstain 0.150; seed F1 0.712 / abstain 0.529 (no-answer acc. 0.309 vs 0.228) |
+| **full, all weights, 3 epochs, lr 2e-4 (shipped)** | 22.6M | 30.6 MB | 48 min | 0.599 | 0.478 | SQuAD F1 0.504 / abstain 0.168; seed F1 0.665 / abstain 0.588, false abstain 0.150 |
 
-"End to end" is `ask()` at the threshold that keeps wrong abstentions at <= 10%.  LoRA saves
+"End to end" is `ask()` at the threshold that keeps wrong abstentions at <= 10% on the shared
+benchmark (the seed set uses that same threshold).  Doubling the learning rate gave the largest gain
+of any change: +6 F1 given the gold paragraph and +2 end to end on the shared benchmark; on the
+seed set (80 answerable questions) it lost 5 points, within about one standard error.  LoRA saves
 size (1.3 MB vs 30.6 MB) but not time (backward still runs through every layer) and lost 1.5 F1;
 the shipped full model answers better end to end than the frozen-embedding one, although both
 score the same on gold paragraphs.  30.6 MB stays well under the 50 MB budget because the
