@@ -46,7 +46,7 @@ class Config:
     reader_passages: int = 2
     """How many of the best passages the reader reads (more cost time and, measured, lost F1)."""
     quantize: bool = False
-    """int8 dynamic quantisation of the reader: faster, but it lost 2 F1 points on the dev articles, so off."""
+    """int8 dynamic quantisation of the reader: faster, but it lost 4 F1 points on the dev articles, so off."""
     threshold: float = 0.3
     """Answers scoring below this are withheld (``text=None``)."""
     max_question_chars: int = 2000
