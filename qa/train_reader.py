@@ -138,15 +138,19 @@ def bm25_top(retriever: Any, queries: Sequence[str], k: int) -> list[list[int]]:
     return [list(map(int, row)) for row in ids]
 
 
+def sample_answerable(examples: list[Example], ratio: float, rng: random.Random) -> list[Example]:
+    """``ratio`` x the answerable questions, drawn by ``rng``: the ones a kind of negative is made from."""
+    answerable = [ex for ex in examples if ex.answer_text]
+    return rng.sample(answerable, min(len(answerable), round(ratio * len(answerable))))
+
+
 def mine_negatives(
     examples: list[Example], paragraphs: list[str], ratio: float, seed: int
 ) -> list[Example]:
     """Pair questions with the best BM25 paragraph that is not theirs and lacks the answer."""
-    answerable = [ex for ex in examples if ex.answer_text]
-    count = min(len(answerable), round(ratio * len(answerable)))
-    if count == 0 or len(paragraphs) < 2:
+    chosen = sample_answerable(examples, ratio, random.Random(seed))
+    if not chosen or len(paragraphs) < 2:
         return []
-    chosen = random.Random(seed).sample(answerable, count)
     retriever = bm25_index(paragraphs)
     negatives = []
     for ex, ranked in zip(chosen, bm25_top(retriever, [ex.question for ex in chosen], 6)):
@@ -159,7 +163,8 @@ def mine_negatives(
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
-SWAPPABLE = re.compile(r"\b(?:[A-Z][a-z]{3,}|1\d{3}|20\d{2})\b")
+NAME = r"\b[A-Z][a-z]{3,}\b"
+SWAPPABLE = re.compile(rf"{NAME}|\b(?:1\d{{3}}|20\d{{2}})\b")
 
 
 def drop_answer_negatives(examples: list[Example], ratio: float, seed: int) -> list[Example]:
@@ -168,10 +173,8 @@ def drop_answer_negatives(examples: list[Example], ratio: float, seed: int) -> l
     What is left is on topic and shares the question's words: much closer to SQuAD 2.0's
     unanswerable questions than another paragraph is.
     """
-    answerable = [ex for ex in examples if ex.answer_text]
-    count = min(len(answerable), round(ratio * len(answerable)))
     negatives = []
-    for ex in random.Random(seed + 1).sample(answerable, count):
+    for ex in sample_answerable(examples, ratio, random.Random(seed + 1)):
         first, last = ex.answer_start, ex.answer_start + len(ex.answer_text)
         bounds = [0, *(m.end() for m in SENTENCE_END.finditer(ex.context)), len(ex.context)]
         kept = [ex.context[s:e].strip() for s, e in zip(bounds, bounds[1:]) if e <= first or s >= last]
@@ -191,10 +194,8 @@ def swap_negatives(
     Replacement names come from nearby paragraphs (same article, same kind of word).
     """
     rng = random.Random(seed + 2)
-    answerable = [ex for ex in examples if ex.answer_text]
-    count = min(len(answerable), round(ratio * len(answerable)))
     negatives = []
-    for ex in rng.sample(answerable, count):
+    for ex in sample_answerable(examples, ratio, rng):
         lowered = ex.context.lower()
         spots = [m for m in SWAPPABLE.finditer(ex.question)
                  if m.start() > 0 and m.group() in ex.context and m.group() not in ex.answer_text]
@@ -205,7 +206,7 @@ def swap_negatives(
             pool = [str(int(spot.group()) + d) for d in (-3, -2, -1, 1, 2, 3)]
         else:
             near = " ".join(paragraphs[max(0, ex.paragraph - 5): ex.paragraph + 6])
-            pool = sorted({w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", near)})
+            pool = sorted(set(re.findall(NAME, near)))
         pool = [w for w in pool if w.lower() not in lowered and w.lower() not in ex.question.lower()]
         if pool:
             question = ex.question[: spot.start()] + rng.choice(pool) + ex.question[spot.end():]
