@@ -54,6 +54,7 @@ class TrainResult:
     examples: int = 0
     negatives: int = 0
     negative_kinds: dict[str, int] = field(default_factory=dict)
+    cloze: int = 0
     features: int = 0
     trainable: int = 0
 
@@ -76,6 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="negatives per answerable question: its paragraph without the answer's sentence")
     parser.add_argument("--swap-ratio", type=float, default=0.0,
                         help="negatives per answerable question: a name or year in it swapped out")
+    parser.add_argument("--cloze-ratio", type=float, default=0.0,
+                        help="made-up cloze questions (a name or number of a training sentence blanked) "
+                             "per answerable question")
     parser.add_argument("--dev", default="benchmarks/squad2-dev", help="dev benchmark dir")
     parser.add_argument("--no-dev-eval", action="store_true")
     parser.add_argument("--base-model", default=None, help="base encoder dir (default: packaged)")
@@ -212,6 +216,43 @@ def swap_negatives(
             question = ex.question[: spot.start()] + rng.choice(pool) + ex.question[spot.end():]
             negatives.append(Example(question, ex.context, None, None, ex.paragraph))
     return negatives
+
+
+CLOZE_SPAN = re.compile(r"\b(?:1\d{3}|20\d{2})\b|\b\d[\d,.]*\d\b|\b\d\b"
+                        r"|\b[A-Z][\w'-]+(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]+)*")
+
+
+def _cloze_question(sentence: str, span: re.Match, rng: random.Random) -> str:
+    """The sentence with the span turned into a wh-word, a fifth of the other words dropped."""
+    text = span.group()
+    wh = "when" if re.fullmatch(r"1\d{3}|20\d{2}", text) else "how many" if text[0].isdigit() else "what"
+    left, right = sentence[: span.start()].split(), sentence[span.end():].rstrip(" .!?").split()
+    kept = [w for w in left + ["\0"] + right if w == "\0" or rng.random() > 0.2]
+    return " ".join(wh if w == "\0" else w for w in kept) + "?"
+
+
+def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example]:
+    """Made-up answerable questions: a sentence of a training paragraph with a name or number blanked.
+
+    More reading practice from the same text (Lewis et al., 2019, "Unsupervised QA by cloze
+    translation"): the reader must find which of the paragraph's names the question's
+    words point at. Word dropout keeps it from matching the sentence character for character.
+    """
+    rng = random.Random(seed + 3)
+    spots = []
+    for idx, text in enumerate(paragraphs):
+        bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
+        for start, end in zip(bounds, bounds[1:]):
+            sentence = text[start:end]
+            spans = [m for m in CLOZE_SPAN.finditer(sentence) if m.start() > 0]
+            if len(sentence.split()) >= 8 and spans:
+                spots.append((idx, start, sentence, spans))
+    out = []
+    for idx, start, sentence, spans in rng.sample(spots, min(count, len(spots))):
+        span = rng.choice(spans)
+        out.append(Example(_cloze_question(sentence, span, rng), paragraphs[idx],
+                           start + span.start(), span.group(), idx))
+    return out
 
 
 def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: int) -> list[dict]:
@@ -356,15 +397,17 @@ def train(
              "drop": drop_answer_negatives(examples, args.drop_ratio, args.seed),
              "swap": swap_negatives(examples, paragraphs, args.swap_ratio, args.seed)}
     negatives = [ex for group in kinds.values() for ex in group]
-    features = featurize(tokenizer, examples + negatives, args.max_length, args.stride)
+    answerable = sum(1 for ex in examples if ex.answer_text)
+    cloze = cloze_examples(paragraphs, round(args.cloze_ratio * answerable), args.seed)
+    features = featurize(tokenizer, examples + cloze + negatives, args.max_length, args.stride)
     per_epoch = -(-len(features) // args.batch_size)
     steps = max(1, round(per_epoch * args.epochs))
     if args.max_steps:
         steps = min(steps, args.max_steps)
-    result = TrainResult(steps=steps, examples=len(examples), negatives=len(negatives),
+    result = TrainResult(steps=steps, examples=len(examples), negatives=len(negatives), cloze=len(cloze),
                          negative_kinds={k: len(v) for k, v in kinds.items()},
                          features=len(features), trainable=trainable_values(model))
-    print(f"reader: {len(examples)} questions + {len(negatives)} negatives -> "
+    print(f"reader: {len(examples)} questions + {len(cloze)} cloze + {len(negatives)} negatives -> "
           f"{len(features)} windows, {steps} steps", flush=True)
     optimizer, schedule = make_optimizer(model, args.lr, steps)
     model.train()
@@ -588,6 +631,11 @@ def _fmt_negatives(train: dict) -> str:
     return "; ".join(f"{n}: {what[k]}" for k, n in kinds.items() if n)
 
 
+def _fmt_cloze(train: dict) -> str:
+    n = train.get("cloze_questions", 0)
+    return f" + {n} made-up cloze questions (a name or number of a training sentence blanked)" if n else ""
+
+
 def write_model_card(out: Path, config: dict) -> None:
     """README.md next to the artifact: data, licence, settings, scores, hash, command."""
     train, hp = config["training"], config["hyperparameters"]
@@ -608,7 +656,7 @@ def write_model_card(out: Path, config: dict) -> None:
         "`data/squad2-train-10articles.json`, CC BY-SA 4.0.  The weights are derived from it.", "",
         "## Training", "",
         f"- {train['questions']} questions + {train['negatives']} unanswerable pairs made from "
-        f"them ({_fmt_negatives(train)}) -> {train['windows']} windows.",
+        f"them ({_fmt_negatives(train)}){_fmt_cloze(train)} -> {train['windows']} windows.",
         f"- Hyper-parameters: {json.dumps(hp)}; AdamW (wd 0.01), 10% warm-up then linear "
         "decay (none on word embeddings), grad clip 1.0, length-grouped batches.",
         f"- {train['steps']} steps in {train['seconds'] / 60:.1f} min on "
@@ -658,9 +706,10 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": args.max_length, "stride": args.stride,
         "hyperparameters": {k: getattr(args, k) for k in (
             "epochs", "max_steps", "limit", "seed", "batch_size", "lr", "max_length", "stride",
-            "neg_ratio", "drop_ratio", "swap_ratio", "freeze_embeddings", "lora", "checkpoint_every")},
+            "neg_ratio", "drop_ratio", "swap_ratio", "cloze_ratio", "freeze_embeddings", "lora", "checkpoint_every")},
         "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
-                     "questions": result.examples, "negatives": result.negatives,
+                     "questions": result.examples, "cloze_questions": result.cloze,
+                     "negatives": result.negatives,
                      "negative_kinds": result.negative_kinds,
                      "windows": result.features, "torch_threads": torch.get_num_threads(),
                      "trainable_values": result.trainable,

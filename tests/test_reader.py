@@ -38,7 +38,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     args = tr.parse_args(["--data", str(DATA), "--out", str(out), "--limit", "6",
                           "--max-steps", "10", "--epochs", "20", "--batch-size", "3", "--lr", "3e-4",
                           "--max-length", "96", "--stride", "32", "--neg-ratio", "0.5",
-                          "--drop-ratio", "0.5", "--swap-ratio", "0.5"])
+                          "--drop-ratio", "0.5", "--swap-ratio", "0.5", "--cloze-ratio", "0.5"])
     model, tokenizer, result = tr.train(args)
     tr.save_artifact(model, out, {"max_length": 96, "stride": 32})
     return model, tokenizer, result, out
@@ -59,7 +59,7 @@ def assert_verbatim(preds: list[rd.SpanPrediction], contexts: list[str]) -> None
 
 def test_tiny_training_loss_falls(tiny_run: tuple) -> None:
     _, _, result, _ = tiny_run
-    assert result.steps == 10 and result.negatives > 0
+    assert result.steps == 10 and result.negatives > 0 and result.cloze == 3
     assert sum(result.negative_kinds.values()) == result.negatives and result.negative_kinds["bm25"] > 0
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
@@ -142,6 +142,22 @@ def test_swap_negatives_on_squad_change_one_word_to_one_not_in_the_paragraph(squ
         assert matches, neg.question
         word = re.sub(r"\W+$", "", matches[0])
         assert word.lower() not in neg.context.lower()
+
+
+def test_cloze_questions_blank_one_span_of_a_sentence_that_is_the_exact_answer(squad: tuple) -> None:
+    _, paragraphs = squad
+    cloze = tr.cloze_examples(paragraphs, 400, 13)
+    assert len(cloze) == 400 and len({ex.question for ex in cloze}) > 390
+    for ex in cloze:
+        assert ex.context == paragraphs[ex.paragraph]
+        assert ex.context[ex.answer_start:ex.answer_start + len(ex.answer_text)] == ex.answer_text
+        wh = "when" if re.fullmatch(r"1\d{3}|20\d{2}", ex.answer_text) else (
+            "how many" if ex.answer_text[0].isdigit() else "what")
+        assert f" {wh} " in f" {ex.question[:-1]} " and ex.question.endswith("?")
+        assert set(re.findall(r"\w+", ex.question)) <= set(re.findall(r"\w+", ex.context)) | set(wh.split())
+        assert len(ex.question.split()) < len(ex.context.split())
+    assert tr.cloze_examples(paragraphs, 400, 13) == cloze
+    assert tr.cloze_examples(paragraphs, 0, 13) == []
 
 
 def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
@@ -319,4 +335,8 @@ def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path
     assert "1087: the question with the best other BM25 paragraph" in card
     assert "495: the question with its paragraph minus the answer's sentence" in card
     assert "399: a name or year" in card and "| fp32 | 0.549 | 0.430 |" in card
-    assert "CC BY-SA 4.0" in card
+    assert "CC BY-SA 4.0" in card and "cloze" not in card
+    config["training"]["cloze_questions"] = 1416
+    tr.write_model_card(tmp_path, config)
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "399: a name or year of the question swapped for one its paragraph lacks) + 1416 made-up cloze" in card
