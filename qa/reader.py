@@ -35,6 +35,7 @@ DELTA_ROWS = "word_embeddings.delta.rows"
 DELTA_VALUES = "word_embeddings.delta.values"
 _CANDIDATES_PER_WINDOW = 20
 _FEATURES_PER_BATCH = 32
+MAX_QUESTION_TOKENS = 64
 
 
 class ReaderError(RuntimeError):
@@ -97,6 +98,17 @@ def _load_artifact_tensors(path: Path) -> tuple[dict[str, Any], dict[str, torch.
     except Exception as exc:  # safetensors raises several exception types
         raise _rebuild_hint(f"reader weights {weights_file} are corrupt") from exc
     return config, tensors
+
+
+def clip_question(tokenizer: Any, question: str, max_length: int, stride: int) -> str:
+    """The question cut to the word pieces a window can spare for it (at most 64, as SQuAD readers do).
+
+    A longer question would leave less room for the context than the stride between windows,
+    and the tokenizer refuses to cut such windows; the question's first words carry what it asks.
+    """
+    limit = min(MAX_QUESTION_TOKENS, (max_length - 3 - stride) // 2)
+    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    return question if len(offsets) <= limit else question[: offsets[limit - 1][1]]
 
 
 def load_base_qa_model(base: str) -> Any:
@@ -241,6 +253,7 @@ class Reader:
 
     def encode(self, question: str, contexts: Sequence[str]) -> Any:
         """Question/context windows with overflow, stride and character offsets."""
+        question = clip_question(self.tokenizer, question, self.max_length, self.stride)
         return self.tokenizer(
             [question] * len(contexts),
             list(contexts),

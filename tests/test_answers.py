@@ -60,6 +60,15 @@ def test_the_contract(bot: qa.QA) -> None:
     assert ans.to_dict()["text"] == "10 July 1989"
 
 
+def test_a_question_at_the_length_limit_is_read_by_its_first_words(bot: qa.QA) -> None:
+    """The reader keeps 64 word pieces of a question; more would leave windows no room (a crash, once)."""
+    question = "When was Ahmad Massoud born? " * 80
+    question = question[: bot.cfg.max_question_chars]
+    ans = bot.ask(question)
+    assert ans.text == "10 July 1989"
+    assert_verbatim(bot, ans)
+
+
 @pytest.mark.parametrize("mode", ["bot", "heuristic"])
 def test_every_seed_answer_is_verbatim(mode: str, request: pytest.FixtureRequest) -> None:
     engine = request.getfixturevalue(mode)

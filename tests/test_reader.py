@@ -160,6 +160,17 @@ def test_cloze_questions_blank_one_span_of_a_sentence_that_is_the_exact_answer(s
     assert tr.cloze_examples(paragraphs, 0, 13) == []
 
 
+def test_a_question_longer_than_a_window_is_clipped_not_refused(tiny_run: tuple) -> None:
+    _, tokenizer, _, out = tiny_run
+    reader = rd.Reader.load(out, quantize=False)
+    question = "Who swore fealty to King Charles III? " + "Tell me more about it. " * 80
+    clipped = rd.clip_question(tokenizer, question, reader.max_length, reader.stride)
+    assert question.startswith(clipped) and len(clipped) < len(question)
+    assert len(tokenizer(clipped, add_special_tokens=False)["input_ids"]) == (96 - 3 - 32) // 2
+    assert rd.clip_question(tokenizer, "Who led the Norse?", 256, 96) == "Who led the Norse?"
+    assert_verbatim(reader.read(question, [PASSAGE, PASSAGE[:60]]), [PASSAGE, PASSAGE[:60]])
+
+
 def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
     model, tokenizer, _, out = tiny_run
     reader = rd.Reader.load(out, quantize=False)
