@@ -245,7 +245,7 @@ def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example
         for start, end in zip(bounds, bounds[1:]):
             sentence = text[start:end]
             spans = [m for m in CLOZE_SPAN.finditer(sentence) if m.start() > 0]
-            if len(sentence.split()) >= 8 and spans:
+            if 8 <= len(sentence.split()) <= 40 and spans:
                 spots.append((idx, start, sentence, spans))
     out = []
     for idx, start, sentence, spans in rng.sample(spots, min(count, len(spots))):
@@ -258,7 +258,8 @@ def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example
 def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: int) -> list[dict]:
     """Tokenised windows with start/end token labels; CLS (0) when the answer is absent."""
     enc = tokenizer(
-        [ex.question for ex in examples], [ex.context for ex in examples],
+        [rd.clip_question(tokenizer, ex.question, max_length, stride) for ex in examples],
+        [ex.context for ex in examples],
         truncation="only_second", max_length=max_length, stride=stride,
         return_overflowing_tokens=True, return_offsets_mapping=True, padding=False,
     )
