@@ -351,3 +351,11 @@ def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path
     tr.write_model_card(tmp_path, config)
     card = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "399: a name or year of the question swapped for one its paragraph lacks) + 1416 made-up cloze" in card
+
+
+@needs_shipped
+def test_the_shipped_model_card_is_the_one_its_config_makes(tmp_path: Path) -> None:
+    """The card beside the artifact is regenerated, never hand-edited: it cannot drift from the config."""
+    config = json.loads((rd.DEFAULT_DIR / rd.CONFIG_NAME).read_text())
+    tr.write_model_card(tmp_path, config)
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == (rd.DEFAULT_DIR / "README.md").read_text(encoding="utf-8")
