@@ -171,6 +171,12 @@ NAME = r"\b[A-Z][a-z]{3,}\b"
 SWAPPABLE = re.compile(rf"{NAME}|\b(?:1\d{{3}}|20\d{{2}})\b")
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, ends kept with the sentence (a rough split is enough for training data)."""
+    bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
+    return list(zip(bounds, bounds[1:]))
+
+
 def drop_answer_negatives(examples: list[Example], ratio: float, seed: int) -> list[Example]:
     """Questions over their own paragraph with the answer's sentence cut out.
 
@@ -180,8 +186,7 @@ def drop_answer_negatives(examples: list[Example], ratio: float, seed: int) -> l
     negatives = []
     for ex in sample_answerable(examples, ratio, random.Random(seed + 1)):
         first, last = ex.answer_start, ex.answer_start + len(ex.answer_text)
-        bounds = [0, *(m.end() for m in SENTENCE_END.finditer(ex.context)), len(ex.context)]
-        kept = [ex.context[s:e].strip() for s, e in zip(bounds, bounds[1:]) if e <= first or s >= last]
+        kept = [ex.context[s:e].strip() for s, e in sentence_spans(ex.context) if e <= first or s >= last]
         rest = " ".join(k for k in kept if k)
         if len(kept) >= 2 and ex.answer_text.lower() not in rest.lower():
             negatives.append(Example(ex.question, rest, None, None, ex.paragraph))
@@ -241,8 +246,7 @@ def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example
     rng = random.Random(seed + 3)
     spots = []
     for idx, text in enumerate(paragraphs):
-        bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
-        for start, end in zip(bounds, bounds[1:]):
+        for start, end in sentence_spans(text):
             sentence = text[start:end]
             spans = [m for m in CLOZE_SPAN.finditer(sentence) if m.start() > 0]
             if 8 <= len(sentence.split()) <= 40 and spans:
