@@ -346,7 +346,7 @@ def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path
     assert "1087: the question with the best other BM25 paragraph" in card
     assert "495: the question with its paragraph minus the answer's sentence" in card
     assert "399: a name or year" in card and "| fp32 | 0.549 | 0.430 |" in card
-    assert "CC BY-SA 4.0" in card and "cloze" not in card
+    assert "CC BY-SA 4.0" in card and "made-up cloze questions (a name" not in card
     config["training"]["cloze_questions"] = 1416
     tr.write_model_card(tmp_path, config)
     card = (tmp_path / "README.md").read_text(encoding="utf-8")
