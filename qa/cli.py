@@ -18,7 +18,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _reader_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reader", default=None, help='"default" (shipped reader), "none" (heuristic) or a HF QA model path')
+    p.add_argument("--reader", default=None, help='"default" (shipped reader), "none" (heuristic), a folder made by train-reader, or a HF QA model path')
     p.add_argument("--k", type=int, default=None, help="how many source passages to return")
 
 
