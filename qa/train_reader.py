@@ -168,7 +168,8 @@ def mine_negatives(
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 NAME = r"\b[A-Z][a-z]{3,}\b"
-SWAPPABLE = re.compile(rf"{NAME}|\b(?:1\d{{3}}|20\d{{2}})\b")
+YEAR = r"(?:1\d{3}|20\d{2})"
+SWAPPABLE = re.compile(rf"{NAME}|\b{YEAR}\b")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -223,17 +224,17 @@ def swap_negatives(
     return negatives
 
 
-CLOZE_SPAN = re.compile(r"\b(?:1\d{3}|20\d{2})\b|\b\d[\d,.]*\d\b|\b\d\b"
+CLOZE_SPAN = re.compile(rf"\b{YEAR}\b|\b\d[\d,.]*\d\b|\b\d\b"
                         r"|\b[A-Z][\w'-]+(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]+)*")
 
 
 def _cloze_question(sentence: str, span: re.Match, rng: random.Random) -> str:
     """The sentence with the span turned into a wh-word, a fifth of the other words dropped."""
     text = span.group()
-    wh = "when" if re.fullmatch(r"1\d{3}|20\d{2}", text) else "how many" if text[0].isdigit() else "what"
-    left, right = sentence[: span.start()].split(), sentence[span.end():].rstrip(" .!?").split()
-    kept = [w for w in left + ["\0"] + right if w == "\0" or rng.random() > 0.2]
-    return " ".join(wh if w == "\0" else w for w in kept) + "?"
+    wh = "when" if re.fullmatch(YEAR, text) else "how many" if text[0].isdigit() else "what"
+    left = [w for w in sentence[: span.start()].split() if rng.random() > 0.2]
+    right = [w for w in sentence[span.end():].rstrip(" .!?").split() if rng.random() > 0.2]
+    return " ".join([*left, wh, *right]) + "?"
 
 
 def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example]:
