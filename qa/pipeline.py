@@ -14,6 +14,7 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
 from .retrieval import Retriever
+from .splitter import sentence_spans
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
@@ -37,6 +38,23 @@ def clean_question(question: object, limit: int) -> str:
     if not re.search(r"[^\W_]", text):
         raise QuestionError("the question has no words in it")
     return text
+
+
+def question_focus(text: str) -> str:
+    """The sentences of a chat message that ask: its last run of sentences ending in "?".
+
+    A preamble ("I am writing a report about ...") drowns the question for the reader and the
+    dense vector, which then answer the preamble; a message without a "?" is all question.
+    """
+    units = sentence_spans(text)
+    asking = [text[u.start:u.end].rstrip("\"')\u201d\u2019").endswith("?") for u in units]
+    if len(units) < 2 or not any(asking):
+        return text
+    last = len(asking) - 1 - asking[::-1].index(True)
+    first = last
+    while first > 0 and asking[first - 1]:
+        first -= 1
+    return text[units[first].start:units[last].end]
 
 
 def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
@@ -102,9 +120,10 @@ class QA:
         snap, retriever = self._state
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
-        qvec = self.store.embedder.encode_query(text)
+        focus = question_focus(text)  # keyword search still gets the whole message: a topic named only in the preamble counts
+        qvec = self.store.embedder.encode_query(focus)
         ranked = retriever.search(text, qvec, max(k, self.cfg.reader_passages))
-        candidates = self.extractor.extract(text, qvec, snap, ranked)
+        candidates = self.extractor.extract(focus, qvec, snap, ranked)
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         return self._answer(text, candidates, sources, threshold, snap)
 

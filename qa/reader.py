@@ -101,14 +101,23 @@ def _load_artifact_tensors(path: Path) -> tuple[dict[str, Any], dict[str, torch.
 
 
 def clip_question(tokenizer: Any, question: str, max_length: int, stride: int) -> str:
-    """The question cut to the word pieces a window can spare for it (at most 64, as SQuAD readers do).
+    """The part of a long question that asks, cut to the word pieces a window can spare for it
+    (at most 64, as SQuAD readers do).
 
     A longer question would leave less room for the context than the stride between windows,
-    and the tokenizer refuses to cut such windows; the question's first words carry what it asks.
+    and the tokenizer refuses to cut such windows.  Chat messages put the preamble first and
+    the question last, so the kept words end at the last "?" (or at the end when there is none).
     """
     limit = min(MAX_QUESTION_TOKENS, (max_length - 3 - stride) // 2)
     offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-    return question if len(offsets) <= limit else question[: offsets[limit - 1][1]]
+    if len(offsets) <= limit:
+        return question
+    mark = question.rfind("?")
+    last = max((i for i, (s, _) in enumerate(offsets) if s <= mark), default=len(offsets) - 1)
+    first = max(0, last - limit + 1)
+    while first < last and offsets[first][0] > 0 and question[offsets[first][0] - 1].isalnum():
+        first += 1  # start on a whole word, not inside one
+    return question[offsets[first][0] : offsets[last][1]]
 
 
 def load_base_qa_model(base: str) -> Any:

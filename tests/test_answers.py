@@ -9,6 +9,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
+from qa.pipeline import question_focus
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,13 +61,36 @@ def test_the_contract(bot: qa.QA) -> None:
     assert ans.to_dict()["text"] == "10 July 1989"
 
 
-def test_a_question_at_the_length_limit_is_read_by_its_first_words(bot: qa.QA) -> None:
+def test_a_question_at_the_length_limit_is_answered(bot: qa.QA) -> None:
     """The reader keeps 64 word pieces of a question; more would leave windows no room (a crash, once)."""
     question = "When was Ahmad Massoud born? " * 80
     question = question[: bot.cfg.max_question_chars]
     ans = bot.ask(question)
     assert ans.text == "10 July 1989"
     assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("preamble", [
+    "I have been reading the news about the valley and the resistance there for a while now. " * 4,
+    "Hello! I am writing a school report about Ahmad Massoud, the Afghan politician who leads the resistance "
+    "in the Panjshir Valley, and I need a few facts for its introduction, which is due next week. ",
+])
+def test_a_chat_message_with_a_preamble_is_answered_for_its_question(bot: qa.QA, preamble: str) -> None:
+    """The reader and the dense vector read the question, not the preamble (both answered nothing, once)."""
+    ans = bot.ask(preamble + "When was he born? Thanks!")
+    assert ans.text == "10 July 1989" and ans.question.startswith(preamble.strip())
+    assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("message, focus", [
+    ("When was Ahmad Massoud born?", "When was Ahmad Massoud born?"),
+    ("Hi. When was he born? And where? Thanks!", "When was he born? And where?"),
+    ("I read about the U.S. role. What did the U.S. do?", "What did the U.S. do?"),
+    ('What does Massoud answer to "Is all lost?"', 'What does Massoud answer to "Is all lost?"'),
+    ("Tell me about Panjshir. Its capital, please.", "Tell me about Panjshir. Its capital, please."),
+])
+def test_question_focus_is_the_last_run_of_asking_sentences(message: str, focus: str) -> None:
+    assert question_focus(message) == focus
 
 
 @pytest.mark.parametrize("mode", ["bot", "heuristic"])

@@ -163,12 +163,25 @@ def test_cloze_questions_blank_one_span_of_a_sentence_that_is_the_exact_answer(s
 def test_a_question_longer_than_a_window_is_clipped_not_refused(tiny_run: tuple) -> None:
     _, tokenizer, _, out = tiny_run
     reader = rd.Reader.load(out, quantize=False)
-    question = "Who swore fealty to King Charles III? " + "Tell me more about it. " * 80
+    limit = (96 - 3 - 32) // 2
+    preamble = "Tell me more about it. " * 80
+    question = preamble + "Who swore fealty to King Charles III?"
     clipped = rd.clip_question(tokenizer, question, reader.max_length, reader.stride)
-    assert question.startswith(clipped) and len(clipped) < len(question)
-    assert len(tokenizer(clipped, add_special_tokens=False)["input_ids"]) == (96 - 3 - 32) // 2
+    assert question.endswith(clipped) and clipped.endswith("III?")
+    assert question[-len(clipped) - 1] == " "  # it starts on a whole word
+    assert limit - 2 <= len(tokenizer(clipped, add_special_tokens=False)["input_ids"]) <= limit
     assert rd.clip_question(tokenizer, "Who led the Norse?", 256, 96) == "Who led the Norse?"
     assert_verbatim(reader.read(question, [PASSAGE, PASSAGE[:60]]), [PASSAGE, PASSAGE[:60]])
+
+
+def test_a_long_question_keeps_the_words_that_ask(tiny_run: tuple) -> None:
+    """Up to the last "?" when there is one, else the end: where chat messages put the question."""
+    tokenizer = tiny_run[1]
+    asked = "Who swore fealty to King Charles III?"
+    clipped = rd.clip_question(tokenizer, asked + " Thanks a lot, friend." * 60, 256, 96)
+    assert clipped.endswith(asked) and " Thanks" not in clipped
+    tail = rd.clip_question(tokenizer, "words " * 200 + "and name the king", 256, 96)
+    assert tail.endswith("and name the king") and len(tokenizer(tail, add_special_tokens=False)["input_ids"]) <= 64
 
 
 def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
