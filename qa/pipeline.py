@@ -120,7 +120,7 @@ class QA:
         snap, retriever = self._state
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
-        focus = question_focus(text)  # keyword search still gets the whole message: a topic named only in the preamble counts
+        focus = question_focus(text)  # keyword search gets the whole message: a topic named in a preamble counts
         qvec = self.store.embedder.encode_query(focus)
         ranked = retriever.search(text, qvec, max(k, self.cfg.reader_passages))
         candidates = self.extractor.extract(focus, qvec, snap, ranked)
