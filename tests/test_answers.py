@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
-from qa.pipeline import question_focus
+from qa.pipeline import question_focus, unknown_names
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,23 @@ def test_off_topic_questions_get_no_answer_but_sources(bot: qa.QA, question: str
     assert ans.text is None and ans.quote is None and ans.message
     assert len(ans.sources) == bot.cfg.k
     assert_verbatim(bot, ans)
+
+
+def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA) -> None:
+    """The reader alone answered "Amrullah Saleh" here, with confidence 0.97."""
+    ans = bot.ask("Who is the president of France?")
+    assert ans.text is None and "France" in ans.message and ans.alternatives
+    assert ans.alternatives[0].score < bot.cfg.threshold
+    assert_verbatim(bot, ans)
+    assert bot.ask("Who is the spokesman of the Taliban?").text == "Mohammad Naeem"
+
+
+def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
+    vocabulary = {t: 1.0 for t in ("panjshir", "massoud", "edmond", "taliban")}
+    assert unknown_names("Who is the president of France?", vocabulary) == ["France"]
+    assert unknown_names("Where did Massoud meet Edmond's friend?", vocabulary) == []
+    assert unknown_names("Where is Panjshir? Ask the \"Taliban\" or Naeem.", vocabulary) == ["Naeem"]
+    assert unknown_names("France is far from Panjshir.", vocabulary) == []  # a sentence's first word is not a name
 
 
 @pytest.mark.parametrize("question,kind", [
