@@ -124,6 +124,12 @@ def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     assert unknown_names("Where did Massoud meet Edmond's friend?", vocabulary) == []
     assert unknown_names("Where is Panjshir? Ask the \"Taliban\" or Naeem.", vocabulary) == ["Naeem"]
     assert unknown_names("France is far from Panjshir.", vocabulary) == []  # a sentence's first word is not a name
+    assert unknown_names("When was Masoud born, and Massod?", vocabulary) == []  # one typo from "massoud"
+    assert unknown_names("Was Tolibon there?", vocabulary) == ["Tolibon"]  # two typos from "taliban"
+
+
+def test_a_misspelt_name_is_still_answered(bot: qa.QA) -> None:
+    assert bot.ask("When was Ahmad Masoud born?").text == "10 July 1989"
 
 
 @pytest.mark.parametrize("question,kind", [
