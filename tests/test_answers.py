@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
-from qa.pipeline import question_focus, unknown_names
+from qa.question import question_focus, unknown_names
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,56 @@
+"""Reading a user's message: which sentences ask, and which names it mentions that the documents do not."""
+from __future__ import annotations
+
+import re
+
+from .retrieval import terms
+from .splitter import sentence_spans
+
+
+def question_focus(text: str) -> str:
+    """The sentences of a chat message that ask: its last run of sentences ending in "?".
+
+    A preamble ("I am writing a report about ...") drowns the question for the reader and the
+    dense vector, which then answer the preamble; a message without a "?" is all question.
+    """
+    units = sentence_spans(text)
+    asking = [text[u.start:u.end].rstrip("\"')\u201d\u2019").endswith("?") for u in units]
+    if len(units) < 2 or not any(asking):
+        return text
+    last = len(asking) - 1 - asking[::-1].index(True)
+    first = last
+    while first > 0 and asking[first - 1]:
+        first -= 1
+    return text[units[first].start:units[last].end]
+
+
+_NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
+
+
+def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
+    """Names in the question (capitalised, not a sentence's first word) that no indexed sentence contains.
+
+    "Who is the president of France?" over documents that never say "France" is about
+    something else, however confidently the reader finds a president in them.
+    """
+    return [m.group(0) for m in _NAME.finditer(question)
+            if question[:m.start()].rstrip(" \"'\u201c(")[-1:] not in ("", ".", "!", "?")
+            and any(not _known(t, vocabulary) for t in terms(m.group(0)))]
+
+
+def _known(term: str, vocabulary: dict[str, float]) -> bool:
+    """In the vocabulary, or (for six letters or more) one typo away from a word in it:
+    "Masoud" is a misspelt "Massoud", not another person."""
+    return term in vocabulary or (len(term) >= 6 and any(_one_edit(term, v) for v in vocabulary))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one inserted, deleted or replaced character."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
