@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .retrieval import terms
 from .splitter import sentence_spans
@@ -35,13 +36,22 @@ def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     """
     return [m.group(0) for m in _NAME.finditer(question)
             if question[:m.start()].rstrip(" \"'\u201c(")[-1:] not in ("", ".", "!", "?")
+            and not _known(m.group(0).lower(), vocabulary)  # stemming differs with accents
             and any(not _known(t, vocabulary) for t in terms(m.group(0)))]
 
 
 def _known(term: str, vocabulary: dict[str, float]) -> bool:
-    """In the vocabulary, or (for six letters or more) one typo away from a word in it:
-    "Masoud" is a misspelt "Massoud", not another person."""
-    return term in vocabulary or (len(term) >= 6 and any(_one_edit(term, v) for v in vocabulary))
+    """In the vocabulary up to accents ("Herve" is "Hervé"), or (for six letters or more) one typo
+    away from a word in it: "Masoud" is a misspelt "Massoud", not another person."""
+    if term in vocabulary:
+        return True
+    bare = _fold(term)
+    return any(bare == _fold(v) or (len(bare) >= 6 and _one_edit(bare, _fold(v))) for v in vocabulary)
+
+
+def _fold(word: str) -> str:
+    """The word without accents: users often type them bare."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -10,6 +10,7 @@ import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
 from qa.question import question_focus, unknown_names
+from qa.retrieval import terms
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,8 @@ def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     assert unknown_names("France is far from Panjshir.", vocabulary) == []  # a sentence's first word is not a name
     assert unknown_names("When was Masoud born, and Massod?", vocabulary) == []  # one typo from "massoud"
     assert unknown_names("Was Tolibon there?", vocabulary) == ["Tolibon"]  # two typos from "taliban"
+    accented = {t: 1.0 for t in terms("Hervé met José")}
+    assert unknown_names("Did Herve or Jose meet Henri?", accented) == ["Henri"]  # accents typed bare
 
 
 def test_a_misspelt_name_is_still_answered(bot: qa.QA) -> None:
