@@ -34,19 +34,26 @@ def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     "Who is the president of France?" over documents that never say "France" is about
     something else, however confidently the reader finds a president in them.
     """
-    return [m.group(0) for m in _NAME.finditer(question)
-            if question[:m.start()].rstrip(" \"'\u201c(")[-1:] not in ("", ".", "!", "?")
-            and not _known(m.group(0).lower(), vocabulary)  # stemming differs with accents
-            and any(not _known(t, vocabulary) for t in terms(m.group(0)))]
+    folded: list[str] = []  # the vocabulary without accents, made once and only if a name is not in it as typed
+    unknown = []
+    for m in _NAME.finditer(question):
+        if question[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
+            continue
+        name = m.group(0)
+        stems = terms(name)
+        if name.lower() in vocabulary or all(t in vocabulary for t in stems):
+            continue
+        folded = folded or [_fold(v) for v in vocabulary]
+        # the bare word too: the stemmer cuts "Herve" and "Hervé" differently
+        if not _near(_fold(name.lower()), folded) and not all(_near(_fold(t), folded) for t in stems):
+            unknown.append(name)
+    return unknown
 
 
-def _known(term: str, vocabulary: dict[str, float]) -> bool:
-    """In the vocabulary up to accents ("Herve" is "Hervé"), or (for six letters or more) one typo
-    away from a word in it: "Masoud" is a misspelt "Massoud", not another person."""
-    if term in vocabulary:
-        return True
-    bare = _fold(term)
-    return any(bare == _fold(v) or (len(bare) >= 6 and _one_edit(bare, _fold(v))) for v in vocabulary)
+def _near(bare: str, folded: list[str]) -> bool:
+    """Equal to an accent-free vocabulary word, or (for six letters or more) one typo away from one:
+    "Masoud" is a misspelt "Massoud", not another person."""
+    return any(bare == v or (len(bare) >= 6 and _one_edit(bare, v)) for v in folded)
 
 
 def _fold(word: str) -> str:
