@@ -1,4 +1,4 @@
-"""``python -m qa``: index, ask, eval and train-reader from the shell."""
+"""``python -m qa``: index, ask, eval, train-reader and train-scorer from the shell."""
 from __future__ import annotations
 
 import argparse
@@ -44,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-false-abstain", type=float, default=0.10,
                    help="--calibrate only considers thresholds that wrongly abstain on at most this share (default 0.10)")
     sub.add_parser("train-reader", help="train the span reader (see qa/models/reader/README.md)", add_help=False)
+    sub.add_parser("train-scorer", help="fit the reader's answer scorer on held-out articles", add_help=False)
     return ap
 
 
@@ -122,6 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .train_reader import main as train
 
         return train(argv[1:])
+    if argv[:1] == ["train-scorer"]:
+        from .train_scorer import main as fit
+
+        try:
+            return fit(argv[1:])
+        except (ValueError, RuntimeError) as exc:
+            print(f"qa: {exc}", file=sys.stderr)
+            return 1
     args = parser().parse_args(argv)
     from .documents import DocumentError
     from .embedding import ModelError

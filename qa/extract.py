@@ -15,6 +15,7 @@ from .retrieval import STOPWORDS, Ranked, terms, words
 
 if TYPE_CHECKING:
     from .reader import Reader
+    from .scorer import AnswerScorer, Evidence
     from .store import Snapshot
 
 
@@ -31,48 +32,29 @@ class Extractor(Protocol):
 
 
 class ReaderExtractor:
-    """Runs the trained span reader over the best passages in one batch.
+    """Runs the trained span reader over the best passages in one batch; the scorer ranks its spans
+    with the retrieval evidence and gives each its confidence (see ``qa.scorer``)."""
 
-    Spans are ranked by the reader's span probability, discounted steeply by the passage's
-    retrieval rank (a span's softmax is per window, so a confident span in a worse passage
-    must not beat the best passage's answer), and steeply again for spans that cross a
-    sentence end. The confidence is the span's share of the mass
-    it competes with in its window, span / (span + no-answer): measured on the dev articles it
-    separates right from wrong answers better than the span probability alone.
-    """
+    SPANS = 20
 
-    RANK_DECAY = 0.15
-    # A span running over a sentence end is almost never an answer ("Parwan Province in 2004.
-    # It is surrounded by Baghlan"): it only wins when nothing inside one sentence is left.
-    CROSSING_PENALTY = 0.01
-    # A "when" answer without a date, a "how many" without a number, a "who" without a
-    # name: ranked lower and trusted less (the answer-type part of the confidence).
-    TYPE_RANK = 0.5
-    TYPE_CONFIDENCE = 0.3
+    def __init__(self, reader: "Reader", passages: int = 2, scorer: "AnswerScorer | None" = None) -> None:
+        from .scorer import AnswerScorer
 
-    def __init__(self, reader: "Reader", passages: int = 2) -> None:
         self.reader = reader
         self.passages = passages
+        self.scorer = scorer or AnswerScorer.hand_set()
+
+    def evidence(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> "Evidence":
+        """The reader's spans in the best passages with the features the scorer weighs."""
+        from .scorer import gather
+
+        chosen = [store.passages[r.passage] for r in ranked[: self.passages]]
+        preds = self.reader.read(question, [p.text for p in chosen], top_n=self.SPANS) if chosen else []
+        return gather(question, qvec, store, ranked, chosen, preds)
 
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
-        chosen = [store.passages[r.passage] for r in ranked[: self.passages]]
-        if not chosen:
-            return []
-        preds = self.reader.read(question, [p.text for p in chosen], top_n=10)
-        kind = answer_type(question)
-        scored = []
-        for pred in preds:
-            p = chosen[pred.context]
-            start, end = p.start + pred.start, p.start + pred.end
-            rank_score = pred.score * self.RANK_DECAY ** pred.context
-            if len(store.sentences_around(p.doc, start, end)) > 1:
-                rank_score *= self.CROSSING_PENALTY
-            confidence = pred.score / (pred.score + pred.no_answer + 1e-9)
-            if not fits_type(p.text[pred.start:pred.end], kind):
-                rank_score *= self.TYPE_RANK
-                confidence *= self.TYPE_CONFIDENCE
-            scored.append((rank_score, Candidate(p.doc, start, end, float(confidence))))
-        return [c for _, c in sorted(scored, key=lambda sc: -sc[0])]
+        scored = self.scorer.score(self.evidence(question, qvec, store, ranked))
+        return [Candidate(s.doc, s.start, s.end, s.confidence) for s in scored]
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

@@ -9,12 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
 from .question import question_focus, unknown_names
-from .retrieval import Retriever
+from .retrieval import Ranked, Retriever
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
@@ -56,10 +58,12 @@ def make_extractor(cfg: Config) -> Extractor:
     """The reader named in config, or the heuristic fallback for ``reader="none"``."""
     if cfg.reader.lower() in ("none", "heuristic", ""):
         return HeuristicExtractor(cfg.reader_passages)
-    from .reader import Reader
+    from .reader import DEFAULT_DIR, Reader
+    from .scorer import AnswerScorer
 
     path = None if cfg.reader == "default" else cfg.reader
-    return ReaderExtractor(Reader.load(path, quantize=cfg.quantize), cfg.reader_passages)
+    reader = Reader.load(path, quantize=cfg.quantize)
+    return ReaderExtractor(reader, cfg.reader_passages, AnswerScorer.load(DEFAULT_DIR if path is None else path))
 
 
 class QA:
@@ -108,15 +112,21 @@ class QA:
         snap, retriever = self._state
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
-        focus = question_focus(text)  # keyword search gets the whole message: a topic named in a preamble counts
-        qvec = self.store.embedder.encode_query(focus)
-        ranked = retriever.search(text, qvec, max(k, self.cfg.reader_passages))
+        focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         candidates = self.extractor.extract(focus, qvec, snap, ranked)
         unknown = unknown_names(focus, snap.term_idf())
         if unknown:
             candidates = [replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c in candidates]
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         return self._answer(text, candidates, sources, threshold, snap, unknown)
+
+    def retrieve(self, text: str, k: int, snap: Snapshot, retriever: Retriever) -> tuple[str, np.ndarray, list[Ranked]]:
+        """The message's asking part, its vector and the ranked passages: what the extractor reads.
+
+        Keyword search gets the whole message, so a topic named only in a preamble still counts."""
+        focus = question_focus(text)
+        qvec = self.store.embedder.encode_query(focus)
+        return focus, qvec, retriever.search(text, qvec, max(k, self.cfg.reader_passages))
 
     def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
                 threshold: float, snap: Snapshot, unknown: Sequence[str] = ()) -> Answer:
