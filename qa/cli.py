@@ -39,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
     p.add_argument("--report", default=None, help="write report.md, results.json and plots to this folder")
     p.add_argument("--compare", default=None, help="an earlier --json output to compare with")
-    p.add_argument("--calibrate", action="store_true", help="pick the abstention threshold and save it to the config")
+    p.add_argument("--calibrate", action="store_true", help="pick the abstention threshold and save it to the config "
+                   "(threshold, or heuristic_threshold with --reader none)")
     p.add_argument("--threshold", type=float, default=None, help="abstention threshold for this run")
     p.add_argument("--max-false-abstain", type=float, default=0.10,
                    help="--calibrate only considers thresholds that wrongly abstain on at most this share (default 0.10)")
@@ -105,8 +106,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
     if args.calibrate:
         best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
-        path = save_config(with_overrides(load_config(args.config), threshold=best), args.config, only=("threshold",))
-        print(f"calibrated threshold {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
+        key = bot.cfg.threshold_key
+        path = save_config(with_overrides(load_config(args.config), **{key: best}), args.config, only=(key,))
+        print(f"calibrated {key} {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
         result.threshold, result.metrics = best, compute(result.outcomes, best)
     if args.report:
         print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)

@@ -49,8 +49,24 @@ class Config:
     """int8 dynamic quantisation of the reader: faster, but it lost 4 F1 points on the dev articles, so off."""
     threshold: float = 0.3
     """Answers scoring below this are withheld (``text=None``)."""
+    heuristic_threshold: float = 0.3
+    """The same for the heuristic extractor (``reader: "none"``), whose scores mean something else."""
     max_question_chars: int = 2000
     max_file_mb: float = 50.0
+
+    @property
+    def uses_reader(self) -> bool:
+        return self.reader.lower() not in ("none", "heuristic", "")
+
+    @property
+    def threshold_key(self) -> str:
+        """Which threshold setting applies to the configured extractor (``--calibrate`` writes that one)."""
+        return "threshold" if self.uses_reader else "heuristic_threshold"
+
+    @property
+    def answer_threshold(self) -> float:
+        """The abstention threshold of the configured extractor."""
+        return self.threshold if self.uses_reader else self.heuristic_threshold
 
     def splitter_settings(self) -> dict[str, Any]:
         """The settings that change passages; a change forces a rebuild."""

@@ -199,7 +199,7 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
 
     rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else list(questions)
     bot = bot or load(docs=docs, index=index)
-    threshold = bot.cfg.threshold if threshold is None else threshold
+    threshold = bot.cfg.answer_threshold if threshold is None else threshold
     outcomes = run(bot, rows, k=k, progress=progress)
     return EvalResult(compute(outcomes, threshold), outcomes, threshold, k)
 

@@ -56,7 +56,7 @@ def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
 
 def make_extractor(cfg: Config) -> Extractor:
     """The reader named in config, or the heuristic fallback for ``reader="none"``."""
-    if cfg.reader.lower() in ("none", "heuristic", ""):
+    if not cfg.uses_reader:
         return HeuristicExtractor(cfg.reader_passages)
     from .reader import DEFAULT_DIR, Reader
     from .scorer import AnswerScorer
@@ -108,7 +108,7 @@ class QA:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
         text = clean_question(question, self.cfg.max_question_chars)
-        threshold = self.cfg.threshold if threshold is None else threshold
+        threshold = self.cfg.answer_threshold if threshold is None else threshold
         snap, retriever = self._state
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")

@@ -479,7 +479,7 @@ def reader_label(bot: "QA") -> str:
 def status_line(bot: "QA") -> str:
     store = bot.store
     return (f"Ready · {plural(len(store.documents), 'document')}, {plural(len(store.passages), 'passage')} · "
-            f"{reader_label(bot)} · answers below confidence {bot.cfg.threshold:.2f} are withheld")
+            f"{reader_label(bot)} · answers below confidence {bot.cfg.answer_threshold:.2f} are withheld")
 
 
 # ---------------------------------------------------------------------------

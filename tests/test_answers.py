@@ -114,7 +114,7 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
     """The reader alone answered "Amrullah Saleh" here, with confidence 0.97."""
     ans = bot.ask("Who is the president of France?")
     assert ans.text is None and "France" in ans.message and ans.alternatives
-    assert ans.alternatives[0].score < bot.cfg.threshold
+    assert ans.alternatives[0].score < bot.cfg.answer_threshold
     assert_verbatim(bot, ans)
     assert bot.ask("Who is the spokesman of the Taliban?").text == "Mohammad Naeem"
 

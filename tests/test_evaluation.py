@@ -103,3 +103,22 @@ def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
     for name in ("report.md", "results.json", "accuracy_vs_coverage.png", "confidence.png"):
         assert (tmp_path / "report" / name).stat().st_size > 0
     assert "failed stage" in (tmp_path / "report" / "report.md").read_text() or data["f1"] == 1.0
+
+
+def test_each_extractor_has_its_own_threshold_and_calibrate_writes_that_one(tmp_path: Path, seed_dir: Path,
+                                                                             capsys: pytest.CaptureFixture) -> None:
+    from qa import cli
+    from qa.config import load_config
+
+    config = tmp_path / "qa.json"
+    config.write_text(json.dumps({"threshold": 0.25, "heuristic_threshold": 0.75}))
+    assert load_config(config).answer_threshold == 0.25
+    assert load_config(config, reader="none").answer_threshold == 0.75
+    questions = tmp_path / "q.jsonl"
+    rows = load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")[:12]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"),
+                     "--reader", "none", "--calibrate", "--config", str(config), "--json"]) == 0
+    assert "calibrated heuristic_threshold" in capsys.readouterr().err
+    saved = json.loads(config.read_text())
+    assert saved["threshold"] == 0.25 and saved["heuristic_threshold"] != 0.75
