@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .metrics import normalize_answer
+from .reader import ReaderError
 from .retrieval import terms
 
 if TYPE_CHECKING:
@@ -56,8 +57,9 @@ CONFIDENCE_FEATURES = (
 )
 
 
-class ScorerError(RuntimeError):
-    """The scorer file is corrupt or does not fit this version."""
+class ScorerError(ReaderError):
+    """The scorer file is corrupt or does not fit this version: part of the reader artifact, so the app
+    treats it like a broken reader (the default one falls back to the heuristic extractor, with a warning)."""
 
 
 @dataclass(frozen=True)

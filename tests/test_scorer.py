@@ -61,6 +61,16 @@ def test_a_corrupt_scorer_names_the_command_that_rebuilds_it(tmp_path: Path, con
         AnswerScorer.load(tmp_path)
 
 
+def test_loading_a_reader_with_a_corrupt_scorer_fails_with_the_rebuild_command(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    for name in (rd.CONFIG_NAME, rd.WEIGHTS_NAME):
+        (folder / name).symlink_to(rd.DEFAULT_DIR / name)
+    (folder / SCORER_NAME).write_text('{"format": "qa-scorer-v1", "rank_weights": [1, 2]}')
+    with pytest.raises(rd.ReaderError, match="train-scorer"):
+        qa.pipeline.make_extractor(qa.config.load_config(reader=str(folder)))
+
+
 def test_non_finite_weights_are_refused(tmp_path: Path) -> None:
     data = AnswerScorer.hand_set().to_json()
     data["confidence_bias"] = float("nan")
@@ -108,7 +118,7 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     assert f["sentence_coverage"][date] > 0.5  # "Massoud ... born" is in its sentence
     assert 0 < ev.question_features[0] <= 1 and ev.question_features[1] == pytest.approx(1.0)
     again = gather(focus, qvec, snap, ranked, [snap.passages[r.passage] for r in ranked[:2]], [])
-    assert again.span_features.shape == (0, len(SPAN_FEATURES))
+    assert again.span_features.shape == (0, len(SPAN_FEATURES)) and bot.extractor.scorer.score(again) == []
 
 
 def test_the_shipped_reader_has_a_scorer_fit_on_articles_it_never_trained_on() -> None:
