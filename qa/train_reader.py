@@ -650,15 +650,17 @@ than 1 F1 point (table above; keeping the span head in fp32 made no difference: 
 `ask()` does not take the reader's most probable span as is: `scorer.json` in this folder holds two
 linear models (see `qa/scorer.py`) that rank the reader's 20 best spans by their evidence (sentence
 similarity and shared rare words, retrieval score, answer type, agreement between windows) and give
-the chosen span its confidence. They are fit on SQuAD train articles that a reader trained without
+the chosen span its confidence. They are fit on SQuAD train articles that readers trained without
 them never saw, so a retrained reader keeps the old `scorer.json` until it is refitted:
 
-    python -m qa train-reader --hold-out "Spectre_(2015_film),To_Kill_a_Mockingbird" --out runs/holdout-reader --no-dev-eval
-    python -m qa train-scorer --reader runs/holdout-reader
+    python -m qa train-reader --hold-out "Spectre_(2015_film),To_Kill_a_Mockingbird" --out runs/holdout-a --no-dev-eval
+    python -m qa train-reader --hold-out "The_Legend_of_Zelda:_Twilight_Princess,IPod" --out runs/holdout-b --no-dev-eval
+    python -m qa train-scorer --reader runs/holdout-a runs/holdout-b
 
-Fit for this reader: 690 questions (502 answerable); the held-out reader trained in 42 min.
-End to end on the shared benchmark the scorer raised F1 from 0.511 to 0.552 at <= 10% wrong
-abstentions. Delete `scorer.json` to fall back to the hand-set rule.
+Fit for this reader: 1,391 questions (1,043 answerable) of four articles; the held-out readers
+trained in 42 and 38 min.  End to end on the shared benchmark the scorer raised F1 from 0.511 to
+0.550 at <= 10% wrong abstentions (abstention fell from 0.186 to 0.156); on the seed set the quote
+hit rose from 0.725 to 0.787 and F1 stayed level (0.677 vs 0.672).  Delete `scorer.json` to fall back to the hand-set rule.
 """
 
 

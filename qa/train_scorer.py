@@ -1,12 +1,13 @@
 """Fit the answer scorer (``qa.scorer``) of a reader on SQuAD articles that reader never trained on.
 
-Rebuild the shipped scorer (about 50 minutes, nearly all of it the first command)::
+Rebuild the shipped scorer (about 90 minutes, nearly all of it the two reader runs)::
 
-    python -m qa train-reader --hold-out "Spectre_(2015_film),To_Kill_a_Mockingbird" --out runs/holdout-reader --no-dev-eval
-    python -m qa train-scorer --reader runs/holdout-reader
+    python -m qa train-reader --hold-out "Spectre_(2015_film),To_Kill_a_Mockingbird" --out runs/holdout-a --no-dev-eval
+    python -m qa train-reader --hold-out "The_Legend_of_Zelda:_Twilight_Princess,IPod" --out runs/holdout-b --no-dev-eval
+    python -m qa train-scorer --reader runs/holdout-a runs/holdout-b
 
 The held-out articles are asked through the same ``retrieve`` and reader path as ``ask()``; the
-scorer learns from the held-out reader's spans and is saved beside the shipped reader (``--out``),
+scorer learns from each held-out reader's spans on the articles it never saw and is saved beside the shipped reader (``--out``),
 which trained on every article. Fitting it on a reader's own training questions would teach it to
 trust the reader far more than it deserves on new text.
 """
@@ -33,7 +34,8 @@ Group = tuple[Evidence, np.ndarray, bool]  # evidence, each span's F1 against th
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m qa train-scorer", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reader", required=True, help="a reader made by train-reader --hold-out")
+    p.add_argument("--reader", required=True, nargs="+",
+                   help="one or more readers made by train-reader --hold-out (each held out different articles)")
     p.add_argument("--data", default=DEFAULT_DATA, help="the SQuAD 2.0 JSON the reader was trained from")
     p.add_argument("--out", default=str(rd.DEFAULT_DIR), help="reader folder to save scorer.json into")
     p.add_argument("--l2", type=float, default=1.0, help="ridge penalty on the standardised weights")
@@ -165,9 +167,11 @@ def summary(groups: Sequence[Group], scorer: AnswerScorer) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    reader_dir = Path(args.reader)
-    titles = held_out_titles(reader_dir)
-    groups = collect(reader_dir, args.data, titles, args.limit)
+    readers = {Path(r): held_out_titles(Path(r)) for r in args.reader}
+    titles = [t for held in readers.values() for t in held]
+    if len(set(titles)) < len(titles):
+        raise ValueError("two of the readers held out the same article; its questions would count twice")
+    groups = [g for folder, held in readers.items() for g in collect(folder, args.data, held, args.limit)]
     rank = fit_rank(groups, args.l2)
     conf, bias = fit_confidence(*top_rows(groups, rank), args.l2)
     hand = summary(groups, AnswerScorer.hand_set())
@@ -177,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "l2": args.l2, "hand_set": hand, "fitted": fitted, "seconds": round(time.perf_counter() - began, 1),
             "command": " ".join(["python -m qa train-scorer", *(argv if argv is not None else sys.argv[1:])])}
     path = AnswerScorer(rank, conf, bias, info).save(args.out)
-    print(f"scorer: {len(groups)} held-out questions of {', '.join(titles)}; in sample, top-1 F1 "
+    print(f"scorer: {len(groups)} held-out questions of {', '.join(titles)} ({len(readers)} reader(s)); in sample, top-1 F1 "
           f"{hand['top1_f1']:.3f} -> {fitted['top1_f1']:.3f}, abstain at false abstain 0.10 "
           f"{hand['abstain_at_fa_0.10']:.3f} -> {fitted['abstain_at_fa_0.10']:.3f}; saved {path}")
     print("rank weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(SPAN_FEATURES, rank)))

@@ -145,6 +145,8 @@ def test_train_scorer_end_to_end_on_a_tiny_held_out_reader(tmp_path: Path) -> No
     scorer = AnswerScorer.load(reader_dir)
     assert scorer.info["held_out"] == ["Solar_energy"] and scorer.info["questions"] == 12
     assert np.isfinite(scorer.rank_weights).all() and np.isfinite(scorer.confidence_weights).all()
+    with pytest.raises(ValueError, match="same article"):  # two readers holding out one article count it twice
+        ts.main(["--reader", str(reader_dir), str(reader_dir), "--data", str(DATA), "--out", str(tmp_path)])
 
 
 def test_train_scorer_refuses_a_reader_that_saw_every_article(tmp_path: Path) -> None:
