@@ -167,11 +167,11 @@ def summary(groups: Sequence[Group], scorer: AnswerScorer) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    readers = {Path(r): held_out_titles(Path(r)) for r in args.reader}
-    titles = [t for held in readers.values() for t in held]
+    readers = [(Path(r), held_out_titles(Path(r))) for r in args.reader]
+    titles = [t for _, held in readers for t in held]
     if len(set(titles)) < len(titles):
         raise ValueError("two of the readers held out the same article; its questions would count twice")
-    groups = [g for folder, held in readers.items() for g in collect(folder, args.data, held, args.limit)]
+    groups = [g for folder, held in readers for g in collect(folder, args.data, held, args.limit)]
     rank = fit_rank(groups, args.l2)
     conf, bias = fit_confidence(*top_rows(groups, rank), args.l2)
     hand = summary(groups, AnswerScorer.hand_set())
