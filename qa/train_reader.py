@@ -775,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
         config["dev"] = dev_report(out, args.dev, args.base_model)
         (out / rd.CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     write_model_card(out, config)
+    if (out / "scorer.json").exists():
+        print(f"reader: {out / 'scorer.json'} was fit for an earlier reader; refit it with `python -m qa train-scorer` "
+              "(see the model card)", flush=True)
     return 0
 
 

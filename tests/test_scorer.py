@@ -131,7 +131,7 @@ def test_the_shipped_reader_has_a_scorer_fit_on_articles_it_never_trained_on() -
     assert set(held_out) <= titles
 
 
-def test_train_scorer_end_to_end_on_a_tiny_held_out_reader(tmp_path: Path) -> None:
+def test_train_scorer_end_to_end_on_a_tiny_held_out_reader(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     reader_dir = tmp_path / "reader"
     assert tr.main(["--data", str(DATA), "--out", str(reader_dir), "--hold-out", "Solar_energy", "--limit", "6",
                     "--max-steps", "4", "--batch-size", "3", "--max-length", "96", "--stride", "32",
@@ -147,6 +147,10 @@ def test_train_scorer_end_to_end_on_a_tiny_held_out_reader(tmp_path: Path) -> No
     assert np.isfinite(scorer.rank_weights).all() and np.isfinite(scorer.confidence_weights).all()
     with pytest.raises(ValueError, match="same article"):  # two readers holding out one article count it twice
         ts.main(["--reader", str(reader_dir), str(reader_dir), "--data", str(DATA), "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert tr.main(["--data", str(DATA), "--out", str(reader_dir), "--limit", "3", "--max-steps", "1",
+                    "--batch-size", "3", "--max-length", "96", "--stride", "32", "--no-dev-eval"]) == 0
+    assert "was fit for an earlier reader" in capsys.readouterr().out  # retraining leaves a stale scorer: say so
 
 
 def test_train_scorer_refuses_a_reader_that_saw_every_article(tmp_path: Path) -> None:
