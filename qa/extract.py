@@ -136,7 +136,7 @@ class HeuristicExtractor:
             p = store.passages[r.passage]
             for i in store.sentences_in(p.doc, p.start, p.end):
                 text = store.sentences[i].text
-                shared = qterms & set(terms(text))
+                shared = qterms & store.sentence_terms(i)
                 overlap = sum(idf.get(t, 1.0) for t in shared) / total if total else 0.0
                 typed = 0.1 if any(re.search(pat, text) for pat in patterns) else 0.0
                 dense = float(store.sentence_vecs[i] @ qvec.ravel())

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .extract import answer_type, fits_type
 from .metrics import normalize_answer
 from .reader import ReaderError
 from .retrieval import terms
@@ -85,15 +86,12 @@ class Evidence:
 def gather(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence["Ranked"],
            passages: Sequence["Passage"], preds: Sequence["SpanPrediction"]) -> Evidence:
     """Features of every predicted span; the passages are ``ranked``'s first ones, in order."""
-    from .extract import answer_type, fits_type
-
     idf = store.term_idf()
     unseen = max(idf.values(), default=1.0)
     weights = {t: idf.get(t, unseen) for t in set(terms(question))}
     total = sum(weights.values()) or 1.0
     kind = answer_type(question)
     qvec = qvec.ravel()
-    sentence_terms: dict[int, set[str]] = {}
     votes: dict[str, float] = {}
     rows, spans = [], []
     for pred in preds:
@@ -101,10 +99,7 @@ def gather(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[
         start, end = p.start + pred.start, p.start + pred.end
         text = store.text(p.doc)[start:end]
         around = list(store.sentences_around(p.doc, start, end))
-        for i in around:
-            if i not in sentence_terms:
-                sentence_terms[i] = set(terms(store.sentences[i].text))
-        shared = set().union(*(sentence_terms[i] for i in around)) if around else set()
+        shared = frozenset().union(*(store.sentence_terms(i) for i in around))
         span_terms = set(terms(text))
         key = normalize_answer(text)
         votes[key] = votes.get(key, 0.0) + pred.score

@@ -187,6 +187,7 @@ class Snapshot:
         self._sentence_starts = starts
         self._sentence_offset = offsets
         self._idf: dict[str, float] | None = None
+        self._terms: list[frozenset[str]] | None = None
 
     def sentences_in(self, doc: str, start: int, end: int) -> range:
         """Indices of the sentences lying inside [start, end) of ``doc``."""
@@ -208,16 +209,22 @@ class Snapshot:
     def text(self, doc: str) -> str:
         return self.documents[doc].text
 
+    def sentence_terms(self, i: int) -> frozenset[str]:
+        """The BM25 terms of sentence ``i``: stemmed once per snapshot, not once per question that reads it."""
+        if self._terms is None:
+            from .retrieval import terms
+
+            self._terms = [frozenset(terms(s.text)) for s in self.sentences]
+        return self._terms[i]
+
     def term_idf(self) -> dict[str, float]:
         """Inverse sentence frequency of each BM25 term, computed once per snapshot on first use."""
         if self._idf is None:
             import math
 
-            from .retrieval import terms
-
             df: dict[str, int] = {}
-            for s in self.sentences:
-                for t in set(terms(s.text)):
+            for i in range(len(self.sentences)):
+                for t in self.sentence_terms(i):
                     df[t] = df.get(t, 0) + 1
             n = max(1, len(self.sentences))
             self._idf = {t: math.log(1 + n / c) for t, c in df.items()}

@@ -28,6 +28,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch  # noqa: E402
 
 from qa import reader as rd  # noqa: E402
+from qa.scorer import SCORER_NAME  # noqa: E402
 
 WORD_EMBEDDINGS = rd.WORD_EMBEDDINGS
 DEFAULT_DATA = "data/squad2-train-10articles.json"
@@ -95,7 +96,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def held_out(args: argparse.Namespace) -> list[str]:
-    return [t.strip() for t in args.hold_out.split(",") if t.strip()]
+    return split_titles(args.hold_out)
+
+
+def split_titles(text: str) -> list[str]:
+    """Article titles from a comma-separated ``--hold-out`` value."""
+    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 def seed_everything(seed: int) -> None:
@@ -775,8 +781,8 @@ def main(argv: list[str] | None = None) -> int:
         config["dev"] = dev_report(out, args.dev, args.base_model)
         (out / rd.CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     write_model_card(out, config)
-    if (out / "scorer.json").exists():
-        print(f"reader: {out / 'scorer.json'} was fit for an earlier reader; refit it with `python -m qa train-scorer` "
+    if (out / SCORER_NAME).exists():
+        print(f"reader: {out / SCORER_NAME} was fit for an earlier reader; refit it with `python -m qa train-scorer` "
               "(see the model card)", flush=True)
     return 0
 

@@ -26,7 +26,7 @@ import numpy as np
 from . import metrics as m
 from . import reader as rd
 from .scorer import CONFIDENCE_FEATURES, SPAN_FEATURES, AnswerScorer, Evidence, confidence_features, softmax
-from .train_reader import DEFAULT_DATA
+from .train_reader import DEFAULT_DATA, split_titles
 
 Group = tuple[Evidence, np.ndarray, bool]  # evidence, each span's F1 against the gold answers, answerable
 
@@ -49,7 +49,7 @@ def held_out_titles(reader_dir: Path) -> list[str]:
         config = json.loads((reader_dir / rd.CONFIG_NAME).read_text())
     except (OSError, ValueError) as exc:
         raise ValueError(f"{reader_dir} holds no readable reader made by train-reader ({exc})") from None
-    titles = [t.strip() for t in str(config.get("hyperparameters", {}).get("hold_out") or "").split(",") if t.strip()]
+    titles = split_titles(str(config.get("hyperparameters", {}).get("hold_out") or ""))
     if not titles:
         raise ValueError(f"the reader in {reader_dir} trained on every article; train one with "
                          "`python -m qa train-reader --hold-out TITLES` to fit the scorer on")

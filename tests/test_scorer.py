@@ -116,6 +116,8 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     date = next(i for i, (d, s, e) in enumerate(ev.spans) if snap.text(d)[s:e] == "10 July 1989")
     assert f["type_fit"][date] == 1 and f["echoes_question"][date] == 0
     assert f["sentence_coverage"][date] > 0.5  # "Massoud ... born" is in its sentence
+    from qa.retrieval import terms
+    assert all(snap.sentence_terms(i) == frozenset(terms(s.text)) for i, s in enumerate(snap.sentences))
     assert 0 < ev.question_features[0] <= 1 and ev.question_features[1] == pytest.approx(1.0)
     again = gather(focus, qvec, snap, ranked, [snap.passages[r.passage] for r in ranked[:2]], [])
     assert again.span_features.shape == (0, len(SPAN_FEATURES)) and bot.extractor.scorer.score(again) == []
