@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from .retrieval import terms
+from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
 
@@ -34,7 +33,6 @@ def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     "Who is the president of France?" over documents that never say "France" is about
     something else, however confidently the reader finds a president in them.
     """
-    folded: list[str] = []  # the vocabulary without accents, made once and only if a name is not in it as typed
     unknown = []
     for m in _NAME.finditer(question):
         if question[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
@@ -43,22 +41,16 @@ def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
         stems = terms(name)
         if name.lower() in vocabulary or all(t in vocabulary for t in stems):
             continue
-        folded = folded or [_fold(v) for v in vocabulary]
-        # the bare word too: the stemmer cuts "Herve" and "Hervé" differently
-        if not _near(_fold(name.lower()), folded) and not all(_near(_fold(t), folded) for t in stems):
+        # terms are accent-free already; the bare word too, in case the stemmer cut it oddly
+        if not _near(fold_accents(name.lower()), vocabulary) and not all(_near(t, vocabulary) for t in stems):
             unknown.append(name)
     return unknown
 
 
-def _near(bare: str, folded: list[str]) -> bool:
-    """Equal to an accent-free vocabulary word, or (for six letters or more) one typo away from one:
+def _near(bare: str, vocabulary: dict[str, float]) -> bool:
+    """A vocabulary word, or (for six letters or more) one typo away from one:
     "Masoud" is a misspelt "Massoud", not another person."""
-    return any(bare == v or (len(bare) >= 6 and _one_edit(bare, v)) for v in folded)
-
-
-def _fold(word: str) -> str:
-    """The word without accents: users often type them bare."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return bare in vocabulary or (len(bare) >= 6 and any(_one_edit(bare, v) for v in vocabulary))
 
 
 def _one_edit(a: str, b: str) -> bool:

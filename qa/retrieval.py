@@ -6,6 +6,7 @@ Reciprocal rank fusion needs no score calibration between the two.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -38,9 +39,17 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def fold_accents(word: str) -> str:
+    """The word without accents: users often type "Levy" for "Lévy"."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def terms(text: str) -> list[str]:
-    """BM25 terms: content words, stemmed, so "provinces" finds "province"."""
-    kept = [w for w in words(text) if w not in STOPWORDS]
+    """BM25 terms: content words, accent-free and stemmed, so "provinces" finds "province" and
+    "Regle" finds "Règle" (folded before stemming, which would otherwise cut the two apart)."""
+    kept = [fold_accents(w) for w in words(text) if w not in STOPWORDS]
     return list(_stemmer().stemWords(kept)) if kept else []
 
 
