@@ -50,10 +50,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The engine for ask/eval; what its index update did goes to stderr when there is news,
+    so a skipped file or a rebuilt index is never silent (stdout stays the answer or the JSON)."""
     from .pipeline import load
 
-    return load(args.docs, args.index, config=args.config, model=args.model,
-                reader=getattr(args, "reader", None))
+    bot = load(args.docs, args.index, config=args.config, model=args.model,
+               reader=getattr(args, "reader", None))
+    r = bot.report
+    if r.messages or r.skipped or r.added or r.changed or r.removed:
+        print(r.summary(), file=sys.stderr)
+    return bot
 
 
 def cmd_index(args: argparse.Namespace) -> int:

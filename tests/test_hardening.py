@@ -120,6 +120,30 @@ def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path
     assert text[ans["quote"]["start"]:ans["quote"]["end"]] == ans["quote"]["text"]
 
 
+def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index(
+        seed_dir: Path, tmp_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """stdout stays the JSON answer; what happened to the index goes to stderr, and only when there is news."""
+    from qa import cli
+
+    (seed_dir / "latin1.txt").write_bytes("Le café crème de Bazarak.".encode("latin-1"))
+    args = ["ask", VILLAGES, "--docs", str(seed_dir), "--index", str(tmp_index), "--reader", "none", "--json"]
+    runs = []
+    for damage in (False, False, True):
+        if damage:
+            (tmp_index / "CURRENT").write_text("garbage", encoding="utf-8")
+        assert cli.main(args) == 0
+        out, err = capsys.readouterr()
+        assert json.loads(out)["text"] == "512"
+        runs.append(err)
+    first, again, damaged = runs
+    assert "1 added" in first and "skipped latin1.txt" in first and "not valid UTF-8" in first
+    assert "skipped latin1.txt" in again and "added" not in again.replace("0 added", "")
+    assert "damaged" in damaged and "rebuilding" in damaged
+    (seed_dir / "latin1.txt").unlink()
+    assert cli.main(args) == 0
+    assert capsys.readouterr().err == ""  # nothing new (the skipped file was never indexed): silent
+
+
 # -- documents --------------------------------------------------------------------------------
 
 def text_pdf(text: str) -> bytes:
