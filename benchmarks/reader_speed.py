@@ -1,7 +1,7 @@
-"""The reader's cost inside ask(), and int8 vs fp32 quality, measured in one run.
+"""The reader's cost inside ask(), and fp32 vs bf16 vs int8 quality and speed, measured in one run.
 
 Prints: ask p50 / (bare query encode + bare reader forward over the same windows)  (goal <= 1.3),
-ask p50 / bare query encode (reported), and answer F1 of the int8 and fp32 readers through ask().
+ask p50 / bare query encode (reported), and answer F1 and p50 of the fp32, bf16 and int8 readers through ask().
 Run: python benchmarks/reader_speed.py [--every N]
 """
 from __future__ import annotations
@@ -28,8 +28,8 @@ def main() -> None:
     questions = [r["question"] for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         bot = qa.load(bench / "docs", tmp)
-        int8 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=True)
-        fp32 = qa.load(bench / "docs", tmp, embedder=bot.store.embedder, quantize=False)
+        engines = {p: qa.load(bench / "docs", tmp, embedder=bot.store.embedder, precision=p)
+                   for p in ("fp32", "bf16", "int8")}
     model, reader = bot.store.embedder.model, bot.extractor.reader
     n_read = bot.cfg.reader_passages
     windows = {}
@@ -45,8 +45,8 @@ def main() -> None:
     print(f"p50 ms: ask {ask:.1f} | bare encode {encode:.1f} | bare reader forward {forward:.1f}")
     print(f"ask / (encode + reader forward): {ask / (encode + forward):.2f} (goal <= 1.3)")
     print(f"ask / encode: {ask / encode:.2f}")
-    print(f"configured reader: {'int8' if bot.cfg.quantize else 'fp32'}")
-    for name, engine in (("int8", int8), ("fp32", fp32)):
+    print(f"configured precision: {bot.cfg.precision} -> {reader.precision}")
+    for name, engine in engines.items():
         metrics = compute(run(engine, rows, progress=False), engine.cfg.threshold)
         print(f"{name}: answerable F1 {metrics['f1']:.3f}  EM {metrics['em']:.3f}  abstain {metrics['abstain']:.3f}  "
               f"false_abstain {metrics['false_abstain']:.3f}  p50 {metrics['p50_ms']:.1f} ms")

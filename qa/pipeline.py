@@ -62,7 +62,7 @@ def make_extractor(cfg: Config) -> Extractor:
     from .scorer import AnswerScorer
 
     path = None if cfg.reader == "default" else cfg.reader
-    reader = Reader.load(path, quantize=cfg.quantize)
+    reader = Reader.load(path, precision=cfg.precision)
     return ReaderExtractor(reader, cfg.reader_passages, AnswerScorer.load(DEFAULT_DIR if path is None else path))
 
 

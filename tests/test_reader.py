@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from qa import reader as rd
+from qa.config import Config, ConfigError
 from qa import train_reader as tr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +163,7 @@ def test_cloze_questions_blank_one_span_of_a_sentence_that_is_the_exact_answer(s
 
 def test_a_question_longer_than_a_window_is_clipped_not_refused(tiny_run: tuple) -> None:
     _, tokenizer, _, out = tiny_run
-    reader = rd.Reader.load(out, quantize=False)
+    reader = rd.Reader.load(out, precision="fp32")
     limit = (96 - 3 - 32) // 2
     preamble = "Tell me more about it. " * 80
     question = preamble + "Who swore fealty to King Charles III?"
@@ -186,7 +187,7 @@ def test_a_long_question_keeps_the_words_that_ask(tiny_run: tuple) -> None:
 
 def test_save_then_load_gives_same_logits(tiny_run: tuple) -> None:
     model, tokenizer, _, out = tiny_run
-    reader = rd.Reader.load(out, quantize=False)
+    reader = rd.Reader.load(out, precision="fp32")
     enc = reader.encode("Who led the Norse?", [PASSAGE])
     with torch.inference_mode():
         names = ("input_ids", "attention_mask", "token_type_ids")
@@ -207,7 +208,7 @@ def test_artifact_stores_only_the_word_embedding_rows_training_touched(tiny_run:
     vocab = model.get_input_embeddings().weight.shape[0]
     assert 0 < len(rows) < vocab // 10  # six questions touch a few hundred tokens at most
     base = rd.load_base_qa_model(rd.base_model_path()).get_input_embeddings().weight
-    loaded = rd.Reader.load(out, quantize=False).model.get_input_embeddings().weight
+    loaded = rd.Reader.load(out, precision="fp32").model.get_input_embeddings().weight
     untouched = torch.ones(vocab, dtype=torch.bool)
     untouched[rows] = False
     assert torch.equal(loaded[untouched], base[untouched])
@@ -230,7 +231,7 @@ def test_embedding_rows_that_do_not_fit_the_base_model_are_refused(
     config.pop("weights_sha256", None)
     (bad / rd.CONFIG_NAME).write_text(json.dumps(config))
     with pytest.raises(rd.ReaderError, match="train-reader"):
-        rd.Reader.load(bad, quantize=False)
+        rd.Reader.load(bad, precision="fp32")
 
 
 def test_lora_training_saves_a_plain_artifact_with_the_adapter_folded_in(tmp_path: Path) -> None:
@@ -241,7 +242,7 @@ def test_lora_training_saves_a_plain_artifact_with_the_adapter_folded_in(tmp_pat
     assert not hasattr(model, "merge_and_unload")  # train() hands back the merged plain model
     assert 0 < result.trainable < 1_000_000  # the adapter + span head, not the 22M-value encoder
     tr.save_artifact(model, tmp_path, {"max_length": 96, "stride": 32})
-    reader = rd.Reader.load(tmp_path, quantize=False)
+    reader = rd.Reader.load(tmp_path, precision="fp32")
     enc = reader.encode("Who led the Norse?", [PASSAGE])
     with torch.inference_mode():
         expected = model(**{n: enc[n] for n in ("input_ids", "attention_mask", "token_type_ids")})
@@ -249,7 +250,7 @@ def test_lora_training_saves_a_plain_artifact_with_the_adapter_folded_in(tmp_pat
 
 
 def test_spans_are_verbatim_with_long_context(tiny_run: tuple) -> None:
-    reader = rd.Reader.load(tiny_run[3], quantize=False)
+    reader = rd.Reader.load(tiny_run[3], precision="fp32")
     long_context = " ".join([PASSAGE] * 8)  # far beyond 96 tokens: needs overflow windows
     contexts = [PASSAGE, long_context, "  Rollo.  "]
     preds = reader.read("Who was the leader of the Norse?", contexts, top_n=10)
@@ -316,28 +317,47 @@ def test_user_hf_qa_model_directory(tmp_path: Path) -> None:
                         num_attention_heads=2, intermediate_size=37, max_position_embeddings=128)
     BertForQuestionAnswering(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    reader = rd.Reader.load(tmp_path, quantize=True)
+    reader = rd.Reader.load(tmp_path, precision="int8")
     assert reader.max_length == 128
     contexts = [PASSAGE, " ".join([PASSAGE] * 4)]
     assert_verbatim(reader.read("Who was the Norse leader?", contexts), contexts)
 
 
 @needs_shipped
-def test_shipped_reader_int8_agrees_with_fp32_on_seed_article() -> None:
-    """Same top answer in int8 and fp32; the right answer is among fp32's top 5.
+@pytest.mark.parametrize("precision", ["int8", "bf16"])
+def test_shipped_reader_in_low_precision_agrees_with_fp32_on_seed_article(precision: str) -> None:
+    """Same top answer in int8 or bf16 as in fp32; the right answer is among fp32's top 5.
 
-    Compared as text: a name the article repeats may win in a different paragraph.
+    Compared as text: a name the article repeats may win in a different paragraph. bf16 runs
+    (emulated, slowly) on CPUs without it, so this checks its answers on any machine.
     """
     text = SEEDS[0].read_text(encoding="utf-8")
     contexts = [p.strip() for p in text.split("\n\n") if p.strip()]
-    fp32, int8 = rd.Reader.load(quantize=False), rd.Reader.load()
+    fp32, low = rd.Reader.load(precision="fp32"), rd.Reader.load(precision=precision)
+    assert low.precision == precision and fp32.precision == "fp32"
     for question, expected in SEED_QUESTIONS.items():
-        preds32, preds8 = fp32.read(question, contexts), int8.read(question, contexts)
-        top32, top8 = preds32[0], preds8[0]
+        preds32, preds_low = fp32.read(question, contexts), low.read(question, contexts)
+        top32, top_low = preds32[0], preds_low[0]
         assert (contexts[top32.context][top32.start:top32.end]
-                == contexts[top8.context][top8.start:top8.end]), question
+                == contexts[top_low.context][top_low.start:top_low.end]), question
         spans = [contexts[p.context][p.start:p.end] for p in preds32]
         assert any(expected in span for span in spans), (question, spans)
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_does_it_natively(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Emulated bf16 is several times slower than fp32, so "auto" must not pick it without hardware support."""
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    assert rd.resolve_precision("auto") == "fp32"
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    assert rd.resolve_precision("auto") == "bf16"
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
+    assert rd.resolve_precision("auto") == "fp32"  # a torch without the probe: play safe
+    assert [rd.resolve_precision(p) for p in ("fp32", "bf16", "int8")] == ["fp32", "bf16", "int8"]
+    with pytest.raises(rd.ReaderError, match="precision must be one of"):
+        rd.resolve_precision("fp16")
+    with pytest.raises(ConfigError, match="precision must be one of auto, fp32, bf16, int8"):
+        Config(precision="fp16")
 
 
 def test_model_card_states_data_counts_scores_and_rebuild_command(tmp_path: Path) -> None:
