@@ -473,7 +473,9 @@ def load_bot(docs: str, index: str | None, reader: str | None, k: int | None, co
 
 
 def reader_label(bot: "QA") -> str:
-    return "heuristic extractor" if type(bot.extractor).__name__ == "HeuristicExtractor" else "neural reader"
+    """What answers, as the status line says it: the heuristic or the neural reader and its precision."""
+    reader = getattr(bot.extractor, "reader", None)
+    return "heuristic extractor" if reader is None else f"neural reader ({reader.precision})"
 
 
 def status_line(bot: "QA") -> str:

@@ -353,3 +353,11 @@ def test_missing_default_reader_falls_back_to_the_heuristic(monkeypatch: pytest.
     assert "warning: the neural reader is not available" in capsys.readouterr().err
     with pytest.raises(ReaderError):
         ui.load_bot("seeds", "embeddings", "/models/my-reader", None)
+
+
+def test_the_status_names_the_extractor_and_the_readers_precision() -> None:
+    from qa.extract import HeuristicExtractor
+
+    neural = SimpleNamespace(extractor=SimpleNamespace(reader=SimpleNamespace(precision="bf16")))
+    assert ui.reader_label(neural) == "neural reader (bf16)"  # type: ignore[arg-type]
+    assert ui.reader_label(SimpleNamespace(extractor=HeuristicExtractor(2))) == "heuristic extractor"  # type: ignore[arg-type]
