@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import statistics
@@ -62,6 +63,17 @@ def test_tiny_training_loss_falls(tiny_run: tuple) -> None:
     _, _, result, _ = tiny_run
     assert result.steps == 10 and result.negatives > 0 and result.cloze == 3
     assert sum(result.negative_kinds.values()) == result.negatives and result.negative_kinds["bm25"] > 0
+    assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
+
+
+def test_bf16_training_keeps_fp32_weights_and_learns(tmp_path: Path) -> None:
+    """--bf16 autocasts the products only: the weights that get saved stay fp32, and the loss still falls."""
+    args = tr.parse_args(["--data", str(DATA), "--out", str(tmp_path), "--limit", "4", "--max-steps", "8",
+                          "--epochs", "20", "--batch-size", "2", "--lr", "3e-4", "--max-length", "64",
+                          "--stride", "24", "--neg-ratio", "0", "--bf16"])
+    model, _, result = tr.train(args)
+    assert args.bf16 and all(p.dtype == torch.float32 for p in model.parameters())
+    assert all(math.isfinite(x) for x in result.losses)
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
 
