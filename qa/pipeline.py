@@ -58,12 +58,12 @@ def make_extractor(cfg: Config) -> Extractor:
     """The reader named in config, or the heuristic fallback for ``reader="none"``."""
     if not cfg.uses_reader:
         return HeuristicExtractor(cfg.reader_passages)
-    from .reader import DEFAULT_DIR, Reader
+    from .reader import Reader
     from .scorer import AnswerScorer
 
-    path = None if cfg.reader == "default" else cfg.reader
-    reader = Reader.load(path, precision=cfg.precision)
-    return ReaderExtractor(reader, cfg.reader_passages, AnswerScorer.load(DEFAULT_DIR if path is None else path))
+    reader = Reader.load(None if cfg.reader == "default" else cfg.reader, precision=cfg.precision)
+    assert reader.folder is not None
+    return ReaderExtractor(reader, cfg.reader_passages, AnswerScorer.load(reader.folder))
 
 
 class QA:

@@ -242,7 +242,7 @@ class Reader:
     """Extractive QA reader over any number of contexts, batched."""
 
     def __init__(self, model: Any, tokenizer: Any, max_length: int = 384, stride: int = 128,
-                 precision: str = "fp32"):
+                 precision: str = "fp32", folder: Path | None = None):
         if not getattr(tokenizer, "is_fast", False):
             raise ReaderError("the reader needs a fast tokenizer (for character offsets)")
         self.model = model.eval()
@@ -251,6 +251,8 @@ class Reader:
         self.stride = stride
         self.precision = precision
         """fp32 or int8 (the model's own weights) or bf16 (fp32 weights, matrix products autocast to bfloat16)."""
+        self.folder = folder
+        """Where it was loaded from: the answer scorer's weights live beside it."""
 
     @classmethod
     def load(
@@ -267,7 +269,7 @@ class Reader:
             max_length, stride = int(config["max_length"]), int(config["stride"])
         if precision == "int8":
             model = quantize_int8(model)
-        return cls(model, tokenizer, max_length=max_length, stride=stride, precision=precision)
+        return cls(model, tokenizer, max_length=max_length, stride=stride, precision=precision, folder=folder)
 
     @staticmethod
     def _load_hf_dir(folder: Path) -> tuple[Any, Any, int, int]:
