@@ -14,6 +14,7 @@ import os
 import random
 import shutil
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -109,6 +110,24 @@ def pointer(corpus: Corpus) -> str:
 
 # -- child processes --------------------------------------------------------------------------
 
+def private_tqdm_lock() -> None:
+    """Give this (forked) process a tqdm lock of its own.
+
+    tqdm's default lock includes a multiprocessing semaphore that a forked child shares with its
+    parent, and every tqdm, even a disabled one inside ``encode``, takes it: a child killed while
+    holding it left the test process waiting on it for ever (seen once in CI, by gdb).
+    """
+    from tqdm.std import tqdm
+
+    lock = threading.RLock()
+    classes = [tqdm]
+    while classes:
+        cls = classes.pop()
+        if cls is tqdm or "_lock" in vars(cls):
+            cls._lock = lock  # type: ignore[attr-defined]
+        classes.extend(cls.__subclasses__())
+
+
 def fork_child(work: Callable[[], None], errors: Path) -> int:
     """Run ``work`` in a forked child (one torch thread); a failure's traceback goes to ``errors``."""
     pid = os.fork()
@@ -118,6 +137,7 @@ def fork_child(work: Callable[[], None], errors: Path) -> int:
     try:
         import torch
 
+        private_tqdm_lock()
         torch.set_num_threads(1)
         work()
     except BaseException:  # noqa: BLE001 - everything must reach the parent
@@ -225,6 +245,27 @@ def test_a_kill_at_every_step_of_a_save_leaves_the_old_or_the_new_state(
         outcomes.append("new" if now == new else "old")
         check_answers(corpus, embedder, assert_verbatim)  # also brings the index up to date again
     assert outcomes[0] == "old" and outcomes[len(steps) - 1] == "new", outcomes  # kills before and after the switch
+
+
+def test_a_child_killed_inside_tqdm_does_not_lock_the_parent_out(tmp_path: Path) -> None:
+    """The children below are killed at random moments, some of them inside a progress bar."""
+    from tqdm.std import tqdm
+
+    tqdm.get_lock()  # the parent's lock exists before the fork, as it does after any encode
+
+    def hold_tqdm_lock() -> None:
+        tqdm.get_lock().acquire()
+        time.sleep(60)
+
+    pid = fork_child(hold_tqdm_lock, tmp_path / "child-error.txt")
+    time.sleep(0.5)
+    assert os.WIFSIGNALED(kill(pid)), _child_error(tmp_path)
+    parts = tqdm.get_lock().locks  # a multiprocessing and a threading lock
+    taken = [part.acquire(timeout=5) for part in parts]
+    for part, ok in zip(parts, taken):
+        if ok:
+            part.release()
+    assert all(taken), "a killed child kept tqdm's lock: the next progress bar would hang"
 
 
 def test_random_kills_during_updates_never_corrupt_the_index(tmp_path: Path, embedder: Embedder,
