@@ -182,6 +182,11 @@ def native_bf16() -> bool:
         return False
 
 
+def bf16_products(enabled: bool) -> torch.autocast:
+    """Matrix products in bfloat16 over fp32 weights (CPU autocast): how both reading and training use bf16."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
 def resolve_precision(precision: str) -> str:
     """"auto" becomes bf16 where the CPU does it natively (measured here: the same dev F1 as fp32,
     ~30% faster reads) and fp32 elsewhere; the others are taken as asked."""
@@ -309,7 +314,7 @@ class Reader:
         total = encoding["input_ids"].shape[0]
         for first in range(0, total, _FEATURES_PER_BATCH):
             batch = {n: encoding[n][first : first + _FEATURES_PER_BATCH] for n in names}
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            with bf16_products(self.precision == "bf16"):
                 output = self.model(**batch)
             starts.append(output.start_logits.float())
             ends.append(output.end_logits.float())

@@ -442,7 +442,7 @@ def train(
     batches = epoch_batches(features, args)
     log_every = max(1, min(10, steps // 20))
     for step in tqdm(range(steps), desc="train-reader", disable=None):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+        with rd.bf16_products(args.bf16):
             loss = model(**collate(next(batches), tokenizer.pad_token_id)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
