@@ -56,9 +56,8 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     bot = load(args.docs, args.index, config=args.config, model=args.model,
                reader=getattr(args, "reader", None))
-    r = bot.report
-    if r.messages or r.skipped or r.added or r.changed or r.removed:
-        print(r.summary(), file=sys.stderr)
+    if bot.report.has_news:
+        print(bot.report.summary(), file=sys.stderr)
     return bot
 
 

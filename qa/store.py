@@ -39,6 +39,11 @@ class UpdateReport:
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
 
+    @property
+    def has_news(self) -> bool:
+        """Anything worth telling a user who did not ask for the index: documents in or out, files skipped, notes."""
+        return bool(self.added or self.changed or self.removed or self.skipped or self.messages)
+
     def summary(self) -> str:
         lines = [f"documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
                  f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
