@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,10 @@ WEIGHTS_NAME = "reader.safetensors"
 FORMAT = "qa-reader-v1"
 # Characters trimmed from span edges: tokenisers often glue quotes/commas to answers.
 _LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—"
-_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—"
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«"
+# Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
+_DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
+_LAST_WORD = re.compile(r"\W+(\w+)$")
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 # The artifact stores only the word-embedding rows fine-tuning changed.
 DELTA_ROWS = "word_embeddings.delta.rows"
@@ -225,6 +229,13 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _drop_dangling(text: str, start: int, end: int) -> tuple[int, int]:
+    """Cut trailing function words and the punctuation before them ("Panjshir, the" -> "Panjshir")."""
+    while (m := _LAST_WORD.search(text, start, end)) and m.group(1).lower() in _DANGLING:
+        start, end = _strip_span(text, start, m.start(1))
+    return start, end
+
+
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a span to whole words, hyphenated compounds included ("News" -> "News-in-24").
 
@@ -379,7 +390,7 @@ class Reader:
             for j in top_ends:
                 if j < i or j - i + 1 > max_answer_tokens:
                     continue
-                start, end = _whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1]))
+                start, end = _drop_dangling(context, *_whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1])))
                 if start < end:
                     spans.append(((start, end), float(start_probs[i] * end_probs[j])))
         return spans

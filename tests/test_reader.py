@@ -285,6 +285,15 @@ def test_spans_grow_to_whole_words_and_hyphenated_names() -> None:
     assert text[s:e] == "Kabul"
 
 
+def test_spans_do_not_end_on_a_function_word() -> None:
+    text = "Panjshir, the only province (the last one) of the U.S. and the world"
+    for phrase, want in [("Panjshir, the", "Panjshir"), ("province (the", "province"),
+                         ("U.S. and the", "U.S."), ("the only province", "the only province"), ("the", "the")]:
+        start = text.index(phrase)
+        s, e = rd._drop_dangling(text, start, start + len(phrase))
+        assert text[s:e] == want
+
+
 def test_strip_span_keeps_exact_offsets() -> None:
     text = 'He said "Rollo," then (in 911) left the U.S. today.\xa0Done'
     start = text.index('"')
