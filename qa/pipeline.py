@@ -15,7 +15,7 @@ from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
-from .question import question_focus, unknown_names
+from .question import question_focus, resolve_follow_up, unknown_names
 from .retrieval import Ranked, Retriever
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
@@ -102,12 +102,21 @@ class QA:
             self._publish()
             return report
 
-    def ask(self, question: str, k: int | None = None, threshold: float | None = None) -> Answer:
-        """A verbatim answer with its quote and sources, or ``text=None`` when the documents hold none."""
+    def ask(self, question: str, k: int | None = None, threshold: float | None = None,
+            history: Sequence[Answer] = ()) -> Answer:
+        """A verbatim answer with its quote and sources, or ``text=None`` when the documents hold none.
+
+        ``history``: the conversation's earlier answers, oldest first, so that a follow-up such as
+        "When was he born?" is asked about whom they were about (``Answer.resolved`` says how)."""
         k = self.cfg.k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
-        text = clean_question(question, self.cfg.max_question_chars)
+        asked = clean_question(question, self.cfg.max_question_chars)
+        text = resolve_follow_up(asked, history)
+        answer = self._ask(text, k, threshold)
+        return replace(answer, question=asked, resolved=text) if text != asked else answer
+
+    def _ask(self, text: str, k: int, threshold: float | None) -> Answer:
         threshold = self.cfg.answer_threshold if threshold is None else threshold
         snap, retriever = self._state
         if not snap.passages:

@@ -1,10 +1,16 @@
-"""Reading a user's message: which sentences ask, and which names it mentions that the documents do not."""
+"""Reading a user's message: which sentences ask, which names it mentions that the documents do not,
+and who "he" or "it" is in a follow-up question."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Sequence
 
+from .extract import PATTERNS, fits_type
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
+
+if TYPE_CHECKING:
+    from .types import Answer
 
 
 def question_focus(text: str) -> str:
@@ -63,3 +69,57 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         return a[i + 1:] == b[i + 1:]
     return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
+
+
+_PRONOUN = re.compile(r"\b(he|she|it|they|him|them|his|its|their|her)\b", re.IGNORECASE)
+_POSSESSIVE = {"his", "its", "their"}
+_PERSONAL = {"he", "she", "him", "his", "her"}
+_NOT_A_NOUN = {"in", "on", "at", "to", "for", "with", "from", "by", "and", "or", "as", "about"}
+_PHRASE = re.compile(PATTERNS["name"][0])
+FOLLOW_UP_TURNS = 3  # how many earlier turns a pronoun may reach back to
+
+
+def resolve_follow_up(question: str, earlier: Sequence["Answer"]) -> str:
+    """The question with its first pronoun replaced by what the conversation was about.
+
+    A chat user asks "When was he born?" after "Who leads the resistance?"; alone, "he" matches
+    every man in the documents. A pronoun after a name of the question's own ("Did Massoud say he ...")
+    refers to that name and is left alone.
+    """
+    found = _PRONOUN.search(question)
+    if not found or named_phrases(question[:found.start()]):
+        return question
+    word = found.group(1).lower()
+    personal = word in _PERSONAL
+    referent = next(filter(None, (_referent(a, personal) for a in reversed(earlier[-FOLLOW_UP_TURNS:]))), None)
+    if referent is None:
+        return question
+    after = question[found.end():].split(maxsplit=1)
+    owner = word in _POSSESSIVE or (word == "her" and bool(after) and after[0].strip("?.!,").lower() not in _NOT_A_NOUN
+                                    and after[0][:1].isalnum())
+    return question[:found.start()] + referent + ("'s" if owner else "") + question[found.end():]
+
+
+def named_phrases(text: str) -> list[str]:
+    """Capitalised phrases ("Ahmad Shah Massoud", "City, University") that are not just a sentence's first word."""
+    out = []
+    for m in _PHRASE.finditer(text):
+        phrase = m.group(0)
+        if text[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
+            phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
+        if phrase and not _PRONOUN.fullmatch(phrase):
+            out.append(phrase)
+    return out
+
+
+def _referent(turn: "Answer", personal: bool) -> str | None:
+    """Whom an earlier turn was about: the name in "Who is X?", else (for he/she) the person a "who"
+    question asked for, else the first name it asked about."""
+    asked = turn.resolved or turn.question
+    names = named_phrases(asked)
+    copula = re.match(r"\s*who (?:is|was|are|were)\s+", asked, re.IGNORECASE)
+    if copula and names and asked[copula.end():].startswith(names[0]):
+        return names[0]
+    if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if we found one
+        return turn.text if turn.text and fits_type(turn.text, "name") else None
+    return names[0] if names else None

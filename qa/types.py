@@ -66,6 +66,8 @@ class Answer:
     sources: tuple[Hit, ...] = ()
     alternatives: tuple["Answer", ...] = field(default=())
     message: str | None = None
+    resolved: str | None = None  # the question as answered, when a follow-up's pronoun was resolved
+
 
     @property
     def abstained(self) -> bool:
@@ -87,4 +89,5 @@ class Answer:
                 for a in self.alternatives
             ],
             "message": self.message,
+            "resolved": self.resolved,
         }

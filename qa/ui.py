@@ -120,7 +120,7 @@ def render_answer(ans: Answer) -> str:
     and the other top passages folded away; an abstention says so and shows the closest passages."""
     if ans.text is None:
         return render_abstention(ans)
-    head = (f"<p><strong class=\"qa-answer\">{inert(ans.text)}</strong> "
+    head = (f"{render_reading(ans)}<p><strong class=\"qa-answer\">{inert(ans.text)}</strong> "
             f"<span class=\"qa-confidence\">confidence {ans.score:.2f}</span></p>")
     quote = ""
     if ans.quote is not None and ans.start is not None and ans.end is not None:
@@ -137,11 +137,16 @@ def render_abstention(ans: Answer) -> str:
     """No guess: say plainly that the documents hold no answer, and show the closest passages."""
     reason = inert(ans.message or "the documents do not seem to answer this")
     if not ans.sources:
-        return f"<div class=\"qa-reply\"><p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}.</p></div>"
-    head = (f"<p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}, "
+        return f"<div class=\"qa-reply\">{render_reading(ans)}<p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}.</p></div>"
+    head = (f"{render_reading(ans)}<p><strong class=\"qa-noanswer\">No answer found</strong>: {reason}, "
             f"so I will not guess (best candidate confidence {ans.score:.2f}).</p>")
     closest = f"<p>The closest passages:</p>{render_hits(ans.sources[:3])}"
     return f"<div class=\"qa-reply\">{head}{closest}</div>"
+
+
+def render_reading(ans: Answer) -> str:
+    """How a follow-up was read ("When was he born?" as "When was Ahmad Massoud born?"), so a wrong guess shows."""
+    return f"<p class=\"qa-reading\">Read as: <em>{inert(ans.resolved)}</em></p>" if ans.resolved else ""
 
 
 def render_error(message: str) -> str:
@@ -156,7 +161,8 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
     alternatives = tuple(answer_from_dict(a) for a in data.get("alternatives") or ())
     return Answer(question=data.get("question", ""), text=data.get("text"), doc=data.get("doc"),
                   start=data.get("start"), end=data.get("end"), score=float(data.get("score") or 0.0),
-                  quote=quote, sources=sources, alternatives=alternatives, message=data.get("message"))
+                  quote=quote, sources=sources, alternatives=alternatives, message=data.get("message"),
+                  resolved=str(data["resolved"]) if data.get("resolved") else None)
 
 
 # ---------------------------------------------------------------------------
@@ -196,12 +202,25 @@ def clean_turns(turns: Any) -> list[dict[str, Any]]:
     return [t for t in turns if isinstance(t, dict) and isinstance(t.get("id"), str)][-MAX_TURNS:]
 
 
-def ask_turn(bot: "QA", question: str, k: int | None = None) -> dict[str, Any]:
-    """Ask through the shared ``QA.ask()``; a QuestionError becomes a turn with a friendly error."""
+def ask_turn(bot: "QA", question: str, k: int | None = None,
+             earlier: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Ask through the shared ``QA.ask()``, with the answers of the ``earlier`` turns as the conversation
+    a follow-up refers to; a QuestionError becomes a turn with a friendly error."""
     try:
-        return new_turn(question, answer=bot.ask(question, k=k))
+        return new_turn(question, answer=bot.ask(question, k=k, history=earlier_answers(earlier)))
     except QuestionError as exc:
         return new_turn(question, error=str(exc))
+
+
+def earlier_answers(turns: Sequence[dict[str, Any]]) -> list[Answer]:
+    """The answered turns as Answers (oldest first); turns the browser kept damaged are skipped."""
+    out = []
+    for turn in turns:
+        try:
+            out.append(answer_from_dict(turn["answer"]))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            continue
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -491,7 +510,7 @@ def status_line(bot: "QA") -> str:
 CSS = """
 .qa-reply mark { background: #ffe58a; color: inherit; padding: 0 2px; border-radius: 2px; }
 .qa-reply blockquote { border-left: 3px solid #c9c9c9; margin: 6px 0; padding: 2px 10px; }
-.qa-reply .qa-confidence, .qa-reply .qa-source { color: #666; font-size: 0.9em; }
+.qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading { color: #666; font-size: 0.9em; }
 .qa-reply .qa-snippet { color: #444; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 """
@@ -523,7 +542,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         try:
             bot = engine.get()
             with engine.lock.reading():
-                turn = ask_turn(bot, question, k=settings.k)
+                turn = ask_turn(bot, question, k=settings.k, earlier=turns)
         except EngineError as exc:
             turn = new_turn(question, error=str(exc))
         turns = (turns + [turn])[-MAX_TURNS:]

@@ -10,7 +10,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
-from qa.question import question_focus, unknown_names
+from qa.question import question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.types import Answer
 
@@ -118,6 +118,38 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
     assert ans.alternatives[0].score < bot.cfg.answer_threshold
     assert_verbatim(bot, ans)
     assert bot.ask("Who is the spokesman of the Taliban?").text == "Mohammad Naeem"
+
+
+@pytest.mark.parametrize("earlier, question, read_as", [
+    ([Answer("Who is the Taliban spokesman?", "Mohammad Naeem")], "What did he say about Panjshir?",
+     "What did Mohammad Naeem say about Panjshir?"),  # he = the person a "who" question found
+    ([Answer("Who is Amrullah Saleh?", "First Vice President")], "What position did he hold?",
+     "What position did Amrullah Saleh hold?"),  # "Who is X?": he = X, not the answer
+    ([Answer("When was Ahmad Massoud born?", "10 July 1989")], "Who is her mother?", "Who is Ahmad Massoud's mother?"),
+    ([Answer("When was Ahmad Massoud born?", "1989")], "Did they give it to her?", "Did Ahmad Massoud give it to her?"),
+    ([Answer("Who leads the resistance in Panjshir?", None)], "When was he born?", "When was he born?"),  # nobody found
+    ([Answer("Who leads the resistance in Panjshir?", None)], "When did it become a province?",
+     "When did Panjshir become a province?"),
+    ([Answer("When was Ahmad Massoud born?", "1989"), Answer("Who leads it?", None)], "Where did he study?",
+     "Where did Ahmad Massoud study?"),  # reaches back past a turn that names nobody
+    ([Answer("When was Ahmad Massoud born?", "1989")], "Did Massoud say he would fight?",
+     "Did Massoud say he would fight?"),  # the question's own name comes first
+    ([Answer("When was Ahmad Massoud born?", "1989")], "Where is Bazarak?", "Where is Bazarak?"),  # no pronoun
+    ([], "When was he born?", "When was he born?"),
+])
+def test_follow_up_pronouns_take_the_conversations_subject(earlier: list[Answer], question: str, read_as: str) -> None:
+    assert resolve_follow_up(question, earlier) == read_as
+
+
+def test_a_follow_up_is_answered_about_the_earlier_turns_subject(bot: qa.QA) -> None:
+    first = bot.ask("Who is the Taliban spokesman?")
+    assert first.text == "Mohammad Naeem" and first.resolved is None
+    follow = bot.ask("Which news agency reported his remarks?", history=[first])
+    assert follow.question == "Which news agency reported his remarks?"
+    assert follow.resolved == "Which news agency reported Mohammad Naeem's remarks?"
+    assert follow.text == "Sputnik"
+    assert_verbatim(bot, follow)
+    assert bot.ask("Which news agency reported his remarks?").resolved is None
 
 
 def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:

@@ -156,6 +156,13 @@ def test_unanswerable_question_says_so(page: Page) -> None:
     expect(reply.locator("mark")).to_have_count(0)
 
 
+def test_a_follow_up_question_is_read_with_the_earlier_turn(page: Page) -> None:
+    expect(ask(page, "Who is the Taliban spokesman?").locator("strong.qa-answer")).to_have_text("Mohammad Naeem")
+    reply = ask(page, "Which news agency reported his remarks?")
+    expect(reply.locator(".qa-reading")).to_have_text("Read as: Which news agency reported Mohammad Naeem's remarks?")
+    expect(reply.locator("strong.qa-answer")).to_have_text("Sputnik")
+
+
 def test_uploaded_document_is_indexed_and_answered(page: Page, tmp_path: Path) -> None:
     doc = tmp_path / "lighthouse.txt"
     doc.write_text(LIGHTHOUSE, encoding="utf-8")

@@ -5,10 +5,12 @@ import html
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Sequence
 
 import pytest
 
@@ -28,7 +30,7 @@ PAYLOADS = [
     "**bold** _em_ `code` ~~s~~ $x^2$ | a | b |",
     "&lt;script&gt;",
 ]
-OUR_TAGS = {"div", "p", "strong", "span", "blockquote", "mark", "code", "details", "summary", "ol", "li", "br"}
+OUR_TAGS = {"div", "p", "strong", "span", "blockquote", "mark", "code", "details", "summary", "ol", "li", "br", "em"}
 
 
 class TagCollector(HTMLParser):
@@ -146,8 +148,9 @@ class EchoBot:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, history: Sequence[Answer] = ()) -> Answer:
         clean_question(question, 2000)
+        self.history = list(history)
         return self.answer
 
 
@@ -158,6 +161,21 @@ def test_question_errors_become_a_friendly_message() -> None:
         assert turn["answer"] is None and expected in turn["error"]
         reply = ui.render_turn(turn)[1]["content"]
         assert "Sorry, I can" in reply and "Traceback" not in reply
+
+
+def test_a_turn_hands_the_earlier_answers_to_ask_and_shows_how_a_follow_up_was_read() -> None:
+    first = Answer("Who is the Taliban spokesman?", "Mohammad Naeem", score=0.5)
+    earlier = [json.loads(json.dumps(ui.new_turn(first.question, first))),
+               {"id": "x", "question": "?", "answer": None, "error": "empty"},  # no answer: skipped
+               {"id": "y", "question": "q", "answer": {"quote": {"bad": 1}}}]  # damaged in the browser: skipped
+    bot = EchoBot(replace(evil_answer(), resolved="Where is Mohammad Naeem's <b>festival</b> held?"))
+    turn = ui.ask_turn(bot, "Where is his festival held?", earlier=earlier)
+    assert [(a.question, a.text) for a in bot.history] == [(first.question, first.text)]
+    reply = ui.render_turn(json.loads(json.dumps(turn)))[1]["content"]
+    shown = parse(reply)
+    assert "Read as: Where is Mohammad Naeem's <b>festival</b> held?" in "".join(shown.text)
+    assert set(shown.tags) <= OUR_TAGS and "b" not in shown.tags
+    assert "Read as" not in ui.render_answer(evil_answer())
 
 
 def test_turns_survive_json_and_rerender_identically() -> None:
