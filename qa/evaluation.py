@@ -19,6 +19,7 @@ from . import metrics as m
 
 if TYPE_CHECKING:
     from .pipeline import QA
+    from .types import Answer
 
 JSON_KEYS = ("em", "f1", "quote_hit", "recall_at_1", "recall_at_k", "mrr", "false_abstain", "abstain",
              "p50_ms", "p95_ms", "n_answerable", "n_unanswerable")
@@ -86,11 +87,28 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             continue  # UI feedback that still waits for someone to write the right answer
         row.setdefault("answers", [])
         row.setdefault("id", f"q{n}")
+        if "after" in row and str(row["after"]) not in {str(r["id"]) for r in rows}:
+            raise QuestionSetError(f'{path}:{n}: "after" must name the id of an earlier question, not {row["after"]!r}')
         rows.append(row)
     rows = list({str(r["id"]): r for r in rows}.values())  # a later row with the same id corrects an earlier one
     if not rows:
         raise QuestionSetError(f"{path}: no questions")
     return rows
+
+
+def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], threshold: float) -> list["Answer"]:
+    """The earlier turns a follow-up row (``"after": id``) continues, oldest first, as the chat would
+    have shown them: an answer below the threshold was an abstention."""
+    from dataclasses import replace
+
+    from .question import FOLLOW_UP_TURNS
+
+    turns: list["Answer"] = []
+    key = row.get("after")
+    while key is not None and str(key) in answers and len(turns) < FOLLOW_UP_TURNS:
+        ans, key = answers[str(key)]
+        turns.insert(0, ans if ans.score >= threshold else replace(ans, text=None))
+    return turns
 
 
 def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bool | None = None) -> list[Outcome]:
@@ -101,12 +119,17 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
 
     show = progress_enabled() if progress is None else progress
     out = []
+    asked: dict[str, tuple["Answer", Any]] = {}  # id -> (its answer, the id it followed)
     for row in tqdm(questions, desc="evaluating", unit="q", disable=not show):
+        history = conversation(row, asked, bot.cfg.answer_threshold)
         t0 = time.perf_counter()
-        ans = bot.ask(row["question"], k=k, threshold=0.0)
+        ans = bot.ask(row["question"], k=k, threshold=0.0, history=history)
         ms = (time.perf_counter() - t0) * 1000
+        asked[str(row["id"])] = (ans, row.get("after"))
         top = ans if ans.text is not None else (ans.alternatives[0] if ans.alternatives else None)
         extra = {key: v for key, v in row.items() if key not in ("id", "question", "answers")}
+        if ans.resolved:
+            extra["resolved"] = ans.resolved
         out.append(Outcome(str(row["id"]), row["question"], tuple(row["answers"]),
                            top.text if top else None, ans.score, top.doc if top else None,
                            top.start if top else None, top.end if top else None,
@@ -187,8 +210,9 @@ class EvalResult:
 
 
 def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
-    return {"id": o.id, "question": o.question, "answers": list(o.answers), "prediction": o.prediction(threshold),
-            "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold)}
+    row = {"id": o.id, "question": o.question, "answers": list(o.answers), "prediction": o.prediction(threshold),
+           "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold)}
+    return row | ({"resolved": o.extra["resolved"]} if "resolved" in o.extra else {})
 
 
 def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: "QA | None" = None,

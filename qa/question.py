@@ -107,6 +107,7 @@ def named_phrases(text: str) -> list[str]:
         phrase = m.group(0)
         if text[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
             phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
+        phrase = re.sub(r"['\u2019]s?$", "", phrase)  # "Massoud's father" is about Massoud
         if phrase and not _PRONOUN.fullmatch(phrase):
             out.append(phrase)
     return out

@@ -88,6 +88,33 @@ def test_bad_question_files_name_the_line(tmp_path: Path) -> None:
         load_questions(bad)
 
 
+def test_a_follow_up_must_name_an_earlier_question(tmp_path: Path) -> None:
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "a", "question": "Who?", "answers": []}\n{"question": "When was he born?", "after": "b"}\n'
+                   '{"id": "b", "question": "Who leads?", "answers": []}\n', encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r':2: "after" must name the id of an earlier question'):
+        load_questions(bad)
+
+
+def test_follow_up_rows_are_asked_with_their_conversation(seed_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import qa
+    from qa.evaluation import evaluate, question_row
+
+    bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder)
+    rows = load_questions(ROOT / "tests" / "data" / "follow_up_questions.jsonl")
+    chat = evaluate(rows, bot=bot)
+    alone = evaluate([{k: v for k, v in r.items() if k != "after"} for r in rows], bot=bot)
+    by_id = {o.id: o for o in chat.outcomes}
+    for row in rows:
+        resolved = by_id[row["id"]].extra.get("resolved")
+        assert (resolved is not None) == ("after" in row), row  # every follow-up here says he/his/it/its
+        assert "resolved" not in next(o for o in alone.outcomes if o.id == row["id"]).extra
+    assert by_id["fu-02"].extra["resolved"] == "Which news agency reported Mohammad Naeem's remarks?"
+    assert by_id["fu-14"].extra["resolved"] == "What was Panjshir's population in 2021?"  # through three turns
+    assert question_row(by_id["fu-02"], chat.threshold)["resolved"] == by_id["fu-02"].extra["resolved"]
+    assert chat.metrics["f1"] >= alone.metrics["f1"]
+
+
 def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
     questions = tmp_path / "q.jsonl"
     rows = [r for r in load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")][:12]
