@@ -7,7 +7,7 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from .question import question_focus, resolve_follow_up, unknown_names
 from .retrieval import Ranked, Retriever
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
+
+if TYPE_CHECKING:
+    from .scorer import Evidence
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters and surrogates (not valid text; the tokenizer rejects them) become spaces."""
@@ -128,6 +131,15 @@ class QA:
             candidates = [replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c in candidates]
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         return self._answer(text, candidates, sources, threshold, snap, unknown)
+
+    def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
+        """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""
+        if not isinstance(self.extractor, ReaderExtractor):
+            raise TypeError("only the reader extractor gathers evidence for the answer scorer")
+        snap, retriever = self._state
+        focus, qvec, ranked = self.retrieve(clean_question(question, self.cfg.max_question_chars),
+                                            self.cfg.k, snap, retriever)
+        return snap, self.extractor.evidence(focus, qvec, snap, ranked)
 
     def retrieve(self, text: str, k: int, snap: Snapshot, retriever: Retriever) -> tuple[str, np.ndarray, list[Ranked]]:
         """The message's asking part, its vector and the ranked passages: what the extractor reads.

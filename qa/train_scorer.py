@@ -74,19 +74,16 @@ def write_articles(data_path: str | Path, titles: Sequence[str], folder: Path) -
 
 def collect(reader_dir: Path, data_path: str | Path, titles: Sequence[str], limit: int | None = None) -> list[Group]:
     """Every held-out question asked through ``retrieve`` and the reader: its spans' evidence and F1."""
-    from .pipeline import clean_question, load
+    from .pipeline import load
 
     with tempfile.TemporaryDirectory(prefix="qa-scorer-") as tmp:
         docs = Path(tmp) / "docs"
         docs.mkdir()
         questions = write_articles(data_path, titles, docs)[:limit]
         bot = load(docs=docs, index=Path(tmp) / "index", reader=str(reader_dir))
-        snap, retriever = bot._state
         groups = []
         for row in questions:
-            text = clean_question(row["question"], bot.cfg.max_question_chars)
-            focus, qvec, ranked = bot.retrieve(text, bot.cfg.k, snap, retriever)
-            ev = bot.extractor.evidence(focus, qvec, snap, ranked)
+            snap, ev = bot.evidence(row["question"])
             f1 = np.array([m.best(m.f1, row["answers"], snap.text(d)[s:e]) if row["answers"] else 0.0
                            for d, s, e in ev.spans])
             groups.append((ev, f1, bool(row["answers"])))

@@ -110,6 +110,8 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     snap, retriever = bot._state
     focus, qvec, ranked = bot.retrieve("When was Ahmad Massoud born?", 5, snap, retriever)
     ev = bot.extractor.evidence(focus, qvec, snap, ranked)
+    same_snap, same = bot.evidence("When was Ahmad Massoud born?")  # the public way in, used by train-scorer
+    assert same_snap is snap and same.spans == ev.spans and np.allclose(same.span_features, ev.span_features)
     assert len(ev.spans) == ev.span_features.shape[0] > 3 and np.isfinite(ev.span_features).all()
     f = {name: ev.span_features[:, i] for i, name in enumerate(SPAN_FEATURES)}
     assert set(f["passage_rank"]) <= {0.0, 1.0} and ((0 <= f["sentence_coverage"]) & (f["sentence_coverage"] <= 1)).all()
@@ -121,6 +123,8 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     assert 0 < ev.question_features[0] <= 1 and ev.question_features[1] == pytest.approx(1.0)
     again = gather(focus, qvec, snap, ranked, [snap.passages[r.passage] for r in ranked[:2]], [])
     assert again.span_features.shape == (0, len(SPAN_FEATURES)) and bot.extractor.scorer.score(again) == []
+    with pytest.raises(TypeError, match="reader extractor"):
+        qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none").evidence("When?")
 
 
 def test_the_shipped_reader_has_a_scorer_fit_on_articles_it_never_trained_on() -> None:
