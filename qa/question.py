@@ -77,6 +77,7 @@ _PERSONAL = {"he", "she", "him", "his", "her"}
 _NOT_A_NOUN = {"in", "on", "at", "to", "for", "with", "from", "by", "and", "or", "as", "about"}
 _PHRASE = re.compile(PATTERNS["name"][0])
 FOLLOW_UP_TURNS = 3  # how many earlier turns a pronoun may reach back to
+REFERENT_WORDS = 6  # a longer "name" is a phrase the reader found, not someone to ask about
 
 
 def resolve_follow_up(question: str, earlier: Sequence["Answer"]) -> str:
@@ -122,5 +123,6 @@ def _referent(turn: "Answer", personal: bool) -> str | None:
     if copula and names and asked[copula.end():].startswith(names[0]):
         return names[0]
     if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if we found one
-        return turn.text if turn.text and fits_type(turn.text, "name") else None
-    return names[0] if names else None
+        found = turn.text if turn.text and fits_type(turn.text, "name") else None
+        return found if found and len(found.split()) <= REFERENT_WORDS else None
+    return names[0] if names and len(names[0].split()) <= REFERENT_WORDS else None

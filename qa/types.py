@@ -68,7 +68,6 @@ class Answer:
     message: str | None = None
     resolved: str | None = None  # the question as answered, when a follow-up's pronoun was resolved
 
-
     @property
     def abstained(self) -> bool:
         return self.text is None
