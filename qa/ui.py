@@ -236,6 +236,8 @@ def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = Non
     down without one: we only know ours is wrong, so ``answers = []`` and
     ``needs_answer = true``; such rows are not valid test questions until someone
     fills in the answer (``qa.evaluation.load_questions`` leaves them out).
+    A follow-up is recorded as it was read ("When was Ahmad Massoud born?", with the typed "When was he
+    born?" as ``asked``), so the row stands on its own as a test question.
     """
     ans = turn.get("answer") or {}
     ours = ans.get("text")
@@ -246,7 +248,8 @@ def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = Non
         answers = [fix] if fix else []
     return {
         "id": f"fb-{turn.get('id', '')}",
-        "question": turn.get("question", ""),
+        "question": ans.get("resolved") or turn.get("question", ""),  # a follow-up as it stands alone
+        **({"asked": turn.get("question", "")} if ans.get("resolved") else {}),
         "answers": answers,
         "feedback": "up" if liked else "down",
         "needs_answer": not liked and not fix,

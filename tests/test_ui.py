@@ -216,6 +216,12 @@ def test_feedback_rows_in_the_evaluator_format() -> None:
     assert (bare["answers"], bare["needs_answer"]) == ([], True)
 
 
+def test_a_rated_follow_up_is_recorded_as_it_was_read() -> None:
+    ans = replace(evil_answer(), question="Where is it held?", resolved="Where is the festival held?")
+    row = ui.feedback_row(json.loads(json.dumps(ui.new_turn("Where is it held?", ans))), liked=True, now=NOW)
+    assert (row["question"], row["asked"], row["answers"]) == ("Where is the festival held?", "Where is it held?", ["Quillby"])
+
+
 def test_thumbs_up_on_an_abstention_records_an_unanswerable_question() -> None:
     turn = ui.new_turn("Boiling point?", Answer("Boiling point?", None, message="no answer"))
     row = ui.feedback_row(turn, liked=True, now=NOW)
