@@ -551,12 +551,14 @@ def build(engine: Engine, settings: Settings) -> Any:
         turns = (turns + [turn])[-MAX_TURNS:]
         return render_history(turns), turns, "", gr.update(visible=False)
 
-    def api_ask(question: str) -> tuple[str, dict]:
-        """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
+    def api_ask(question: str, history: list | None = None) -> tuple[str, dict]:
+        """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict()).
+        ``history``: earlier answers of the conversation as that JSON, oldest first, for follow-ups."""
         try:
             bot = engine.get()
+            earlier = earlier_answers([{"answer": a} for a in history or () if isinstance(a, dict)])
             with engine.lock.reading():
-                ans = bot.ask(question, k=settings.k)
+                ans = bot.ask(question, k=settings.k, history=earlier)
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc)) from None
         return render_answer(ans), ans.to_dict()

@@ -228,6 +228,9 @@ def test_gradio_client_api(app: SimpleNamespace) -> None:
     assert 'class="qa-reply"' in rendered
     with pytest.raises(Exception, match="please type a question"):
         client.predict("  ", api_name="/ask")
+    _, first = client.predict("Who is the Taliban spokesman?", api_name="/ask")
+    _, follow = client.predict("Which news agency reported his remarks?", [first], api_name="/ask")
+    assert (follow["resolved"], follow["text"]) == ("Which news agency reported Mohammad Naeem's remarks?", "Sputnik")
 
 
 def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Path) -> None:
