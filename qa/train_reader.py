@@ -683,6 +683,17 @@ hit rose from 0.725 to 0.787 and F1 stayed level (0.677 vs 0.672) (fp32, thresho
 same command once the reader read in bf16 and keyword terms lost their accents (weights moved by at most
 0.1; benchmark F1 0.5499 -> 0.5504, seed set unchanged, threshold still 0.1338).  Delete `scorer.json` to
 fall back to the hand-set rule.
+
+Tried on the fitting articles, fitting on one held-out reader's articles and testing on the other's (two folds), and not kept:
+- Fewer confidence features. Sentence similarity alone separated unanswerable questions better across articles: abstention at
+  <= 10% wrong abstentions 0.41 / 0.32 per fold against 0.36 / 0.07 with every feature. But it chose worse answers: F1 0.47 / 0.48
+  against 0.49 / 0.50. On the shared benchmark it gave F1 0.516 against 0.550, for abstention 0.195 against 0.162.
+- Letting the reader see the passages around a short one (each read passage widened with its neighbours to >= 60 or 120 words, so
+  "He was born ..." comes with the sentence that says who he is). It lost 0.6 to 1.4 points of top-1 F1 on the fitting articles, both
+  as they are and cut into two-sentence paragraphs like a news article. The seed set alone gained (F1 0.672 -> 0.722 at 60 words),
+  which a set of 80 answerable questions about one article cannot separate from chance.
+- A separate within-sentence span model (the scorer picks the sentence, a second model the span in it): level (0.512 / 0.523
+  against 0.515 / 0.522), and so was a flag for a date or number question whose span has no digit.
 """
 
 
