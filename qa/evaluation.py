@@ -111,8 +111,10 @@ def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], 
     return turns
 
 
-def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bool | None = None) -> list[Outcome]:
-    """Ask every question through ``bot.ask`` (threshold 0, so candidates are kept)."""
+def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bool | None = None,
+        threshold: float | None = None) -> list[Outcome]:
+    """Ask every question through ``bot.ask`` (threshold 0, so candidates are kept); ``threshold``
+    (default: the configured one) only decides which earlier answers a follow-up saw as abstentions."""
     from tqdm.auto import tqdm
 
     from .embedding import progress_enabled
@@ -121,7 +123,7 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
     out = []
     asked: dict[str, tuple["Answer", Any]] = {}  # id -> (its answer, the id it followed)
     for row in tqdm(questions, desc="evaluating", unit="q", disable=not show):
-        history = conversation(row, asked, bot.cfg.answer_threshold)
+        history = conversation(row, asked, bot.cfg.answer_threshold if threshold is None else threshold)
         t0 = time.perf_counter()
         ans = bot.ask(row["question"], k=k, threshold=0.0, history=history)
         ms = (time.perf_counter() - t0) * 1000
@@ -224,7 +226,7 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
     rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else list(questions)
     bot = bot or load(docs=docs, index=index)
     threshold = bot.cfg.answer_threshold if threshold is None else threshold
-    outcomes = run(bot, rows, k=k, progress=progress)
+    outcomes = run(bot, rows, k=k, progress=progress, threshold=threshold)
     return EvalResult(compute(outcomes, threshold), outcomes, threshold, k)
 
 

@@ -96,6 +96,19 @@ def test_a_follow_up_must_name_an_earlier_question(tmp_path: Path) -> None:
         load_questions(bad)
 
 
+def test_a_follow_up_sees_its_chain_of_earlier_turns_as_the_chat_showed_them() -> None:
+    from qa.evaluation import conversation
+    from qa.types import Answer
+
+    asked = {"a": (Answer("Who leads?", "Ahmad Massoud", score=0.5), None),
+             "b": (Answer("When was he born?", "1989", score=0.05), "a"),  # below the threshold: an abstention
+             "c": (Answer("Where?", "Piyu", score=0.9), "b"), "d": (Answer("Why?", "x", score=0.9), "c")}
+    turns = conversation({"question": "And then?", "after": "d"}, asked, threshold=0.1)
+    assert [(t.question, t.text) for t in turns] == [("When was he born?", None), ("Where?", "Piyu"), ("Why?", "x")]
+    assert conversation({"question": "Alone?"}, asked, threshold=0.1) == []
+    assert [t.text for t in conversation({"question": "q", "after": "b"}, asked, threshold=0.01)] == ["Ahmad Massoud", "1989"]
+
+
 def test_follow_up_rows_are_asked_with_their_conversation(seed_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     import qa
     from qa.evaluation import evaluate, question_row
