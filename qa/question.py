@@ -76,6 +76,7 @@ _POSSESSIVE = {"his", "its", "their"}
 _PERSONAL = {"he", "she", "him", "his", "her"}
 _NOT_A_NOUN = {"in", "on", "at", "to", "for", "with", "from", "by", "and", "or", "as", "about"}
 _PHRASE = re.compile(PATTERNS["name"][0])
+_NOT_A_NAME = {"i", "how", "when", "who", "whom", "whose", "where", "what", "which", "why"}
 FOLLOW_UP_TURNS = 3  # how many earlier turns a pronoun may reach back to
 REFERENT_WORDS = 6  # a longer "name" is a phrase the reader found, not someone to ask about
 
@@ -109,7 +110,7 @@ def named_phrases(text: str) -> list[str]:
         if text[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
             phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
         phrase = re.sub(r"['\u2019]s?$", "", phrase)  # "Massoud's father" is about Massoud
-        if phrase and not _PRONOUN.fullmatch(phrase):
+        if phrase and not _PRONOUN.fullmatch(phrase) and phrase.lower() not in _NOT_A_NAME:
             out.append(phrase)
     return out
 

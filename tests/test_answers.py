@@ -136,6 +136,7 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
      "Did Massoud say he would fight?"),  # the question's own name comes first
     ([Answer("When was Ahmad Massoud born?", "1989")], "Where is Bazarak?", "Where is Bazarak?"),  # no pronoun
     ([], "When was he born?", "When was he born?"),
+    ([Answer("So I asked: How big is it?", None)], "When was it founded?", "When was it founded?"),  # "I", "How": no names
     ([Answer("Who signed it?", "Ahmad Massoud, commander-in-chief of the resistance forces in Panjshir")],
      "When was he born?", "When was he born?"),  # a long phrase, not a name to ask about
 ])

@@ -6,6 +6,7 @@ generated ones.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -112,6 +113,30 @@ def test_any_answer_is_a_verbatim_span_of_its_document(sample_bot: qa.QA, assert
         return
     assert_verbatim(sample_bot, ans)
     assert len(ans.sources) <= k
+
+
+PRONOUNS = ["he", "He", "his", "her", "it", "its", "they", "them", "their", "him", "she"]
+
+
+@given(question=st.lists(st.one_of(st.sampled_from(QUESTION_WORDS + PRONOUNS), st.text(max_size=8)), min_size=1,
+                         max_size=12).map(" ".join),
+       earlier=st.lists(st.tuples(questions, st.one_of(st.none(), st.text(max_size=40), st.sampled_from(WORDS))),
+                        max_size=4))
+@SETTINGS
+def test_a_follow_up_answer_is_verbatim_and_its_reading_differs_only_by_a_referent(
+        sample_bot: qa.QA, assert_verbatim: Verbatim, question: str, earlier: list[tuple[str, str | None]]) -> None:
+    history = [Answer(q, text) for q, text in earlier]
+    try:
+        ans = sample_bot.ask(question, history=history)
+    except qa.QuestionError:
+        return
+    assert_verbatim(sample_bot, ans)
+    if ans.resolved is not None:  # exactly one pronoun of the asked question became a name of at most six words
+        q, r = ans.question, ans.resolved
+        inserted = [r[m.start():len(r) - (len(q) - m.end())] for m in re.finditer(
+            r"\b(?:he|she|it|they|him|them|his|its|their|her)\b", q, re.IGNORECASE)
+            if r.startswith(q[:m.start()]) and r.endswith(q[m.end():]) and len(r) - (len(q) - m.end()) > m.start()]
+        assert any(0 < len(name.split()) <= 6 for name in inserted), (q, r)
 
 
 sentence_texts = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(PUNCT), st.sampled_from(SPACES),
