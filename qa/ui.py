@@ -551,9 +551,12 @@ def build(engine: Engine, settings: Settings) -> Any:
         turns = (turns + [turn])[-MAX_TURNS:]
         return render_history(turns), turns, "", gr.update(visible=False)
 
-    def api_ask(question: str, history: list | None = None) -> tuple[str, dict]:
-        """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict()).
-        ``history``: earlier answers of the conversation as that JSON, oldest first, for follow-ups."""
+    def api_ask(question: str) -> tuple[str, dict]:
+        """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
+        return api_follow_up(question, [])
+
+    def api_follow_up(question: str, history: list) -> tuple[str, dict]:
+        """Answer a follow-up: ``history`` holds the conversation's earlier answers as that JSON, oldest first."""
         try:
             bot = engine.get()
             earlier = earlier_answers([{"answer": a} for a in history or () if isinstance(a, dict)])
@@ -700,6 +703,7 @@ def build(engine: Engine, settings: Settings) -> Any:
               [chatbot, turns_state, question, correction_row], concurrency_limit=2, concurrency_id="ask",
               api_visibility="private", trigger_mode="once")
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
+        gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
         clear_btn.click(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
         chatbot.clear(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
         chatbot.like(on_like, [turns_state], [feedback_note, correction_row, pending], api_visibility="private")
