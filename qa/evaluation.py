@@ -11,7 +11,7 @@ import json
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -99,8 +99,6 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], threshold: float) -> list["Answer"]:
     """The earlier turns a follow-up row (``"after": id``) continues, oldest first, as the chat would
     have shown them: an answer below the threshold was an abstention."""
-    from dataclasses import replace
-
     from .question import FOLLOW_UP_TURNS
 
     turns: list["Answer"] = []

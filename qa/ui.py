@@ -154,6 +154,10 @@ def render_error(message: str) -> str:
     return f"<div class=\"qa-reply qa-error\"><p>⚠️ Sorry, I can't answer that: {inert(message)}.</p></div>"
 
 
+DAMAGED_TURN = (TypeError, KeyError, ValueError, AttributeError)
+"""What rebuilding an Answer from a turn the browser kept raises when that turn was damaged or tampered with."""
+
+
 def answer_from_dict(data: dict[str, Any]) -> Answer:
     """Rebuild an Answer from ``Answer.to_dict()`` (how turns are kept in the browser)."""
     quote = Quote(**data["quote"]) if data.get("quote") else None
@@ -181,7 +185,7 @@ def render_turn(turn: dict[str, Any]) -> list[dict[str, str]]:
     try:
         reply = render_answer(answer_from_dict(turn["answer"])) if turn.get("answer") else \
             render_error(str(turn.get("error") or "no answer was recorded"))
-    except (TypeError, KeyError, ValueError, AttributeError):
+    except DAMAGED_TURN:
         reply = render_error("this stored answer could not be shown")
     return [user, {"role": "assistant", "content": reply}]
 
@@ -216,9 +220,11 @@ def earlier_answers(turns: Sequence[dict[str, Any]]) -> list[Answer]:
     """The answered turns as Answers (oldest first); turns the browser kept damaged are skipped."""
     out = []
     for turn in turns:
+        if not turn.get("answer"):  # a question that got an error, not an answer
+            continue
         try:
             out.append(answer_from_dict(turn["answer"]))
-        except (TypeError, KeyError, ValueError, AttributeError):
+        except DAMAGED_TURN:
             continue
     return out
 
