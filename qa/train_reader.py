@@ -662,9 +662,10 @@ calibrated threshold, 0.159), so they are off by default too.
 `Reader.load(precision=...)` (config `"precision"`) picks the arithmetic; no extra files.
 `"auto"` (the default) reads in bf16 where the CPU multiplies bfloat16 in hardware (AMX or
 AVX512-BF16, as on the machine that trained this model) and in fp32 elsewhere, where emulated bf16
-would be slower.  bf16 keeps the fp32 weights and autocasts the matrix products: in the table
-above it scores as fp32 given the gold paragraph (the same F1 and EM) at about two thirds of its
-latency.  `"int8"` applies dynamic int8 quantisation to every `nn.Linear` at load time; it is
+would be slower.  bf16 autocasts the matrix products, with the Linear weights stored in bfloat16 at
+load (the values autocast would cast them to on every forward, so the logits are the same; LayerNorm
+and embeddings stay fp32): in the table above it scores as fp32 given the gold paragraph (the same F1
+and EM) at about two thirds of its latency.  `"int8"` applies dynamic int8 quantisation to every `nn.Linear` at load time; it is
 faster than fp32 too but loses 4 F1 points (keeping the span head in fp32 made no difference:
 0.517), so `"auto"` never picks it.  `"fp32"` gives the same answers on every machine.
 

@@ -365,6 +365,19 @@ def test_shipped_reader_in_low_precision_agrees_with_fp32_on_seed_article(precis
         assert any(expected in span for span in spans), (question, spans)
 
 
+@needs_shipped
+def test_bf16_reader_stores_linear_weights_in_bf16_and_gives_autocasts_logits() -> None:
+    """Casting the weights once at load must change speed only: the logits equal autocast over fp32 weights."""
+    bf16, fp32 = rd.Reader.load(precision="bf16"), rd.Reader.load(precision="fp32")
+    linears = [m for m in bf16.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all(m.weight.dtype == torch.bfloat16 for m in linears)
+    assert all(p.dtype == torch.float32 for n, p in bf16.model.named_parameters() if "LayerNorm" in n or "embeddings" in n)
+    encoding = bf16.encode("Who was the Norse leader?", [PASSAGE, PASSAGE[:80]])
+    fp32.precision = "bf16"  # the same reader, weights left in fp32: autocast casts them per forward
+    for ours, theirs in zip(bf16.logits(encoding), fp32.logits(encoding)):
+        assert torch.equal(ours, theirs)
+
+
 def test_auto_precision_is_bf16_only_where_the_cpu_does_it_natively(monkeypatch: pytest.MonkeyPatch) -> None:
     """Emulated bf16 is several times slower than fp32, so "auto" must not pick it without hardware support."""
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
