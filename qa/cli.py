@@ -1,4 +1,4 @@
-"""``python -m qa``: index, ask, eval, train-reader and train-scorer from the shell."""
+"""``python -m qa``: index, ask, chat, eval, train-reader and train-scorer from the shell."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,13 @@ def parser() -> argparse.ArgumentParser:
     _reader_flags(p)
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p = sub.add_parser("chat", help="answer questions from standard input, one per line, follow-ups included",
+                       description="Answers each line of standard input in turn; a follow-up such as "
+                       "\"When was he born?\" is read against the earlier answers, as in the web chat. "
+                       "Interactive on a terminal (an empty line or Ctrl-D ends); pipe a file to script it.")
+    _common(p)
+    _reader_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON answer per line (JSONL)")
     p = sub.add_parser("eval", help="score answers against a JSONL question set")
     _common(p)
     _reader_flags(p)
@@ -80,6 +87,8 @@ def render(ans: Answer) -> str:
         marked = q.text[: ans.start - q.start] + "»" + ans.text + "«" + q.text[ans.end - q.start:]
         where = f"{ans.doc} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
         lines += [f"Answer: {ans.text}   (confidence {ans.score:.2f})", f"Quote:  {marked}", f"From:   {where}"]
+    if ans.resolved:
+        lines.insert(0, f"Read as: {ans.resolved}")
     lines.append("Sources:")
     for i, h in enumerate(ans.sources, 1):
         snippet = " ".join(h.text.split())[:160]
@@ -98,6 +107,40 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1) if args.json else render(ans))
     return 0
+
+
+CHAT_MEMORY = 20
+"""Earlier answers a chat keeps (follow-ups reach back only a few turns; this bounds a long piped session)."""
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Each line of stdin asked with the earlier answers as its conversation: exit 2 if any line was refused."""
+    from .pipeline import QuestionError
+
+    bot = _load(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the documents; an empty line or Ctrl-D ends.", file=sys.stderr)
+    history: list[Answer] = []
+    status = 0
+    while True:
+        try:
+            line = input("? ") if interactive else sys.stdin.readline()
+        except EOFError:
+            break
+        if not line.strip():
+            if interactive or not line:
+                break
+            continue  # a blank line in a piped file
+        try:
+            ans = bot.ask(line.strip(), k=args.k, history=history)
+        except QuestionError as exc:
+            print(f"qa: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        history = [*history, ans][-CHAT_MEMORY:]
+        print(json.dumps(ans.to_dict(), ensure_ascii=False) if args.json else render(ans) + "\n", flush=True)
+    return status
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -143,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .embedding import ModelError
     from .evaluation import QuestionSetError
 
-    handlers = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+    handlers = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}
     try:
         return handlers[args.command](args)
     except (DocumentError, ModelError, QuestionSetError, ValueError, RuntimeError) as exc:

@@ -155,6 +155,33 @@ def test_a_follow_up_is_answered_about_the_earlier_turns_subject(bot: qa.QA) -> 
     assert bot.ask("Which news agency reported his remarks?").resolved is None
 
 
+def test_cli_chat_answers_each_line_with_the_earlier_answers_as_its_conversation(
+        seed_copy: Path, bot: qa.QA, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m qa chat``: a piped file is a conversation; a refused line is reported and skipped (exit 2)."""
+    import io
+    import json
+
+    from qa import cli
+
+    lines = "Who is the Taliban spokesman?\n\n \x07 \nWhich news agency reported his remarks?\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    args = ["chat", "--docs", str(seed_copy), "--index", str(seed_copy.parent / "idx")]
+    assert cli.main([*args, "--json"]) == 2
+    out, err = capsys.readouterr()
+    first, follow = (json.loads(line) for line in out.splitlines())
+    assert err.count("qa: please type a question") == 1 and "Traceback" not in err
+    assert first["text"] == "Mohammad Naeem" and first["resolved"] is None
+    assert follow["question"] == "Which news agency reported his remarks?" and follow["text"] == "Sputnik"
+    assert follow["resolved"] == "Which news agency reported Mohammad Naeem's remarks?"
+    text = bot.store.text(follow["doc"])
+    assert text[follow["start"]:follow["end"]] == "Sputnik"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines.replace(" \x07 \n", "")))
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Read as: Which news agency reported Mohammad Naeem's remarks?\nAnswer: Sputnik" in out
+    assert out.count("Answer: ") == 2 and out.index("Answer: Mohammad Naeem") < out.index("Read as:")
+
+
 def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     vocabulary = {t: 1.0 for t in ("panjshir", "massoud", "edmond", "taliban")}
     assert unknown_names("Who is the president of France?", vocabulary) == ["France"]
