@@ -15,8 +15,8 @@ from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
-from .question import question_focus, resolve_follow_up, unknown_names
-from .retrieval import Ranked, Retriever
+from .question import follow_up, question_focus, unknown_names
+from .retrieval import Ranked, Retriever, terms
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
@@ -115,11 +115,12 @@ class QA:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
         asked = clean_question(question, self.cfg.max_question_chars)
-        text = resolve_follow_up(asked, history)
-        answer = self._ask(text, k, threshold)
+        text, about = follow_up(asked, history)
+        answer = self._ask(text, k, threshold, about)
         return replace(answer, question=asked, resolved=text) if text != asked else answer
 
-    def _ask(self, text: str, k: int, threshold: float | None) -> Answer:
+    def _ask(self, text: str, k: int, threshold: float | None, about: str | None = None) -> Answer:
+        """``about``: the name a follow-up's pronoun was read as; answers from text that never names it are doubted."""
         threshold = self.cfg.answer_threshold if threshold is None else threshold
         snap, retriever = self._state
         if not snap.passages:
@@ -129,6 +130,9 @@ class QA:
         unknown = unknown_names(focus, snap.term_idf())
         if unknown:
             candidates = [replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c in candidates]
+        if about:
+            candidates = [c if names_nearby(snap, c, about) else replace(c, score=c.score * UNKNOWN_NAME_TRUST)
+                          for c in candidates]
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         return self._answer(text, candidates, sources, threshold, snap, unknown)
 
@@ -159,6 +163,23 @@ class QA:
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
         return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
+
+
+REFERENT_REACH = 3
+"""Sentences before an answer's own in which a follow-up's referent may be named ("Ahmad Massoud is ... He was born ...")."""
+
+
+def names_nearby(store: Snapshot, span: Candidate, name: str) -> bool:
+    """Whether a word of ``name`` is in the span's sentence or the few before it in its document.
+
+    "When was he born?" read as "When was Mohammad Naeem born?" must not be answered with the birth
+    date of another man the reader found: the resolved pronoun is a guess, and the answer has to be about it."""
+    wanted = set(terms(name))
+    around = store.sentences_around(span.doc, span.start, span.end)
+    first = around.start
+    while first > 0 and around.start - first < REFERENT_REACH and store.sentences[first - 1].doc == span.doc:
+        first -= 1
+    return any(wanted & store.sentence_terms(i) for i in range(first, max(around.stop, around.start + 1)))
 
 
 def quote_for(store: Snapshot, doc: str, start: int, end: int) -> Quote:

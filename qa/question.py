@@ -88,18 +88,23 @@ def resolve_follow_up(question: str, earlier: Sequence["Answer"]) -> str:
     every man in the documents. A pronoun after a name of the question's own ("Did Massoud say he ...")
     refers to that name and is left alone.
     """
+    return follow_up(question, earlier)[0]
+
+
+def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | None]:
+    """``resolve_follow_up``'s question and the name it put in (None when it changed nothing)."""
     found = _PRONOUN.search(question)
     if not found or named_phrases(question[:found.start()]):
-        return question
+        return question, None
     word = found.group(1).lower()
     personal = word in _PERSONAL
     referent = next(filter(None, (_referent(a, personal) for a in reversed(earlier[-FOLLOW_UP_TURNS:]))), None)
     if referent is None:
-        return question
+        return question, None
     after = question[found.end():].split(maxsplit=1)
     owner = word in _POSSESSIVE or (word == "her" and bool(after) and after[0].strip("?.!,").lower() not in _NOT_A_NOUN
                                     and after[0][:1].isalnum())
-    return question[:found.start()] + referent + ("'s" if owner else "") + question[found.end():]
+    return question[:found.start()] + referent + ("'s" if owner else "") + question[found.end():], referent
 
 
 def named_phrases(text: str) -> list[str]:

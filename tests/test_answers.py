@@ -155,6 +155,33 @@ def test_a_follow_up_is_answered_about_the_earlier_turns_subject(bot: qa.QA) -> 
     assert bot.ask("Which news agency reported his remarks?").resolved is None
 
 
+def test_a_follow_up_answer_must_come_from_text_naming_its_referent(bot: qa.QA) -> None:
+    """The article gives Ahmad Massoud's birth, not the spokesman's: a resolved "he" must not borrow it."""
+    spokesman = bot.ask("Who is the Taliban spokesman?")
+    follow = bot.ask("When was he born?", history=[spokesman])
+    assert follow.resolved == "When was Mohammad Naeem born?" and follow.text is None
+    assert follow.alternatives and follow.alternatives[0].text == "10 July 1989"  # found, and doubted
+    leader = bot.ask("Who leads the anti-Taliban forces in Panjshir?")
+    born = bot.ask("When was he born?", history=[leader])
+    assert born.resolved == "When was Ahmad Massoud born?" and born.text == "10 July 1989"
+    assert born.score == bot.ask("When was Ahmad Massoud born?").score  # "He was born ..." follows his name
+
+
+def test_names_nearby_looks_at_the_answers_sentence_and_the_three_before(bot: qa.QA) -> None:
+    from qa.extract import Candidate
+    from qa.pipeline import names_nearby
+
+    snap = bot.store.snapshot
+    doc = next(iter(snap.documents))
+    text = snap.text(doc)
+    at = text.index("10 July 1989")
+    born = Candidate(doc, at, at + len("10 July 1989"), 0.5)
+    assert names_nearby(snap, born, "Ahmad Massoud") and names_nearby(snap, born, "Massoud")
+    assert not names_nearby(snap, born, "Mohammad Naeem") and not names_nearby(snap, born, "Bernard-Henri Lévy")
+    at = text.index("Sputnik")
+    assert names_nearby(snap, Candidate(doc, at, at + 7, 0.5), "Mohammad Naeem")  # same sentence
+
+
 def test_cli_chat_answers_each_line_with_the_earlier_answers_as_its_conversation(
         seed_copy: Path, bot: qa.QA, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """``python -m qa chat``: a piped file is a conversation; a refused line is reported and skipped (exit 2)."""

@@ -126,6 +126,7 @@ def test_follow_up_rows_are_asked_with_their_conversation(seed_dir: Path, tmp_pa
     assert by_id["fu-14"].extra["resolved"] == "What was Panjshir's population in 2021?"  # through three turns
     assert question_row(by_id["fu-02"], chat.threshold)["resolved"] == by_id["fu-02"].extra["resolved"]
     assert chat.metrics["f1"] >= alone.metrics["f1"]
+    assert chat.metrics["abstain"] == 1.0  # "When was he born?" of two people whose birth the article does not give
 
 
 def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
