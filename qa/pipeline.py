@@ -130,11 +130,13 @@ class QA:
         unknown = unknown_names(focus, snap.term_idf())
         if unknown:
             candidates = [replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c in candidates]
+        doubted = ""
         if about:
-            candidates = [c if names_nearby(snap, c, about) else replace(c, score=c.score * UNKNOWN_NAME_TRUST)
-                          for c in candidates]
+            near = [names_nearby(snap, c, about) for c in candidates]
+            candidates = [c if ok else replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c, ok in zip(candidates, near)]
+            doubted = "" if any(near) else about
         sources = tuple(retriever.hit(r) for r in ranked[:k])
-        return self._answer(text, candidates, sources, threshold, snap, unknown)
+        return self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""
@@ -154,11 +156,13 @@ class QA:
         return focus, qvec, retriever.search(text, qvec, max(k, self.cfg.reader_passages))
 
     def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
-                threshold: float, snap: Snapshot, unknown: Sequence[str] = ()) -> Answer:
+                threshold: float, snap: Snapshot, unknown: Sequence[str] = (), doubted: str = "") -> Answer:
+        """``doubted``: a follow-up's referent that no candidate's text names."""
         answers = unique_answers(candidates, snap)
         if not answers or answers[0].score < threshold:
             score = answers[0].score if answers else 0.0
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))})" if unknown else ""
+            never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]

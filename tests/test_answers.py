@@ -160,6 +160,7 @@ def test_a_follow_up_answer_must_come_from_text_naming_its_referent(bot: qa.QA) 
     spokesman = bot.ask("Who is the Taliban spokesman?")
     follow = bot.ask("When was he born?", history=[spokesman])
     assert follow.resolved == "When was Mohammad Naeem born?" and follow.text is None
+    assert follow.message == "the documents do not seem to answer this (what the reader found is not said of Mohammad Naeem)"
     assert follow.alternatives and follow.alternatives[0].text == "10 July 1989"  # found, and doubted
     leader = bot.ask("Who leads the anti-Taliban forces in Panjshir?")
     born = bot.ask("When was he born?", history=[leader])
