@@ -179,11 +179,9 @@ def names_nearby(store: Snapshot, span: Candidate, name: str) -> bool:
     "When was he born?" read as "When was Mohammad Naeem born?" must not be answered with the birth
     date of another man the reader found: the resolved pronoun is a guess, and the answer has to be about it."""
     wanted = set(terms(name))
-    around = store.sentences_around(span.doc, span.start, span.end)
-    first = around.start
-    while first > 0 and around.start - first < REFERENT_REACH and store.sentences[first - 1].doc == span.doc:
-        first -= 1
-    return any(wanted & store.sentence_terms(i) for i in range(first, max(around.stop, around.start + 1)))
+    before = store.sentences_in(span.doc, 0, span.end)  # the document's sentences up to the span's own
+    own = len(store.sentences_around(span.doc, span.start, span.end))
+    return any(wanted & store.sentence_terms(i) for i in before[-(REFERENT_REACH + max(own, 1)):])
 
 
 def quote_for(store: Snapshot, doc: str, start: int, end: int) -> Quote:

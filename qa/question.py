@@ -33,6 +33,11 @@ def question_focus(text: str) -> str:
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
 
 
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` starts a sentence, where a capital says nothing about a name."""
+    return text[:at].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?")
+
+
 def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     """Names in the question (capitalised, not a sentence's first word) that no indexed sentence contains.
 
@@ -41,7 +46,7 @@ def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     """
     unknown = []
     for m in _NAME.finditer(question):
-        if question[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
+        if _opens_sentence(question, m.start()):
             continue
         name = m.group(0)
         stems = terms(name)
@@ -112,7 +117,7 @@ def named_phrases(text: str) -> list[str]:
     out = []
     for m in _PHRASE.finditer(text):
         phrase = m.group(0)
-        if text[:m.start()].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?"):
+        if _opens_sentence(text, m.start()):
             phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
         phrase = re.sub(r"['\u2019]s?$", "", phrase)  # "Massoud's father" is about Massoud
         if phrase and not _PRONOUN.fullmatch(phrase) and phrase.lower() not in _NOT_A_NAME:
