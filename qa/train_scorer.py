@@ -114,21 +114,26 @@ def fit_rank(groups: Sequence[Group], l2: float) -> np.ndarray:
     return w / sd  # the mean shifts every span of a question alike, so it drops out of the ranking
 
 
-def top_rows(groups: Sequence[Group], rank_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The confidence features and F1 of each question's best-ranked span (0 for unanswerable)."""
+def span_rows(groups: Sequence[Group], rank_weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The confidence features and F1 of every span of every question (0 for unanswerable).
+
+    Every span, not just each question's best-ranked one: ``ask()`` shows the alternatives with their
+    confidence and the follow-up and unknown-name rules reorder spans by it, so it must mean the same
+    for all of them. On the two held-out folds this also separated unanswerable questions better
+    (abstention at <= 10% wrong abstentions 0.356 / 0.074 -> 0.400 / 0.090 per fold, F1 level).
+    """
     rows, labels = [], []
     for ev, f1, _ in groups:
         if not len(f1):
             continue
-        rank = ev.span_features @ rank_weights
-        best = int(np.argmax(rank))
-        rows.append(confidence_features(ev, softmax(rank))[best])
-        labels.append(f1[best])
-    return np.array(rows), np.array(labels)
+        rows.append(confidence_features(ev, softmax(ev.span_features @ rank_weights)))
+        labels.append(f1)
+    width = len(CONFIDENCE_FEATURES)
+    return (np.concatenate(rows), np.concatenate(labels)) if rows else (np.zeros((0, width)), np.zeros(0))
 
 
 def fit_confidence(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
-    """Logistic regression of the best span's F1 (a soft label) on its confidence features."""
+    """Logistic regression of a span's F1 (a soft label) on its confidence features."""
     from scipy.optimize import minimize
 
     mu, sd = _standardise(x)
@@ -170,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ValueError("two of the readers held out the same article; its questions would count twice")
     groups = [g for folder, held in readers for g in collect(folder, args.data, held, args.limit)]
     rank = fit_rank(groups, args.l2)
-    conf, bias = fit_confidence(*top_rows(groups, rank), args.l2)
+    conf, bias = fit_confidence(*span_rows(groups, rank), args.l2)
     hand = summary(groups, AnswerScorer.hand_set())
     scorer = AnswerScorer(rank, conf, bias)
     fitted = summary(groups, scorer)

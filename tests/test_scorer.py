@@ -98,11 +98,21 @@ def test_fitted_rank_model_learns_the_evidence_that_picks_the_right_span() -> No
     train, test = synthetic_groups(120, 0), synthetic_groups(60, 1)
     rank = ts.fit_rank(train, l2=1.0)
     assert rank[COL["sentence_similarity"]] > 0 and abs(rank[COL["sentence_similarity"]]) > abs(rank[COL["log_span"]])
-    conf, bias = ts.fit_confidence(*ts.top_rows(train, rank), l2=1.0)
+    conf, bias = ts.fit_confidence(*ts.span_rows(train, rank), l2=1.0)
     fitted = ts.summary(test, AnswerScorer(rank, conf, bias))
     hand = ts.summary(test, AnswerScorer.hand_set())
     assert fitted["top1_f1"] >= 0.95 > hand["top1_f1"]
     assert fitted["abstain_at_fa_0.10"] >= 0.9  # the top passage's similarity tells answerable from not
+
+
+def test_confidence_is_fit_on_every_span_not_just_the_best_ranked() -> None:
+    """ask() shows alternatives with their confidence, so the model must learn from every span."""
+    groups = synthetic_groups(30, 2)
+    rank = ts.fit_rank(groups, l2=1.0)
+    x, y = ts.span_rows(groups, rank)
+    assert x.shape == (sum(len(f1) for _, f1, _ in groups), len(CONFIDENCE_FEATURES)) and len(y) == len(x)
+    assert np.array_equal(y, np.concatenate([f1 for _, f1, _ in groups]))
+    assert ts.span_rows([], rank)[0].shape == (0, len(CONFIDENCE_FEATURES))
 
 
 def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, seed_dir: Path, tmp_index: Path) -> None:
@@ -118,6 +128,8 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     date = next(i for i, (d, s, e) in enumerate(ev.spans) if snap.text(d)[s:e] == "10 July 1989")
     assert f["type_fit"][date] == 1 and f["echoes_question"][date] == 0
     assert f["sentence_coverage"][date] > 0.5  # "Massoud ... born" is in its sentence
+    assert f["name_missing"][date] == 1  # "He was born on ...": its sentence never says "Ahmad Massoud"
+    assert f["name_missing"].min() == 0 and set(f["name_missing"]) <= {0.0, 0.5, 1.0}  # two name words
     from qa.retrieval import terms
     assert all(snap.sentence_terms(i) == frozenset(terms(s.text)) for i, s in enumerate(snap.sentences))
     assert 0 < ev.question_features[0] <= 1 and ev.question_features[1] == pytest.approx(1.0)
