@@ -206,11 +206,15 @@ class AnswerScorer:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError("unknown format")
+            missing = [n for n in SPAN_FEATURES if n not in data["rank_weights"]] + \
+                [n for n in CONFIDENCE_FEATURES if n not in data["confidence_weights"]]
+            if missing:
+                raise ValueError(f"no weight for {', '.join(dict.fromkeys(missing))}: fit by an older version of qa")
             rank = [float(data["rank_weights"][n]) for n in SPAN_FEATURES]
             conf = [float(data["confidence_weights"][n]) for n in CONFIDENCE_FEATURES]
             bias = float(data["confidence_bias"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ScorerError(f"answer scorer {path} is corrupt ({exc}); rebuild it with `{REBUILD_COMMAND}` "
+            raise ScorerError(f"answer scorer {path} is corrupt or out of date ({exc}); rebuild it with `{REBUILD_COMMAND}` "
                               "or delete it to use the hand-set rule") from exc
         if not all(map(math.isfinite, rank + conf + [bias])):
             raise ScorerError(f"answer scorer {path} holds non-finite weights; rebuild it with `{REBUILD_COMMAND}`")

@@ -61,6 +61,14 @@ def test_a_corrupt_scorer_names_the_command_that_rebuilds_it(tmp_path: Path, con
         AnswerScorer.load(tmp_path)
 
 
+def test_a_scorer_fit_by_an_older_version_says_which_weight_it_lacks(tmp_path: Path) -> None:
+    data = AnswerScorer.hand_set().to_json()
+    del data["rank_weights"]["name_missing"], data["confidence_weights"]["name_missing"]
+    (tmp_path / SCORER_NAME).write_text(json.dumps(data))
+    with pytest.raises(ScorerError, match="no weight for name_missing: fit by an older version.*train-scorer"):
+        AnswerScorer.load(tmp_path)
+
+
 def test_loading_a_reader_with_a_corrupt_scorer_fails_with_the_rebuild_command(tmp_path: Path) -> None:
     folder = tmp_path / "reader"
     folder.mkdir()
