@@ -128,13 +128,10 @@ class QA:
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         candidates = self.extractor.extract(focus, qvec, snap, ranked)
         unknown = unknown_names(focus, snap.term_idf())
-        if unknown:
-            candidates = [replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c in candidates]
-        doubted = ""
-        if about:
-            near = [names_nearby(snap, c, about) for c in candidates]
-            candidates = [c if ok else replace(c, score=c.score * UNKNOWN_NAME_TRUST) for c, ok in zip(candidates, near)]
-            doubted = "" if any(near) else about
+        near = [not about or names_nearby(snap, c, about) for c in candidates]
+        trust = UNKNOWN_NAME_TRUST if unknown else 1.0
+        candidates = [replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST)) for c, ok in zip(candidates, near)]
+        doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         return self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
 
