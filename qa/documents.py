@@ -212,6 +212,6 @@ def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tu
     for name, path in files:
         try:
             docs.append(read_file(path, name, int(max_file_mb * 1e6)))
-        except DocumentError as exc:
-            skipped.append(Skipped(name, str(exc)))
+        except DocumentError as exc:  # the report names the file and says "skipped" itself
+            skipped.append(Skipped(name, str(exc).removeprefix(f"{name}: ").removesuffix("; skipped")))
     return docs, skipped

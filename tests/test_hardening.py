@@ -235,6 +235,7 @@ def test_a_messy_folder_is_indexed_around_its_bad_files(seed_dir: Path, tmp_inde
     assert set(reasons) == set(expected), reasons
     for name, why in expected.items():
         assert why in reasons[name], (name, reasons[name])
+        assert not reasons[name].startswith(name) and not reasons[name].endswith("skipped")  # the report says both
     assert sorted(bot.store.documents) == ["longword.txt", "oneline.txt", "page.html", SEED_NAME]
     check_offsets(bot.store, embedder)
     oneline = [p for p in bot.store.passages if p.doc == "oneline.txt"]
