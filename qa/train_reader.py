@@ -717,8 +717,8 @@ Tried on the fitting articles, fitting on one held-out reader's articles and tes
   a "not"/"never" in only one of question and sentence (0.497 / 0.431 and 0.508 / 0.117); the idf of the rarest question word
   the sentence lacks (0.494 / 0.419 and 0.510 / 0.117); the names looked up in the whole passage (0.495 / 0.431 and
   0.510 / 0.122), in the 3 sentences before (0.493 / 0.419 and 0.504 / 0.117), or in the sentence before when the span's
-  sentence has a pronoun (0.494 / 0.450 and 0.507 / 0.117); type fit split by the asked type, with "has a digit" and "starts
-  with a capital" (0.497 / 0.425 and 0.512 / 0.117); span-boundary cues: ends at punctuation, starts with or after a
+  sentence has a pronoun (0.494 / 0.450 and 0.507 / 0.117); type fit split by the asked type (0.497 / 0.425 and 0.512 / 0.117),
+  and with "has a digit" and "starts with a capital" as well (0.489 / 0.412 and 0.503 / 0.122); span-boundary cues: ends at punctuation, starts with or after a
   preposition or after punctuation (0.491 / 0.406 and 0.514 / 0.106).
 - Choosing the span by its confidence instead of its rank (top-1 F1 0.502 / 0.517 against 0.516 / 0.523), and letting the
   reader offer 40 spans instead of 20 (the best of them would score 0.82 instead of 0.79, but the chosen one did not gain:
