@@ -9,11 +9,16 @@ from typing import Sequence
 from .types import Answer
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def location_flags(p: argparse.ArgumentParser) -> None:
+    """--docs, --index and --config, which the CLI and the web UI (app.py) share."""
     p.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
     p.add_argument("--index", default=None,
                    help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
     p.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    location_flags(p)
     p.add_argument("--model", default=None, help="sentence-transformers model name or path")
 
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import SUFFIXES, DocumentError
 from .pipeline import QuestionError
@@ -731,10 +732,7 @@ def build(engine: Engine, settings: Settings) -> Any:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python app.py",
                                  description="Web UI for qa: ask questions about a folder of documents.")
-    ap.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
-    ap.add_argument("--index", default=None,
-                    help="index folder (default: embeddings/ for seeds/, embeddings/other/<docs>-<hash>/ otherwise)")
-    ap.add_argument("--config", default=None, help="settings file (default: ./qa.json, else the project's qa.json)")
+    location_flags(ap)
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     ap.add_argument("--k", type=int, default=None, help="how many source passages each answer lists")
