@@ -4,8 +4,9 @@ The reader's span probability alone picks the right span for about 55% of the be
 questions when one of its top 20 spans would have been right for over 80%: it reads each window on
 its own and never sees how well the span's sentence matches the question. The scorer adds that
 evidence (the sentence's embedding similarity and shared rare words, whether it says the names the
-question asks about, the passage's retrieval score, answer type, agreement between windows) to rank the spans, and a second model turns the chosen
-span's evidence into the confidence the abstention threshold applies to.
+question asks about, the passage's retrieval score, answer type, agreement between windows) to rank
+the spans, and a second model turns a span's evidence into the confidence the abstention threshold
+applies to.
 
 Both models are fit by ``python -m qa train-scorer`` on SQuAD articles the reader never trained on
 (weights in ``scorer.json`` beside the reader). A reader without that file is scored by hand-set
