@@ -22,7 +22,14 @@ SUFFIXES = TEXT_SUFFIXES | {".html", ".htm", ".pdf"}
 
 
 class DocumentError(ValueError):
-    """A document we cannot read; the message says why and what to do."""
+    """A document we cannot read; the message says why and what to do.
+
+    ``reason`` alone is what a report that already names the file shows ("skipped a.txt: empty document");
+    the message is "<name>: <reason>" when the error is about one file."""
+
+    def __init__(self, reason: str, name: str | None = None) -> None:
+        super().__init__(reason if name is None else f"{name}: {reason}")
+        self.reason, self.name = reason, name
 
 
 @dataclass(frozen=True)
@@ -63,13 +70,12 @@ def looks_binary(data: bytes) -> bool:
 
 def decode_text(data: bytes, name: str) -> str:
     if looks_binary(data):
-        raise DocumentError(f"{name}: binary content (NUL or control bytes), not a text document; skipped")
+        raise DocumentError("binary content (NUL or control bytes), not a text document", name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DocumentError(
-            f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "re-save it as UTF-8 to index it; skipped"
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8 to index it", name
         ) from None
 
 
@@ -121,7 +127,7 @@ def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
         reader = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types (AttributeError, LimitReachedError...) on damaged files
-        raise DocumentError(f"{name}: unreadable PDF ({type(exc).__name__}: {exc}); skipped") from None
+        raise DocumentError(f"unreadable PDF ({type(exc).__name__}: {exc})", name) from None
     starts: list[int] = []
     chunks: list[str] = []
     offset = 0
@@ -131,7 +137,7 @@ def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
         offset += len(page) + 2
     text = "\n\n".join(chunks)
     if not text.strip():
-        raise DocumentError(f"{name}: PDF has no text layer (scanned image?); run OCR first; skipped")
+        raise DocumentError("PDF has no text layer (scanned image?); run OCR first", name)
     return text, tuple(starts)
 
 
@@ -146,9 +152,9 @@ def parse(data: bytes, name: str) -> Document:
     elif suffix in TEXT_SUFFIXES:
         text = decode_text(data, name)
     else:
-        raise DocumentError(f"{name}: unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}")
+        raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}", name)
     if not text.strip():
-        raise DocumentError(f"{name}: empty document (no text); skipped")
+        raise DocumentError("empty document (no text)", name)
     return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages)
 
 
@@ -182,7 +188,7 @@ def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
 def check_size(size: int, name: str, max_bytes: int) -> None:
     """DocumentError when ``size`` bytes is over the ``max_file_mb`` limit."""
     if size > max_bytes:
-        raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit (max_file_mb); skipped")
+        raise DocumentError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit (max_file_mb)", name)
 
 
 def read_file(path: Path, name: str, max_bytes: int) -> Document:
@@ -190,15 +196,15 @@ def read_file(path: Path, name: str, max_bytes: int) -> Document:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise DocumentError(f"{name}: not a regular file (pipe, device or socket); skipped")
+            raise DocumentError("not a regular file (pipe, device or socket)", name)
         check_size(info.st_size, name, max_bytes)
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)  # the file may grow after stat()
         check_size(len(data), name, max_bytes)
     except FileNotFoundError:
-        raise DocumentError(f"{name}: vanished while reading; skipped") from None
+        raise DocumentError("vanished while reading", name) from None
     except OSError as exc:
-        raise DocumentError(f"{name}: cannot read ({exc.strerror or exc}); skipped") from None
+        raise DocumentError(f"cannot read ({exc.strerror or exc})", name) from None
     return parse(data, name)
 
 
@@ -213,5 +219,5 @@ def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tu
         try:
             docs.append(read_file(path, name, int(max_file_mb * 1e6)))
         except DocumentError as exc:  # the report names the file and says "skipped" itself
-            skipped.append(Skipped(name, str(exc).removeprefix(f"{name}: ").removesuffix("; skipped")))
+            skipped.append(Skipped(name, exc.reason))
     return docs, skipped

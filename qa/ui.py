@@ -334,11 +334,11 @@ def check_upload(name: str, size: int, limit_bytes: int) -> None:
         raise DocumentError(f"{name!r}: the file name contains control characters")
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise DocumentError(f"{name}: unsupported type {suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}")
+        raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}", name)
     if size > limit_bytes:
-        raise DocumentError(f"{name}: {size / 1e6:.1f} MB is over the {limit_bytes / 1e6:.0f} MB upload limit")
+        raise DocumentError(f"{size / 1e6:.1f} MB is over the {limit_bytes / 1e6:.0f} MB upload limit", name)
     if size == 0:
-        raise DocumentError(f"{name}: the file is empty")
+        raise DocumentError("the file is empty", name)
 
 
 def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
