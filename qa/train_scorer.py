@@ -118,8 +118,9 @@ def span_rows(groups: Sequence[Group], rank_weights: np.ndarray) -> tuple[np.nda
     """The confidence features and F1 of every span of every question (0 for unanswerable).
 
     Every span, not just each question's best-ranked one: ``ask()`` reports the alternatives with their
-    confidence too, so it must mean the same for all of them. On the two held-out folds this also separated unanswerable questions better
-    (abstention at <= 10% wrong abstentions 0.356 / 0.074 -> 0.400 / 0.090 per fold, F1 level).
+    confidence too, so it must mean the same for all of them. On the two held-out folds this also
+    separated unanswerable questions better (abstention at <= 10% wrong abstentions 0.356 / 0.074 ->
+    0.400 / 0.090 per fold, F1 level).
     """
     rows, labels = [], []
     for ev, f1, _ in groups:
