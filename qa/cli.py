@@ -92,6 +92,10 @@ def render(ans: Answer) -> str:
         marked = q.text[: ans.start - q.start] + "»" + ans.text + "«" + q.text[ans.end - q.start:]
         where = f"{ans.doc} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
         lines += [f"Answer: {ans.text}   (confidence {ans.score:.2f})", f"Quote:  {marked}", f"From:   {where}"]
+        others = [a for a in ans.alternatives if a.text is not None]
+        if others:  # a partial answer ("Vice") often has the whole one ("First Vice President") here
+            lines.append("Other possible answers:")
+            lines += [f"  - {a.text}   (confidence {a.score:.2f}) {a.doc} [{a.start}:{a.end}]" for a in others]
     if ans.resolved:
         lines.insert(0, f"Read as: {ans.resolved}")
     lines.append("Sources:")

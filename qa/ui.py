@@ -131,7 +131,25 @@ def render_answer(ans: Answer) -> str:
     others = [h for h in ans.sources if not holds_answer(h, ans)]
     more = (f"<details class=\"qa-more\"><summary>Other top passages ({len(others)})</summary>"
             f"{render_hits(others)}</details>") if others else ""
-    return f"<div class=\"qa-reply\">{head}{quote}{source}{more}</div>"
+    return f"<div class=\"qa-reply\">{head}{quote}{source}{render_alternatives(ans.alternatives)}{more}</div>"
+
+
+def render_alternatives(alternatives: Sequence[Answer]) -> str:
+    """The reader's runners-up, folded away: a partial answer ("Vice" for "First Vice President") often
+    has the whole one among them. Each is marked in its own sentence so it can be checked like the answer."""
+    items = []
+    for alt in alternatives:
+        if alt.text is None:
+            continue
+        where = location(alt.doc, alt.start, alt.end, alt.quote.page if alt.quote else None)
+        marked = (highlight(alt.quote, alt.start, alt.end, SNIPPET_CHARS)
+                  if alt.quote is not None and alt.start is not None and alt.end is not None else "")
+        items.append(f"<li><strong class=\"qa-alt\">{inert(alt.text)}</strong> · confidence {alt.score:.2f} · "
+                     f"{where}<br><span class=\"qa-snippet\">{marked}</span></li>")
+    if not items:
+        return ""
+    return (f"<details class=\"qa-alternatives\"><summary>Other possible answers ({len(items)})</summary>"
+            f"<ol>{''.join(items)}</ol></details>")
 
 
 def render_abstention(ans: Answer) -> str:

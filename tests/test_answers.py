@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +209,20 @@ def test_cli_chat_answers_each_line_with_the_earlier_answers_as_its_conversation
     out = capsys.readouterr().out
     assert "Read as: Which news agency reported Mohammad Naeem's remarks?\nAnswer: Sputnik" in out
     assert out.count("Answer: ") == 2 and out.index("Answer: Mohammad Naeem") < out.index("Read as:")
+
+
+def test_cli_lists_the_other_possible_answers_with_their_offsets(bot: qa.QA) -> None:
+    from qa import cli
+
+    ans = bot.ask("What position did Amrullah Saleh hold?")
+    assert ans.text is not None and ans.alternatives
+    out = cli.render(ans)
+    listed = out.split("Other possible answers:\n")[1].split("\nSources:")[0].splitlines()
+    assert len(listed) == len(ans.alternatives)
+    for line, alt in zip(listed, ans.alternatives):
+        assert line == f"  - {alt.text}   (confidence {alt.score:.2f}) {alt.doc} [{alt.start}:{alt.end}]"
+        assert bot.store.text(alt.doc)[alt.start:alt.end] == alt.text
+    assert "Other possible answers" not in cli.render(replace(ans, alternatives=()))
 
 
 def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:

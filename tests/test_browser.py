@@ -147,6 +147,11 @@ def test_answer_shows_highlighted_quote_and_source(page: Page, tmp_path: Path) -
     expect(reply.locator("blockquote mark")).to_contain_text("10 July 1989")
     expect(reply.locator(".qa-source")).to_contain_text("panjshir_resistance_ahmad_massoud.txt")
     expect(reply.locator(".qa-confidence")).to_contain_text("confidence")
+    alternatives = reply.locator("details.qa-alternatives")
+    expect(alternatives.locator("summary")).to_contain_text("Other possible answers")
+    expect(alternatives.locator("mark").first).to_be_hidden()  # folded until asked for
+    alternatives.locator("summary").click()
+    expect(alternatives.locator("mark").first).to_be_visible()
 
 
 def test_unanswerable_question_says_so(page: Page) -> None:

@@ -111,6 +111,22 @@ def test_other_passages_fold_away_without_the_answers_own_passage() -> None:
     assert "page 2" in reply and "score 0.400" in reply
 
 
+def test_alternatives_fold_away_each_marked_in_its_own_sentence_and_inert() -> None:
+    ans = evil_answer()
+    text = ans.quote.text
+    alts = tuple(Answer("", span, ans.doc, text.index(span), text.index(span) + len(span), score,
+                        Quote(ans.doc, 0, len(text), text)) for span, score in (("held in Quillby", 0.4), ("spring", 0.12)))
+    reply = ui.render_answer(replace(ans, alternatives=(*alts, Answer("", None))))
+    found = parse(reply)
+    assert set(found.tags) <= OUR_TAGS and found.attrs <= {"class"} and "<script" not in reply
+    assert "Other possible answers (2)" in reply
+    assert [html.unescape(m.split("</mark>")[0]) for m in reply.split("<mark>")[1:]] == ["Quillby", "held in Quillby", "spring"]
+    assert "confidence 0.40" in reply and "confidence 0.12" in reply
+    assert f"characters {alts[1].start}–{alts[1].end}" in reply
+    assert reply.index("qa-alternatives") > reply.index("qa-source")  # below the answer and where it is from
+    assert "Other possible answers" not in ui.render_answer(ans)  # none to show: no empty fold
+
+
 def test_long_quote_is_trimmed_around_the_span() -> None:
     text = "x " * 2000 + "ANSWER" + " y" * 2000
     start = text.index("ANSWER")
