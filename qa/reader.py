@@ -34,6 +34,9 @@ _TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«"
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")
+# A blank line: an answer never runs from one paragraph into the next (a lead-in line such as "... reprinted
+# by News-in-24:" is read together with the paragraph it introduces, and the reader may span both).
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 # The artifact stores only the word-embedding rows fine-tuning changed.
 DELTA_ROWS = "word_embeddings.delta.rows"
@@ -405,6 +408,6 @@ class Reader:
                 if j < i or j - i + 1 > max_answer_tokens:
                     continue
                 start, end = _drop_dangling(context, *_whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1])))
-                if start < end:
+                if start < end and not _PARAGRAPH_BREAK.search(context, start, end):
                     spans.append(((start, end), float(start_probs[i] * end_probs[j])))
         return spans

@@ -366,6 +366,21 @@ def test_shipped_reader_in_low_precision_agrees_with_fp32_on_seed_article(precis
 
 
 @needs_shipped
+def test_no_span_runs_from_one_paragraph_into_the_next() -> None:
+    """A lead-in line is read with the paragraph it introduces; the answer still never crosses the blank line.
+
+    Before the rule, "Who reprinted the call?" over this passage was answered "News-in-24: \\n\\n“CALL OF
+    AUGUST 16, by Ahmad Massoud" at confidence 0.98."""
+    text = SEEDS[0].read_text(encoding="utf-8")
+    start = text.index("Below is the text of the call")
+    context = text[start:text.index("\n\n", text.index("CALL OF AUGUST 16"))]
+    assert "\n\n" in context  # the lead-in and the call's first paragraph
+    preds = rd.Reader.load(precision="fp32").read("Who reprinted the call?", [context], top_n=20)
+    spans = [context[p.start:p.end] for p in preds]
+    assert spans and not any(re.search(r"\n[^\S\n]*\n", span) for span in spans), spans
+
+
+@needs_shipped
 def test_bf16_reader_stores_linear_weights_in_bf16_and_gives_autocasts_logits() -> None:
     """Casting the weights once at load must change speed only: the logits equal autocast over fp32 weights."""
     bf16, fp32 = rd.Reader.load(precision="bf16"), rd.Reader.load(precision="fp32")
