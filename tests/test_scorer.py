@@ -30,12 +30,12 @@ def evidence(rows: list[dict[str, float]], top: float = 0.5, known: float = 1.0)
 
 
 def test_hand_set_scorer_is_the_original_rule() -> None:
-    """Span probability x0.15 per passage rank, x0.01 across a sentence end, x0.5 for a type misfit."""
-    spans = [(0.5, 0.1, 0, 0, 1), (0.9, 0.2, 1, 0, 1), (0.6, 0.1, 0, 1, 1), (0.3, 0.1, 0, 0, 0), (0.2, 0.1, 0, 0, 1)]
-    rows = [{"log_span": math.log(p), "log_no_answer": math.log(na), "passage_rank": ctx, "crosses_sentence": cross,
-             "type_fit": fit} for p, na, ctx, cross, fit in spans]
+    """Span probability x0.15 per passage rank, x0.5 for a type misfit."""
+    spans = [(0.5, 0.1, 0, 1), (0.9, 0.2, 1, 1), (0.6, 0.1, 2, 1), (0.3, 0.1, 0, 0), (0.2, 0.1, 0, 1)]
+    rows = [{"log_span": math.log(p), "log_no_answer": math.log(na), "passage_rank": ctx, "type_fit": fit}
+            for p, na, ctx, fit in spans]
     scored = AnswerScorer.hand_set().score(evidence(rows))
-    rule = [p * 0.15 ** ctx * 0.01 ** cross * 0.5 ** (1 - fit) for p, _, ctx, cross, fit in spans]
+    rule = [p * 0.15 ** ctx * 0.5 ** (1 - fit) for p, _, ctx, fit in spans]
     assert [s.start // 10 for s in scored] == sorted(range(len(spans)), key=lambda i: -rule[i])
     by_span = {s.start // 10: s.confidence for s in scored}
     assert by_span[0] == pytest.approx(0.5 / 0.6)  # span / (span + no answer)
@@ -145,6 +145,25 @@ def test_gather_features_describe_real_spans(embedder: qa.embedding.Embedder, se
     assert again.span_features.shape == (0, len(SPAN_FEATURES)) and bot.extractor.scorer.score(again) == []
     with pytest.raises(TypeError, match="reader extractor"):
         qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none").evidence("When?")
+
+
+def test_gather_drops_spans_that_run_over_a_sentence_end(embedder: qa.embedding.Embedder, seed_dir: Path,
+                                                         tmp_index: Path) -> None:
+    """The answer sits inside its quoted sentence: "... North-East Afghanistan. After finishing ..." is never offered."""
+    from qa.reader import SpanPrediction
+
+    bot = qa.load(docs=seed_dir, index=tmp_index, embedder=embedder, reader="none")
+    snap, retriever = bot._state
+    focus, qvec, ranked = bot.retrieve("Where was Ahmad Massoud born?", 5, snap, retriever)
+    passage = next(snap.passages[r.passage] for r in ranked if "Piyu" in snap.passages[r.passage].text)
+    ranked = [r for r in ranked if snap.passages[r.passage] == passage]
+    at = passage.text.index
+    inside = SpanPrediction(0, at("Piyu"), at("Piyu") + 4, 0.5, 0.1)
+    across = SpanPrediction(0, at("Afghanistan.\xa0 After"), at("After finishing") + 15, 0.4, 0.1)
+    assert len(snap.sentences_around(passage.doc, passage.start + across.start, passage.start + across.end)) == 2
+    ev = gather(focus, qvec, snap, ranked, [passage], [inside, across])
+    assert ev.spans == ((passage.doc, passage.start + inside.start, passage.start + inside.end),)
+    assert ev.span_features.shape == (1, len(SPAN_FEATURES))
 
 
 def test_the_shipped_reader_has_a_scorer_fit_on_articles_it_never_trained_on() -> None:
