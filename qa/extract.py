@@ -31,6 +31,17 @@ class Extractor(Protocol):
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]: ...
 
 
+def close_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the closing bracket the span opened ("T(n" -> "T(n)"): the reader often stops on the last word piece.
+
+    Applied to the ranked answers, not to the reader's candidates: there it would merge "T(n" into "T(n)"
+    and shift the ranking (votes are summed over candidates, duplicates keep their best score)."""
+    for left, right in ("()", "[]"):
+        while end < len(text) and text[end] == right and text.count(left, start, end) > text.count(right, start, end):
+            end += 1
+    return start, end
+
+
 class ReaderExtractor:
     """Runs the trained span reader over the best passages in one batch; the scorer ranks its spans
     with the retrieval evidence and gives each its confidence (see ``qa.scorer``)."""
@@ -54,7 +65,7 @@ class ReaderExtractor:
 
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
         scored = self.scorer.score(self.evidence(question, qvec, store, ranked))
-        return [Candidate(s.doc, s.start, s.end, s.confidence) for s in scored]
+        return [Candidate(s.doc, *close_brackets(store.text(s.doc), s.start, s.end), s.confidence) for s in scored]
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from qa import reader as rd
+from qa.extract import close_brackets
 from qa.config import Config, ConfigError
 from qa import train_reader as tr
 
@@ -283,6 +284,17 @@ def test_spans_grow_to_whole_words_and_hyphenated_names() -> None:
     assert text[s:e] == "16 August"  # already whole: unchanged, ';' not taken
     s, e = rd._whole_words(text, text.index("Kabul"), text.index("Kabul") + 5)
     assert text[s:e] == "Kabul"
+
+
+def test_spans_take_in_the_bracket_they_open() -> None:
+    text = "written T(n) or DTIME(f(n)) [see 3] (often)"
+    for phrase, want in [("T(n", "T(n)"), ("DTIME(f(n", "DTIME(f(n))"), ("[see 3", "[see 3]"), ("T(n)", "T(n)"),
+                         ("written", "written")]:
+        start = text.index(phrase)
+        s, e = close_brackets(text, start, start + len(phrase))
+        assert text[s:e] == want
+    s, e = close_brackets(text, text.index("often"), text.index("often") + 5)
+    assert text[s:e] == "often"  # the ")" after it closes a bracket the span did not open
 
 
 def test_spans_do_not_end_on_a_function_word() -> None:
