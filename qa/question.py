@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import PATTERNS, fits_type
+from .extract import PATTERNS
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -133,7 +133,7 @@ def _referent(turn: "Answer", personal: bool) -> str | None:
     copula = re.match(r"\s*who (?:is|was|are|were)\s+", asked, re.IGNORECASE)
     if copula and names and asked[copula.end():].startswith(names[0]):
         return names[0]
-    if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if we found one
-        found = turn.text if turn.text and fits_type(turn.text, "name") else None
+    if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if it is a name
+        found = turn.text if turn.text and _PHRASE.match(turn.text) else None  # "an Afghan politician" is not
         return found if found and len(found.split()) <= REFERENT_WORDS else None
     return names[0] if names and len(names[0].split()) <= REFERENT_WORDS else None

@@ -140,6 +140,8 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
     ([Answer("So I asked: How big is it?", None)], "When was it founded?", "When was it founded?"),  # "I", "How": no names
     ([Answer("Who signed it?", "Ahmad Massoud, commander-in-chief of the resistance forces in Panjshir")],
      "When was he born?", "When was he born?"),  # a long phrase, not a name to ask about
+    ([Answer("Who is the son of Ahmad Shah Massoud?", "an Afghan politician")], "Where did he study?",
+     "Where did he study?"),  # a description, not a name: it was read "Where did an Afghan politician study?"
 ])
 def test_follow_up_pronouns_take_the_conversations_subject(earlier: list[Answer], question: str, read_as: str) -> None:
     assert resolve_follow_up(question, earlier) == read_as
