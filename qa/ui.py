@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .cli import location_flags
@@ -558,23 +559,186 @@ class Settings:
         return int(self.max_upload_mb * 1e6)
 
 
-def build(engine: Engine, settings: Settings) -> Any:
-    """The Blocks app; event handlers are thin adapters over the functions above."""
-    import gradio as gr
+class Handlers:
+    """What the app's events do, as plain methods over the engine (the Gradio wiring is in ``build``).
 
-    log = FeedbackLog(settings.feedback)
-    eval_root = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+    They return plain values; ``build`` turns "show the correction row" into ``gr.update`` calls."""
 
-    def submit(question: str, turns: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]], str, Any]:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.log = FeedbackLog(settings.feedback)
+        self.eval_root = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+
+    def submit(self, question: str, turns: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+        """A chat turn: the rendered conversation and the turns the browser keeps."""
         turns = clean_turns(turns)
         try:
-            bot = engine.get()
-            with engine.lock.reading():
-                turn = ask_turn(bot, question, k=settings.k, earlier=turns)
+            bot = self.engine.get()
+            with self.engine.lock.reading():
+                turn = ask_turn(bot, question, k=self.settings.k, earlier=turns)
         except EngineError as exc:
             turn = new_turn(question, error=str(exc))
         turns = (turns + [turn])[-MAX_TURNS:]
-        return render_history(turns), turns, "", gr.update(visible=False)
+        return render_history(turns), turns
+
+    def follow_up(self, question: str, history: list) -> tuple[str, dict]:
+        """The API's answer; QuestionError or EngineError for the caller to report."""
+        bot = self.engine.get()
+        earlier = earlier_answers([{"answer": a} for a in history or () if isinstance(a, dict)])
+        with self.engine.lock.reading():
+            ans = bot.ask(question, k=self.settings.k, history=earlier)
+        return render_answer(ans), ans.to_dict()
+
+    def like(self, turns: Any, liked_raw: Any, index: Any) -> tuple[str, bool | None, dict[str, Any] | None]:
+        """A thumbs up/down: the note to show, whether to show the correction row (None: leave it), the rated turn."""
+        turns = clean_turns(turns)
+        liked = liked_value(liked_raw)
+        index = index[0] if isinstance(index, (list, tuple)) else index
+        if liked is None or not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+            return "", None, None
+        turn = turns[index // 2]
+        if not turn.get("answer"):
+            return "Nothing to rate: that question was not answered.", False, None
+        self.log.append(feedback_row(turn, liked))
+        if liked:
+            return "Thanks, noted as a good answer.", False, None
+        return "Thanks. If you know the right answer, type it below so it becomes a test question.", True, turn
+
+    def correct(self, text: str, turn: Any) -> tuple[str, bool]:
+        """A typed right answer after a thumbs down: the note, and whether it was saved."""
+        if not isinstance(turn, dict) or not text.strip():
+            return "Type the right answer first (or ignore the box).", False
+        self.log.append(feedback_row(turn, liked=False, correction=text))
+        return "Thanks, the correction was saved as a test question.", True
+
+    def documents(self) -> tuple[list[list[Any]], str]:
+        try:
+            bot = self.engine.get()
+        except EngineError as exc:
+            return [], f"⚠️ {inert(str(exc))}"
+        with self.engine.lock.reading():
+            rows = documents_rows(bot)
+            skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
+            total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
+        return rows, "\n".join([inert(total)] + skipped)
+
+    def upload(self, files: list[str] | None, progress: Callable[..., Any]) -> tuple[list[list[Any]], str, str]:
+        """Index the uploaded files one at a time: the documents table, what happened, the new status line."""
+        paths = [Path(f) for f in files or []]
+        try:
+            bot = self.engine.get()
+        except EngineError as exc:
+            return [], f"⚠️ {inert(str(exc))}", f"⚠️ {inert(str(exc))}"
+        lines = []
+        for i, path in enumerate(paths):
+            progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
+            with self.engine.lock.writing():
+                lines.append(add_upload(bot, path.name, path.read_bytes(), self.settings.max_upload_bytes))
+        rows, summary = self.documents()
+        return rows, "\n\n".join(lines + [summary]), self.ready_status()
+
+    def question_set(self, source: str, file: str | None) -> list[dict[str, Any]] | str:
+        """The rows the Evaluation tab runs, or a message saying why there are none."""
+        from .evaluation import load_questions
+
+        if source == "uploaded JSONL":
+            return load_questions(file) if file else "Upload a JSONL question file first."
+        if source == "feedback file":
+            rows = load_questions(self.settings.feedback) if self.settings.feedback.exists() else []
+            return rows or "The feedback file has no rated questions with answers yet."
+        return load_questions(SEED_QUESTIONS)
+
+    def evaluate(self, source: str, file: str | None) -> tuple[str, str | None, str | None]:
+        """The metric table and the two plots for a question set, through the same ``ask()``."""
+        from .evaluation import QuestionSetError, evaluate
+
+        try:
+            rows = self.question_set(source, file)
+            if isinstance(rows, str):
+                return rows, None, None
+            bot = self.engine.get()
+        except (QuestionSetError, EngineError, OSError) as exc:
+            return f"⚠️ {inert(str(exc))}", None, None
+        started = time.perf_counter()
+        with self.engine.lock.reading():
+            result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
+        seconds = time.perf_counter() - started
+        for old in self.eval_root.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+        coverage, confidence = eval_plots(result, self.eval_root / uuid.uuid4().hex[:8])
+        return eval_summary(result, seconds), coverage, confidence
+
+    def ready_status(self) -> str:
+        try:
+            return inert(status_line(self.engine.get()))
+        except EngineError as exc:
+            return f"⚠️ {inert(str(exc))}"
+
+
+def chat_tab(gr: Any, limit: int) -> SimpleNamespace:
+    """The Chat tab's components (inside an open ``gr.Tab``)."""
+    # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
+    c = SimpleNamespace()
+    c.chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True,
+                           render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
+                           placeholder="Ask a question; every answer is quoted from the documents.")
+    with gr.Row():
+        c.question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
+                                max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
+                                info=f"Up to {limit:,} characters.")
+        c.send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+        c.clear = gr.Button("Clear", scale=1, elem_id="qa-clear")
+    c.feedback_note = gr.Markdown(elem_id="qa-feedback-note")
+    with gr.Row(visible=False) as c.correction_row:
+        c.correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
+                                  max_length=CORRECTION_CHARS)
+        c.save_fix = gr.Button("Save correction", scale=1, elem_id="qa-save-correction")
+    examples = seed_examples()
+    if examples:
+        gr.Examples(examples=[[q] for q in examples], inputs=[c.question], label="Example questions")
+    return c
+
+
+def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
+    """The Documents tab's components: what is indexed, and the upload box."""
+    d = SimpleNamespace()
+    d.table = gr.Dataframe(headers=["document", "passages", "size"], datatype=["str", "number", "str"],
+                           interactive=False, elem_id="qa-docs")
+    d.status = gr.Markdown(elem_id="qa-docs-status")
+    d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
+                      file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+    return d
+
+
+def evaluation_tab(gr: Any) -> SimpleNamespace:
+    """The Evaluation tab's components: which question set, the run button, the table and plots."""
+    e = SimpleNamespace()
+    gr.Markdown("Runs a question set through the same `ask()` and scores it (same metrics as `python -m qa eval`).")
+    e.source = gr.Radio(["seed questions", "feedback file", "uploaded JSONL"], value="seed questions",
+                        label="Question set")
+    e.file = gr.File(label="JSONL question set ({\"question\", \"answers\": [...]} per line)",
+                     file_types=[".jsonl", ".json"], type="filepath", elem_id="qa-eval-file")
+    e.run = gr.Button("Run evaluation", variant="primary", elem_id="qa-run-eval")
+    e.table = gr.Markdown(elem_id="qa-eval-table")
+    with gr.Row():
+        e.coverage = gr.Image(label="accuracy vs coverage", type="filepath", elem_id="qa-plot-coverage")
+        e.confidence = gr.Image(label="confidence of right and wrong answers", type="filepath",
+                                elem_id="qa-plot-confidence")
+    return e
+
+
+def build(engine: Engine, settings: Settings) -> Any:
+    """The Blocks app: the three tabs, wired to ``Handlers`` by thin adapters."""
+    import gradio as gr
+
+    h = Handlers(engine, settings)
+
+    def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
+        return gr.update(visible=False)
+
+    def submit(question: str, turns: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]], str, Any]:
+        return *h.submit(question, turns), "", hidden()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -583,166 +747,58 @@ def build(engine: Engine, settings: Settings) -> Any:
     def api_follow_up(question: str, history: list) -> tuple[str, dict]:
         """Answer a follow-up: ``history`` holds the conversation's earlier answers as that JSON, oldest first."""
         try:
-            bot = engine.get()
-            earlier = earlier_answers([{"answer": a} for a in history or () if isinstance(a, dict)])
-            with engine.lock.reading():
-                ans = bot.ask(question, k=settings.k, history=earlier)
+            return h.follow_up(question, history)
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc)) from None
-        return render_answer(ans), ans.to_dict()
-
-    def restore(turns: Any) -> list[dict[str, str]]:
-        return render_history(clean_turns(turns))
-
-    def clear() -> tuple[list, list, Any, str]:
-        return [], [], gr.update(visible=False), ""
 
     def on_like(turns: Any, data: gr.LikeData) -> tuple[str, Any, Any]:
-        turns = clean_turns(turns)
-        liked = liked_value(data.liked)
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        if liked is None or not isinstance(index, int) or not 0 <= index // 2 < len(turns):
-            return "", gr.update(), None
-        turn = turns[index // 2]
-        if not turn.get("answer"):
-            return "Nothing to rate: that question was not answered.", gr.update(visible=False), None
-        log.append(feedback_row(turn, liked))
-        if liked:
-            return "Thanks, noted as a good answer.", gr.update(visible=False), None
-        return ("Thanks. If you know the right answer, type it below so it becomes a test question.",
-                gr.update(visible=True), turn)
+        note, show, turn = h.like(turns, data.liked, data.index)
+        return note, gr.update() if show is None else gr.update(visible=show), turn
 
     def on_correction(text: str, turn: Any) -> tuple[str, Any, str, Any]:
-        if not isinstance(turn, dict) or not text.strip():
-            return "Type the right answer first (or ignore the box).", gr.update(), text, turn
-        log.append(feedback_row(turn, liked=False, correction=text))
-        return "Thanks, the correction was saved as a test question.", gr.update(visible=False), "", None
+        note, saved = h.correct(text, turn)
+        return (note, hidden(), "", None) if saved else (note, gr.update(), text, turn)
 
-    def documents() -> tuple[list[list[Any]], str]:
-        try:
-            bot = engine.get()
-        except EngineError as exc:
-            return [], f"⚠️ {inert(str(exc))}"
-        with engine.lock.reading():
-            rows = documents_rows(bot)
-            skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
-            total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
-        return rows, "\n".join([inert(total)] + skipped)
-
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()
-               ) -> tuple[list[list[Any]], str, None, str]:
-        lines = []
-        paths = [Path(f) for f in files or []]
-        try:
-            bot = engine.get()
-        except EngineError as exc:
-            return [], f"⚠️ {inert(str(exc))}", None, f"⚠️ {inert(str(exc))}"
-        for i, path in enumerate(paths):
-            progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
-            with engine.lock.writing():
-                lines.append(add_upload(bot, path.name, path.read_bytes(), settings.max_upload_bytes))
-        rows, summary = documents()
-        return rows, "\n\n".join(lines + [summary]), None, ready_status()
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, str, None, str]:
+        rows, report, status_text = h.upload(files, progress)
+        return rows, report, None, status_text
 
     def evaluate_set(source: str, file: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)
                      ) -> tuple[str, str | None, str | None]:
-        from .evaluation import QuestionSetError, evaluate, load_questions
+        return h.evaluate(source, file)
 
-        try:
-            if source == "uploaded JSONL":
-                if not file:
-                    return "Upload a JSONL question file first.", None, None
-                rows = load_questions(file)
-            elif source == "feedback file":
-                rows = load_questions(settings.feedback) if settings.feedback.exists() else []
-                if not rows:
-                    return "The feedback file has no rated questions with answers yet.", None, None
-            else:
-                rows = load_questions(SEED_QUESTIONS)
-            bot = engine.get()
-        except (QuestionSetError, EngineError, OSError) as exc:
-            return f"⚠️ {inert(str(exc))}", None, None
-        started = time.perf_counter()
-        with engine.lock.reading():
-            result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
-        seconds = time.perf_counter() - started
-        for old in eval_root.iterdir():
-            shutil.rmtree(old, ignore_errors=True)
-        coverage, confidence = eval_plots(result, eval_root / uuid.uuid4().hex[:8])
-        return eval_summary(result, seconds), coverage, confidence
-
-    def ready_status() -> str:
-        try:
-            return inert(status_line(engine.get()))
-        except EngineError as exc:
-            return f"⚠️ {inert(str(exc))}"
-
-    limit = settings.max_question_chars
     with gr.Blocks(title="qa: answers from your documents") as demo:
         turns_state = gr.BrowserState([], storage_key="qa-chat-turns")
         pending = gr.State(None)
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
-            # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
-            chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True,
-                                 render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
-                                 placeholder="Ask a question; every answer is quoted from the documents.")
-            with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
-                                      max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
-                                      info=f"Up to {limit:,} characters.")
-                send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-                clear_btn = gr.Button("Clear", scale=1, elem_id="qa-clear")
-            feedback_note = gr.Markdown(elem_id="qa-feedback-note")
-            with gr.Row(visible=False) as correction_row:
-                correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
-                                        max_length=CORRECTION_CHARS)
-                save_fix = gr.Button("Save correction", scale=1, elem_id="qa-save-correction")
-            examples = seed_examples()
-            if examples:
-                gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
+            c = chat_tab(gr, settings.max_question_chars)
         with gr.Tab("Documents"):
-            docs_table = gr.Dataframe(headers=["document", "passages", "size"], datatype=["str", "number", "str"],
-                                      interactive=False, elem_id="qa-docs")
-            docs_status = gr.Markdown(elem_id="qa-docs-status")
-            files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
-                            file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+            d = documents_tab(gr, settings)
         with gr.Tab("Evaluation"):
-            gr.Markdown("Runs a question set through the same `ask()` and scores it "
-                        "(same metrics as `python -m qa eval`).")
-            source = gr.Radio(["seed questions", "feedback file", "uploaded JSONL"], value="seed questions",
-                              label="Question set")
-            eval_file = gr.File(label="JSONL question set ({\"question\", \"answers\": [...]} per line)",
-                                file_types=[".jsonl", ".json"], type="filepath", elem_id="qa-eval-file")
-            run_eval = gr.Button("Run evaluation", variant="primary", elem_id="qa-run-eval")
-            eval_table = gr.Markdown(elem_id="qa-eval-table")
-            with gr.Row():
-                plot_cov = gr.Image(label="accuracy vs coverage", type="filepath", elem_id="qa-plot-coverage")
-                plot_conf = gr.Image(label="confidence of right and wrong answers", type="filepath",
-                                     elem_id="qa-plot-confidence")
-
+            e = evaluation_tab(gr)
+        private = {"api_visibility": "private"}
+        cleared = [c.chatbot, turns_state, c.correction_row, c.feedback_note]
+        correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer
         # instead of racing it for the stored turns.
-        gr.on([question.submit, send.click], submit, [question, turns_state],
-              [chatbot, turns_state, question, correction_row], concurrency_limit=2, concurrency_id="ask",
-              api_visibility="private", trigger_mode="once")
+        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
+              [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
+              trigger_mode="once", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        clear_btn.click(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
-        chatbot.clear(clear, None, [chatbot, turns_state, correction_row, feedback_note], api_visibility="private")
-        chatbot.like(on_like, [turns_state], [feedback_note, correction_row, pending], api_visibility="private")
-        save_fix.click(on_correction, [correction, pending], [feedback_note, correction_row, correction, pending],
-                       api_visibility="private")
-        correction.submit(on_correction, [correction, pending], [feedback_note, correction_row, correction, pending],
-                          api_visibility="private")
-        files.upload(upload, [files], [docs_table, docs_status, files, status], concurrency_limit=1,
-                     api_visibility="private")
-        run_eval.click(evaluate_set, [source, eval_file], [eval_table, plot_cov, plot_conf], concurrency_limit=1,
-                       api_visibility="private")
-        demo.load(restore, [turns_state], [chatbot], api_visibility="private", queue=False)
-        demo.load(ready_status, None, [status], api_visibility="private")
-        demo.load(documents, None, [docs_table, docs_status], api_visibility="private")
+        c.clear.click(lambda: ([], [], hidden(), ""), None, cleared, **private)
+        c.chatbot.clear(lambda: ([], [], hidden(), ""), None, cleared, **private)
+        c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
+        c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
+        c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
+        d.files.upload(upload, [d.files], [d.table, d.status, d.files, status], concurrency_limit=1, **private)
+        e.run.click(evaluate_set, [e.source, e.file], [e.table, e.coverage, e.confidence], concurrency_limit=1,
+                    **private)
+        demo.load(lambda turns: render_history(clean_turns(turns)), [turns_state], [c.chatbot], queue=False, **private)
+        demo.load(h.ready_status, None, [status], **private)
+        demo.load(h.documents, None, [d.table, d.status], **private)
     demo.queue(default_concurrency_limit=1, max_size=64)
     return demo
 

@@ -259,6 +259,27 @@ def test_feedback_file_loads_as_a_question_set(tmp_path: Path) -> None:
     assert [(r["question"], r["answers"]) for r in usable] == [("Where?", ["Quillby"])]
 
 
+def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
+    """The app's like/correction events as plain methods: what is logged, what the user is told."""
+    h = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    answered = json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))
+    refused = ui.new_turn("   ", error="please type a question")
+    turns = [answered, refused]
+    assert h.like(turns, True, [7, 1]) == ("", None, None)  # no such message: nothing happens
+    assert h.like(turns, "junk", [0, 1]) == ("", None, None)
+    assert h.like(turns, True, [3, 1])[:2] == ("Nothing to rate: that question was not answered.", False)
+    assert h.like(turns, True, 1) == ("Thanks, noted as a good answer.", False, None)
+    note, show, pending = h.like(turns, False, [1, 1])
+    assert show is True and pending == answered and "type it below" in note
+    assert h.correct("   ", pending) == ("Type the right answer first (or ignore the box).", False)
+    assert h.correct("in Quillby", pending)[1] is True
+    rows = [json.loads(line) for line in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["feedback"], r["answers"]) for r in rows] == [("up", ["Quillby"]), ("down", []), ("down", ["in Quillby"])]
+    assert h.question_set("uploaded JSONL", None) == "Upload a JSONL question file first."
+    assert [(r["question"], r["answers"]) for r in h.question_set("feedback file", None)] == [("Where?", ["in Quillby"])]
+    assert len(h.question_set("seed questions", None)) >= 60
+
+
 def test_feedback_appends_from_threads_never_interleave(tmp_path: Path) -> None:
     log = ui.FeedbackLog(tmp_path / "f.jsonl")
     row = ui.feedback_row(ui.new_turn("q" * 5000, evil_answer()), liked=True)
