@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -201,3 +202,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DocumentError, ModelError, QuestionSetError, ValueError, RuntimeError) as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `qa ask ... | head -2`: the reader of our output left; no traceback for that
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail again
+        return 141  # 128 + SIGPIPE, as a shell tool killed by it would report

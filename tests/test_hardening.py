@@ -120,6 +120,18 @@ def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path
     assert text[ans["quote"]["start"]:ans["quote"]["end"]] == ans["quote"]["text"]
 
 
+def test_cli_output_to_a_reader_that_left_ends_quietly(seed_dir: Path, tmp_path: Path) -> None:
+    """`python -m qa ask ... | head -1`: the pipe closes before the answer is printed; no traceback, exit 141."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--docs", str(seed_dir), "--reader", "none",
+                             "--index", str(tmp_path / "idx"), VILLAGES], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.close()  # long before the model is loaded and the answer printed
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index(
         seed_dir: Path, tmp_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """stdout stays the JSON answer; what happened to the index goes to stderr, and only when there is news."""
