@@ -81,8 +81,12 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(row.get("answers", []), list):
+        answers = row.get("answers", []) if isinstance(row, dict) else None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(answers, list) \
+                or not all(isinstance(a, str) for a in answers):
             raise QuestionSetError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
+        if not row["question"].strip():
+            raise QuestionSetError(f"{path}:{n}: the question is empty")
         if row.get("needs_answer"):
             continue  # UI feedback that still waits for someone to write the right answer
         row.setdefault("answers", [])
@@ -109,6 +113,18 @@ def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], 
     return turns
 
 
+def refuse_early(bot: "QA", questions: Sequence[dict[str, Any]]) -> None:
+    """QuestionSetError naming the first question ``ask()`` would refuse (too long, no words), before
+    any is asked: found halfway, it would throw away every answer before it."""
+    from .pipeline import QuestionError, clean_question
+
+    for row in questions:
+        try:
+            clean_question(row["question"], bot.cfg.max_question_chars)
+        except QuestionError as exc:
+            raise QuestionSetError(f"question {row.get('id')!s}: {exc}") from None
+
+
 def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bool | None = None,
         threshold: float | None = None) -> list[Outcome]:
     """Ask every question through ``bot.ask`` (threshold 0, so candidates are kept); ``threshold``
@@ -118,6 +134,7 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
     from .embedding import progress_enabled
 
     show = progress_enabled() if progress is None else progress
+    refuse_early(bot, questions)
     out = []
     asked: dict[str, tuple["Answer", Any]] = {}  # id -> (its answer, the id it followed)
     for row in tqdm(questions, desc="evaluating", unit="q", disable=not show):

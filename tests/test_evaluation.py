@@ -81,11 +81,34 @@ def test_compare_lists_flips() -> None:
     assert "right → wrong (1):\n- Q1" in text and "wrong → right (1):\n- Q2" in text
 
 
-def test_bad_question_files_name_the_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("second, says", [
+    ('{"question": 5}', "expected"),
+    ('{"question": "Who?", "answers": ["x", 5]}', "expected"),  # a number where an answer's text belongs
+    ('{"question": "Who?", "answers": "x"}', "expected"),
+    ('{"question": " \\t ", "answers": []}', "the question is empty"),  # found before any question is asked
+])
+def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str) -> None:
     bad = tmp_path / "q.jsonl"
-    bad.write_text('{"question": "ok", "answers": []}\n{"question": 5}\n', encoding="utf-8")
-    with pytest.raises(QuestionSetError, match=":2:"):
+    bad.write_text('{"question": "ok", "answers": []}\n' + second + "\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=f":2: {says}"):
         load_questions(bad)
+
+
+def test_a_question_ask_would_refuse_stops_the_run_before_any_is_asked() -> None:
+    """Found halfway, a 3,000-character question would throw away every answer before it."""
+    from types import SimpleNamespace
+
+    from qa.evaluation import run
+
+    asked: list[str] = []
+    bot = SimpleNamespace(cfg=SimpleNamespace(max_question_chars=2000, answer_threshold=0.3),
+                          ask=lambda question, **kw: asked.append(question))
+    rows = [{"id": "q1", "question": "Who?", "answers": []}, {"id": "q2", "question": "x" * 3000, "answers": []}]
+    with pytest.raises(QuestionSetError, match="question q2: the question is 3,000 characters long"):
+        run(bot, rows)  # type: ignore[arg-type]
+    with pytest.raises(QuestionSetError, match="question q1: the question has no words"):
+        run(bot, [{"id": "q1", "question": "🙂 ?", "answers": []}])  # type: ignore[arg-type]
+    assert asked == []
 
 
 def test_a_follow_up_must_name_an_earlier_question(tmp_path: Path) -> None:
