@@ -7,6 +7,7 @@ writes the threshold back to the file that was read.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -19,6 +20,13 @@ PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message says which key."""
+
+
+_INT_MINIMA = {"max_tokens": 32, "target_tokens": 0, "overlap_sentences": 0, "batch_size": 1, "k": 1,
+               "candidates": 1, "rrf_k": 0, "reader_passages": 1, "max_question_chars": 1}
+"""Whole-number settings and their least value (``max_tokens`` may also be None: the model's own limit)."""
+_FLOAT_RANGES = {"dense_weight": (0.0, 1e6), "bm25_weight": (0.0, 1e6), "sentence_weight": (0.0, 1e6),
+                 "threshold": (0.0, 1.0), "heuristic_threshold": (0.0, 1.0), "max_file_mb": (1e-6, 1e6)}
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,24 @@ class Config:
     max_file_mb: float = 50.0
 
     def __post_init__(self) -> None:
+        """Every setting checked on the way in: "threshold": "0.3" or 1.5 would otherwise fail, or
+        withhold every answer, far from the file that caused it."""
         if self.precision not in PRECISIONS:  # checked here: a typo must not quietly cost the reader
             raise ConfigError(f"setting precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        for name in ("model", "reader", "precision"):
+            if not isinstance(getattr(self, name), str) or (name == "model" and not self.model.strip()):
+                raise ConfigError(f"setting {name} must be a non-empty text, not {getattr(self, name)!r}")
+        for name, low in _INT_MINIMA.items():
+            value = getattr(self, name)
+            if value is None and name == "max_tokens":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"setting {name} must be a whole number of at least {low}, not {value!r}")
+        for name, (low, high) in _FLOAT_RANGES.items():
+            value = getattr(self, name)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok or not low <= value <= high:
+                raise ConfigError(f"setting {name} must be a number from {low:g} to {high:g}, not {value!r}")
 
     @property
     def uses_reader(self) -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 import qa
 import qa.documents
-from qa.config import Config
+from qa.config import Config, ConfigError, load_config
 from qa.documents import Document, DocumentError, parse
 from qa.embedding import Embedder
 from qa.splitter import is_lead_in, split_document
@@ -91,6 +91,32 @@ def test_foreign_or_stop_word_questions_answer_verbatim_or_abstain(seed_bot: qa.
 def test_k_must_be_a_positive_whole_number(seed_bot: qa.QA, k: object) -> None:
     with pytest.raises(qa.QuestionError, match="k must be"):
         seed_bot.ask(VILLAGES, k=k)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("setting, value, says", [
+    ("threshold", "0.3", "threshold must be a number from 0 to 1"),
+    ("threshold", 1.5, "threshold must be a number from 0 to 1"),
+    ("heuristic_threshold", float("nan"), "heuristic_threshold must be a number"),
+    ("reader_passages", 0, "reader_passages must be a whole number of at least 1"),
+    ("k", 2.5, "k must be a whole number"),
+    ("k", True, "k must be a whole number"),
+    ("max_tokens", 5, "max_tokens must be a whole number of at least 32"),
+    ("bm25_weight", -1, "bm25_weight must be a number from 0"),
+    ("model", "", "model must be a non-empty text"),
+    ("reader", 3, "reader must be a non-empty text"),
+])
+def test_a_bad_setting_is_refused_when_the_config_is_read(tmp_path: Path, setting: str, value: object, says: str) -> None:
+    config = tmp_path / "qa.json"
+    config.write_text(json.dumps({setting: value}), encoding="utf-8")
+    with pytest.raises(ConfigError, match=says):
+        load_config(config)
+
+
+def test_good_settings_and_nulls_pass(tmp_path: Path) -> None:
+    config = tmp_path / "qa.json"
+    config.write_text(json.dumps({"threshold": 0, "max_tokens": None, "bm25_weight": 2, "k": 3}), encoding="utf-8")
+    cfg = load_config(config)
+    assert (cfg.threshold, cfg.max_tokens, cfg.bm25_weight, cfg.k) == (0, None, 2, 3)
 
 
 def test_k_larger_than_the_index_returns_every_passage(seed_bot: qa.QA, assert_verbatim: Verbatim) -> None:
