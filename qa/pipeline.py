@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -214,15 +215,24 @@ def resolve_dir(path: str | os.PathLike[str]) -> Path:
     return PROJECT_ROOT / p
 
 
-def default_index_dir(docs: str | os.PathLike[str]) -> Path:
+def default_index_dir(docs: str | os.PathLike[str], cfg: Config | None = None) -> Path:
     """Where the index of ``docs`` lives when none is named: ``embeddings/`` for the bundled
     ``seeds/``, else a folder of its own under ``embeddings/other/``, so pointing the tools at
-    another folder never replaces the shipped index."""
+    another folder never replaces the shipped index. A config whose model or passage settings differ
+    from the defaults gets its own folder too: a one-off ``--config`` would otherwise rebuild the shipped
+    index, and the next default run rebuild it back."""
     folder = resolve_dir(docs).resolve()
-    if folder == (PROJECT_ROOT / "seeds").resolve():
+    custom = index_settings(cfg) if cfg is not None and index_settings(cfg) != index_settings(Config()) else None
+    if custom is None and folder == (PROJECT_ROOT / "seeds").resolve():
         return PROJECT_ROOT / "embeddings"
-    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    key = str(folder) + ("" if custom is None else json.dumps(custom, sort_keys=True))
+    tag = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return PROJECT_ROOT / "embeddings" / "other" / f"{folder.name or 'root'}-{tag}"
+
+
+def index_settings(cfg: Config) -> dict[str, object]:
+    """What an index is made with besides the documents (a change means a rebuild)."""
+    return {"model": cfg.model, **cfg.splitter_settings()}
 
 
 def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] | None = None,
@@ -231,7 +241,7 @@ def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[
     """The up-to-date index over ``docs`` without any answer machinery (what ``qa index`` needs)."""
     cfg = with_overrides(load_config(config), **overrides)
     embedder = embedder or Embedder.load(cfg.model)
-    index_dir = default_index_dir(docs) if index is None else resolve_dir(index)
+    index_dir = default_index_dir(docs, cfg) if index is None else resolve_dir(index)
     return Store(resolve_dir(docs), index_dir, cfg, embedder)
 
 
@@ -239,6 +249,6 @@ def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] |
          config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
     """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``.
 
-    ``index`` None: ``default_index_dir(docs)``."""
+    ``index`` None: ``default_index_dir(docs, config)``."""
     extractor = make_extractor(with_overrides(load_config(config), **overrides))  # fail fast, before a sync
     return QA(open_store(docs, index, config, embedder, **overrides), extractor)

@@ -248,3 +248,10 @@ def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_o
     assert default_index_dir(a) == default_index_dir(a)
     assert default_index_dir(a).parent == PROJECT_ROOT / "embeddings" / "other"
     assert "other" in (PROJECT_ROOT / ".gitignore").read_text()
+    from qa.config import Config
+
+    assert default_index_dir("seeds", Config()) == PROJECT_ROOT / "embeddings"
+    assert default_index_dir("seeds", Config(threshold=0.9, k=9)) == PROJECT_ROOT / "embeddings"  # no index change
+    own = default_index_dir("seeds", Config(max_tokens=128))  # an experiment must not rebuild the shipped index
+    assert own.parent == PROJECT_ROOT / "embeddings" / "other" and own != default_index_dir("seeds", Config(model="x"))
+    assert default_index_dir(a, Config()) == default_index_dir(a) != default_index_dir(a, Config(overlap_sentences=0))
