@@ -99,7 +99,7 @@ def render(ans: Answer) -> str:
             lines += [f"  - {a.text}   (confidence {a.score:.2f}) {a.doc} [{a.start}:{a.end}]" for a in others]
     if ans.resolved:
         lines.insert(0, f"Read as: {ans.resolved}")
-    lines.append("Sources:")
+    lines.append("Sources:" if ans.sources else "Sources: none")
     for i, h in enumerate(ans.sources, 1):
         snippet = " ".join(h.text.split())[:160]
         lines.append(f"  {i}. {h.doc} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
