@@ -222,7 +222,8 @@ def default_index_dir(docs: str | os.PathLike[str], cfg: Config | None = None) -
     from the defaults gets its own folder too: a one-off ``--config`` would otherwise rebuild the shipped
     index, and the next default run rebuild it back."""
     folder = resolve_dir(docs).resolve()
-    custom = index_settings(cfg) if cfg is not None and index_settings(cfg) != index_settings(Config()) else None
+    custom = index_settings(cfg) if cfg is not None else None
+    custom = None if custom == index_settings(Config()) else custom
     if custom is None and folder == (PROJECT_ROOT / "seeds").resolve():
         return PROJECT_ROOT / "embeddings"
     key = str(folder) + ("" if custom is None else json.dumps(custom, sort_keys=True))

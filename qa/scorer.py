@@ -119,7 +119,7 @@ def gather(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[
         start, end = p.start + pred.start, p.start + pred.end
         around = list(store.sentences_around(p.doc, start, end))
         if len(around) > 1:
-            continue  # an answer is a span of one sentence, the quote that supports it (see ``gather``)
+            continue  # an answer is a span of one sentence, the quote that supports it (see above)
         text = store.text(p.doc)[start:end]
         shared = frozenset().union(*(store.sentence_terms(i) for i in around))
         span_terms = set(terms(text))
