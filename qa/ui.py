@@ -38,6 +38,7 @@ from .types import Answer, Hit, Quote
 if TYPE_CHECKING:
     from .evaluation import EvalResult
     from .pipeline import QA
+    from .store import UpdateReport
 
 SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_questions.jsonl"
 DEFAULT_FEEDBACK = Path("feedback") / "feedback.jsonl"
@@ -373,6 +374,19 @@ def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
     return f"✓ {inert(name)}: {verb}, {plural(report.embedded_passages, 'passage')} embedded in {report.seconds:.1f} s"
 
 
+def rescan_line(report: "UpdateReport") -> str:
+    """What a rescan of the documents folder found, naming the files (Markdown-safe)."""
+    def named(files: Sequence[str], verb: str) -> str:
+        shown = ", ".join(inert(f) for f in files[:5]) + (" …" if len(files) > 5 else "")
+        return f"{len(files)} {verb}" + (f" ({shown})" if files else "")
+
+    parts = [named(report.added, "added"), named(report.changed, "changed"), named(report.removed, "removed"),
+             f"{len(report.unchanged)} unchanged"]
+    notes = "".join(f"\n- note: {inert(m)}" for m in report.messages)
+    return (f"Rescanned the folder: {', '.join(parts)}; {plural(report.embedded_passages, 'passage')} embedded "
+            f"in {report.seconds:.1f} s{notes}")
+
+
 # ---------------------------------------------------------------------------
 # Evaluation
 # ---------------------------------------------------------------------------
@@ -638,6 +652,17 @@ class Handlers:
         rows, summary = self.documents()
         return rows, "\n\n".join(lines + [summary]), self.ready_status()
 
+    def rescan(self) -> tuple[list[list[Any]], str, str]:
+        """Pick up files added, edited or removed in the documents folder while the app runs."""
+        try:
+            bot = self.engine.get()
+        except EngineError as exc:
+            return [], f"⚠️ {inert(str(exc))}", f"⚠️ {inert(str(exc))}"
+        with self.engine.lock.writing():
+            report = bot.refresh()
+        rows, summary = self.documents()
+        return rows, f"{rescan_line(report)}\n\n{summary}", self.ready_status()
+
     def question_set(self, source: str, file: str | None) -> list[dict[str, Any]] | str:
         """The rows the Evaluation tab runs, or a message saying why there are none."""
         from .evaluation import load_questions
@@ -708,6 +733,7 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     d.status = gr.Markdown(elem_id="qa-docs-status")
     d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
                       file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+    d.rescan = gr.Button("Rescan the documents folder", elem_id="qa-rescan")
     return d
 
 
@@ -794,6 +820,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
         d.files.upload(upload, [d.files], [d.table, d.status, d.files, status], concurrency_limit=1, **private)
+        d.rescan.click(h.rescan, None, [d.table, d.status, status], concurrency_limit=1, **private)
         e.run.click(evaluate_set, [e.source, e.file], [e.table, e.coverage, e.confidence], concurrency_limit=1,
                     **private)
         demo.load(lambda turns: render_history(clean_turns(turns)), [turns_state], [c.chatbot], queue=False, **private)

@@ -178,6 +178,26 @@ def test_uploaded_document_is_indexed_and_answered(page: Page, tmp_path: Path) -
     expect(reply.locator(".qa-source")).to_contain_text("lighthouse.txt")
 
 
+def test_a_file_dropped_into_the_folder_is_found_by_a_rescan(page: Page, app: SimpleNamespace) -> None:
+    """Added while the app runs: answered after "Rescan the documents folder"; deleted: gone after the next."""
+    ferry = app.root / "docs" / "ferry.txt"
+    ferry.write_text("The Quillby ferry to the island of Skarn leaves every morning at 7:40.\n", encoding="utf-8")
+    try:
+        page.get_by_role("tab", name="Documents").click()
+        page.click("#qa-rescan")
+        expect(page.locator("#qa-docs-status")).to_contain_text("1 added (ferry.txt)", timeout=ANSWER_TIMEOUT_MS)
+        expect(page.locator("#qa-docs")).to_contain_text("ferry.txt")
+        page.get_by_role("tab", name="Chat").click()
+        expect(ask(page, "When does the ferry to Skarn leave?").locator("strong.qa-answer")).to_contain_text("7:40")
+    finally:
+        ferry.unlink()
+    page.get_by_role("tab", name="Documents").click()
+    page.click("#qa-rescan")
+    expect(page.locator("#qa-docs-status")).to_contain_text("1 removed (ferry.txt)", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#qa-docs")).not_to_contain_text("ferry.txt")
+    page.get_by_role("tab", name="Chat").click()
+
+
 def test_document_html_and_markdown_stay_inert(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
     doc = tmp_path / EVIL_NAME
     doc.write_text(EVIL, encoding="utf-8")

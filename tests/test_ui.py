@@ -338,6 +338,19 @@ def test_engine_upload_names_stay_inside_the_docs_folder(tmp_path: Path) -> None
     assert safe_upload_name(tmp_path, "../../x.txt") == (tmp_path / "x.txt").resolve()
 
 
+def test_a_rescan_names_what_changed_in_the_folder_inertly() -> None:
+    from qa.store import UpdateReport
+
+    report = UpdateReport(added=["new <b>.txt"], removed=[f"old{i}.md" for i in range(7)], unchanged=["a.txt"],
+                          embedded_passages=3, seconds=0.42, messages=["index was damaged; rebuilt"])
+    line = ui.rescan_line(report)
+    assert set(parse(line).tags) == set() and "<b>" not in line
+    shown = html.unescape(line)
+    assert shown.startswith("Rescanned the folder: 1 added (new <b>.txt), 0 changed, 7 removed (old0.md, old1.md, ")
+    assert "old4.md …), 1 unchanged; 3 passages embedded in 0.4 s" in shown and "old5.md" not in shown
+    assert shown.endswith("- note: index was damaged; rebuilt")
+
+
 def test_documents_rows_list_name_passages_and_size() -> None:
     sizes = {"a.txt": SimpleNamespace(size=512), "b.pdf": SimpleNamespace(size=3 * 1024 ** 2)}
     entries = {"b.pdf": {"passages": [3, 10]}, "a.txt": {"passages": [0, 3]}}
