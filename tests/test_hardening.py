@@ -433,7 +433,7 @@ def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], na
     before_outside, before_docs = files_outside_docs(root), sorted(os.listdir(root / "docs"))
     data = f"Uploaded as {name!r}. Bazarak is a town.\n".encode("utf-8", "surrogateescape")
     if lands_as is None:
-        with pytest.raises(DocumentError):
+        with pytest.raises(qa.DocumentError):  # exported: API users catch it without knowing the module
             store.add_file(name, data)
         assert sorted(os.listdir(root / "docs")) == before_docs
     else:
