@@ -41,6 +41,8 @@ class Document:
     size: int
     pages: tuple[int, ...] = ()
     """Start offset of each PDF page in ``text``; empty for other formats."""
+    encoding: str = "utf-8"
+    """How the file's bytes were read (``LEGACY`` is a guess, reported when the file is indexed)."""
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding ``offset``, or None for documents without pages."""
@@ -68,15 +70,39 @@ def looks_binary(data: bytes) -> bool:
     return bool(sample) and controls / len(sample) > 0.05
 
 
-def decode_text(data: bytes, name: str) -> str:
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+LEGACY = "cp1252"
+"""Windows-1252 (Latin-1's superset): what a non-UTF-8 text file from Windows or an old Mac editor
+usually is. Tried only after UTF-8 fails, and only for text that stays mostly ASCII, so a Cyrillic or CJK
+file in its own legacy encoding is refused rather than turned into accented gibberish."""
+LEGACY_MAX_NON_ASCII = 0.3
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with: a BOM's (UTF-8/16/32), else UTF-8, else
+    Windows-1252 for mostly-ASCII text (the store notes that guess), else DocumentError."""
+    for bom, codec in _BOMS:  # before the binary check: UTF-16 text is full of NUL bytes
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as exc:
+                raise DocumentError(f"starts with a {codec.upper()} byte-order mark but is not {codec.upper()} "
+                                    f"(offset {exc.start})", name) from None
     if looks_binary(data):
         raise DocumentError("binary content (NUL or control bytes), not a text document", name)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8 to index it", name
-        ) from None
+        bad = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+    try:
+        text = data.decode(LEGACY)
+    except UnicodeDecodeError:
+        raise DocumentError(f"{bad}; re-save it as UTF-8 to index it", name) from None
+    letters = [c for c in text if not c.isspace()]
+    if sum(not c.isascii() for c in letters) > LEGACY_MAX_NON_ASCII * max(len(letters), 1):
+        raise DocumentError(f"{bad}, and mostly not Latin text; re-save it as UTF-8 to index it", name)
+    return text, LEGACY
 
 
 class _VisibleText(HTMLParser):
@@ -145,17 +171,19 @@ def parse(data: bytes, name: str) -> Document:
     """Turn a file's bytes into a Document, or raise DocumentError saying why not."""
     suffix = Path(name).suffix.lower()
     pages: tuple[int, ...] = ()
+    encoding = "utf-8"
     if suffix == ".pdf":
         text, pages = pdf_text(data, name)
     elif suffix in (".html", ".htm"):
-        text = html_to_text(decode_text(data, name))
+        text, encoding = decode_text(data, name)
+        text = html_to_text(text)
     elif suffix in TEXT_SUFFIXES:
-        text = decode_text(data, name)
+        text, encoding = decode_text(data, name)
     else:
         raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}", name)
     if not text.strip():
         raise DocumentError("empty document (no text)", name)
-    return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages)
+    return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages, encoding=encoding)
 
 
 def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:

@@ -371,7 +371,9 @@ def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
     if name in report.unchanged:
         return f"✓ {inert(name)}: already indexed with the same content"
     verb = "updated" if name in report.changed else "added"
-    return f"✓ {inert(name)}: {verb}, {plural(report.embedded_passages, 'passage')} embedded in {report.seconds:.1f} s"
+    notes = "".join(f"\n- note: {inert(m)}" for m in report.messages)  # e.g. read as Windows-1252
+    return (f"✓ {inert(name)}: {verb}, {plural(report.embedded_passages, 'passage')} embedded in "
+            f"{report.seconds:.1f} s{notes}")
 
 
 def rescan_line(report: "UpdateReport") -> str:

@@ -131,7 +131,8 @@ def test_pdf_text_layer_with_page_numbers(tmp_path: Path, embedder) -> None:
 
 
 @pytest.mark.parametrize("name,data,reason", [
-    ("latin1.txt", "Caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
+    ("cyrillic.txt", "Привет из Кабула. Это не латинский текст.".encode("cp1251"), "mostly not Latin text"),
+    ("bad-bom.txt", b"\xff\xfeK\x00a", "byte-order mark but is not UTF-16"),
     ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
     ("empty.md", b"   \n", "empty"),
 ])
@@ -142,6 +143,17 @@ def test_unreadable_files_are_skipped_with_a_reason(seed_dir: Path, name: str, d
     assert [s.name for s in skipped] == [name] and reason in skipped[0].reason
     with pytest.raises(DocumentError, match=reason):
         parse(data, name)
+
+
+@pytest.mark.parametrize("data, encoding", [
+    ("Le café crème de Bazarak – “quoted”.".encode("cp1252"), "cp1252"),  # a Windows editor's text
+    ("Le café crème de Bazarak – “quoted”.".encode("utf-16"), "utf-16"),  # Notepad's "Unicode": NUL bytes, not binary
+    ("\ufeffLe café crème de Bazarak – “quoted”.".encode("utf-8"), "utf-8-sig"),  # the BOM is not part of the text
+    ("Le café crème de Bazarak – “quoted”.".encode("utf-8"), "utf-8"),
+])
+def test_text_in_other_encodings_is_read_as_what_it_says(data: bytes, encoding: str) -> None:
+    doc = parse(data, "cafe.txt")
+    assert (doc.text, doc.encoding) == ("Le café crème de Bazarak – “quoted”.", encoding)
 
 
 # -- the persisted index --------------------------------------------------------------------

@@ -163,6 +163,7 @@ def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index
     """stdout stays the JSON answer; what happened to the index goes to stderr, and only when there is news."""
     from qa import cli
 
+    (seed_dir / "cyrillic.txt").write_bytes("Привет из Кабула. Это не латинский текст.".encode("cp1251"))
     (seed_dir / "latin1.txt").write_bytes("Le café crème de Bazarak.".encode("latin-1"))
     args = ["ask", VILLAGES, "--docs", str(seed_dir), "--index", str(tmp_index), "--reader", "none", "--json"]
     runs = []
@@ -174,10 +175,11 @@ def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index
         assert json.loads(out)["text"] == "512"
         runs.append(err)
     first, again, damaged = runs
-    assert "1 added" in first and "skipped latin1.txt" in first and "not valid UTF-8" in first
-    assert "skipped latin1.txt" in again and "added" not in again.replace("0 added", "")
+    assert "2 added" in first and "skipped cyrillic.txt" in first and "not valid UTF-8" in first
+    assert "note: read latin1.txt as Windows-1252" in first  # indexed, and the guess is said once
+    assert "skipped cyrillic.txt" in again and "added" not in again.replace("0 added", "") and "latin1" not in again
     assert "damaged" in damaged and "rebuilding" in damaged
-    (seed_dir / "latin1.txt").unlink()
+    (seed_dir / "cyrillic.txt").unlink()
     assert cli.main(args) == 0
     assert capsys.readouterr().err == ""  # nothing new (the skipped file was never indexed): silent
 
@@ -241,7 +243,8 @@ def fill_messy_folder(docs: Path) -> dict[str, str]:
     seed = (docs / SEED_NAME).read_bytes()
     (docs / "empty.txt").write_bytes(b"")
     (docs / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
-    (docs / "latin1.txt").write_bytes("Le café crème de Bazarak.".encode("latin-1"))
+    (docs / "latin1.txt").write_bytes("Le café crème de Bazarak.".encode("latin-1"))  # read as Windows-1252
+    (docs / "cyrillic.txt").write_bytes("Привет из Кабула. Это не латинский текст.".encode("cp1251"))
     with open(docs / "big.txt", "wb") as fh:  # 20 MB of real sentences
         fh.writelines(seed for _ in range(20_000_000 // len(seed) + 1))
     (docs / "oneline.txt").write_text(sentences_without_breaks(50_000), encoding="utf-8")
@@ -257,7 +260,7 @@ def fill_messy_folder(docs: Path) -> dict[str, str]:
     os.symlink(docs, docs / "again")  # the docs folder linked into itself
     os.symlink("self.txt", docs / "self.txt")  # a file linked to itself
     os.mkfifo(docs / "pipe.txt")  # reading it would block forever
-    return {"empty.txt": "empty", "binary.txt": "binary", "latin1.txt": "not valid UTF-8",
+    return {"empty.txt": "empty", "binary.txt": "binary", "cyrillic.txt": "not valid UTF-8",
             "big.txt": "over the 5 MB limit", "scan.pdf": "no text layer", "broken.pdf": "unreadable PDF",
             "huge-xref.pdf": "unreadable PDF", "photo.png": "unsupported type", "sub/loop": "symlinked folder",
             "again": "symlinked folder",
@@ -274,7 +277,8 @@ def test_a_messy_folder_is_indexed_around_its_bad_files(seed_dir: Path, tmp_inde
     for name, why in expected.items():
         assert why in reasons[name], (name, reasons[name])
         assert not reasons[name].startswith(name) and not reasons[name].endswith("skipped")  # the report says both
-    assert sorted(bot.store.documents) == ["longword.txt", "oneline.txt", "page.html", SEED_NAME]
+    assert sorted(bot.store.documents) == ["latin1.txt", "longword.txt", "oneline.txt", "page.html", SEED_NAME]
+    assert bot.store.text("latin1.txt") == "Le café crème de Bazarak."
     check_offsets(bot.store, embedder)
     oneline = [p for p in bot.store.passages if p.doc == "oneline.txt"]
     assert len(oneline) > 20 and oneline[-1].end == 50_000

@@ -17,7 +17,7 @@ import pytest
 from qa import ui
 from qa.documents import DocumentError
 from qa.pipeline import clean_question
-from qa.store import safe_upload_name
+from qa.store import UpdateReport, safe_upload_name
 from qa.types import Answer, Hit, Quote
 
 PAYLOADS = [
@@ -318,10 +318,12 @@ class RecordingBot:
     def __init__(self) -> None:
         self.added: list[str] = []
 
-    def add_file(self, name: str, data: bytes) -> SimpleNamespace:
+    def add_file(self, name: str, data: bytes) -> UpdateReport:
         unchanged = [name] if name in self.added else []
         self.added.append(name)
-        return SimpleNamespace(changed=[], unchanged=unchanged, embedded_passages=3, seconds=0.25)
+        notes = [] if unchanged or data.isascii() else [f"read {name} as Windows-1252, not UTF-8"]
+        return UpdateReport(added=[] if unchanged else [name], unchanged=unchanged, embedded_passages=3,
+                            seconds=0.25, messages=notes)
 
 
 def test_rejected_upload_never_reaches_the_engine_and_says_why() -> None:
@@ -332,6 +334,8 @@ def test_rejected_upload_never_reaches_the_engine_and_says_why() -> None:
     assert ui.add_upload(bot, "notes.txt", b"hello", 1000) == "✓ notes&#46;txt: added, 3 passages embedded in 0.2 s"
     assert bot.added == ["notes.txt"]
     assert ui.add_upload(bot, "notes.txt", b"hello", 1000) == "✓ notes&#46;txt: already indexed with the same content"
+    line = html.unescape(ui.add_upload(bot, "cafe.txt", "café".encode("cp1252"), 1000))
+    assert line == "✓ cafe.txt: added, 3 passages embedded in 0.2 s\n- note: read cafe.txt as Windows-1252, not UTF-8"
 
 
 def test_engine_upload_names_stay_inside_the_docs_folder(tmp_path: Path) -> None:
@@ -339,8 +343,6 @@ def test_engine_upload_names_stay_inside_the_docs_folder(tmp_path: Path) -> None
 
 
 def test_a_rescan_names_what_changed_in_the_folder_inertly() -> None:
-    from qa.store import UpdateReport
-
     report = UpdateReport(added=["new <b>.txt"], removed=[f"old{i}.md" for i in range(7)], unchanged=["a.txt"],
                           embedded_passages=3, seconds=0.42, messages=["index was damaged; rebuilt"])
     line = ui.rescan_line(report)
