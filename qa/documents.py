@@ -236,11 +236,17 @@ def read_file(path: Path, name: str, max_bytes: int) -> Document:
     return parse(data, name)
 
 
-def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document in ``folder`` plus a reason for each one left out."""
+def check_folder(folder: str | os.PathLike[str]) -> Path:
+    """``folder`` as a Path, or DocumentError when it is not a folder (checked before an index is created for it)."""
     root = Path(folder)
     if not root.is_dir():
         raise DocumentError(f"documents folder {root} does not exist or is not a folder")
+    return root
+
+
+def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document in ``folder`` plus a reason for each one left out."""
+    root = check_folder(folder)
     files, skipped = list_files(root)
     docs: list[Document] = []
     for name, path in files:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import index as persist
 from .config import Config
-from .documents import LEGACY, Document, DocumentError, Skipped, read_folder
+from .documents import LEGACY, Document, DocumentError, Skipped, check_folder, read_folder
 from .embedding import Embedder
 from .splitter import RULES_VERSION, split_document
 from .types import Passage, Sentence
@@ -131,6 +131,7 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     started = time.perf_counter()
     report = UpdateReport()
     header = _header(cfg, embedder)
+    check_folder(docs_dir)  # before the lock, which creates the index folder: a typo must leave nothing behind
     with persist.locked(index_dir):
         # Read under the lock: a read made while another process saves could overwrite its newer state.
         found, report.skipped = read_folder(docs_dir, cfg.max_file_mb)

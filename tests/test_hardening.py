@@ -119,6 +119,15 @@ def test_good_settings_and_nulls_pass(tmp_path: Path) -> None:
     assert (cfg.threshold, cfg.max_tokens, cfg.bm25_weight, cfg.k) == (0, None, 2, 3)
 
 
+@pytest.mark.parametrize("docs", ["missing", "a-file.txt"])
+def test_a_docs_folder_that_is_not_there_is_refused_and_leaves_no_index_behind(
+        tmp_path: Path, embedder: Embedder, docs: str) -> None:
+    (tmp_path / "a-file.txt").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(qa.DocumentError, match="does not exist or is not a folder"):
+        qa.load(docs=tmp_path / docs, index=tmp_path / "idx", embedder=embedder, reader="none")
+    assert not (tmp_path / "idx").exists()  # the lock used to create it first
+
+
 def test_k_larger_than_the_index_returns_every_passage(seed_bot: qa.QA, assert_verbatim: Verbatim) -> None:
     ans = seed_bot.ask(VILLAGES, k=10**6)
     assert ans.text == "512"
