@@ -69,7 +69,7 @@ class Config:
         withhold every answer, far from the file that caused it."""
         if self.precision not in PRECISIONS:  # checked here: a typo must not quietly cost the reader
             raise ConfigError(f"setting precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
-        for name in ("model", "reader", "precision"):
+        for name in ("model", "reader"):  # precision is one of PRECISIONS, checked above
             if not isinstance(getattr(self, name), str) or (name == "model" and not self.model.strip()):
                 raise ConfigError(f"setting {name} must be a non-empty text, not {getattr(self, name)!r}")
         for name, low in _INT_MINIMA.items():

@@ -79,6 +79,13 @@ file in its own legacy encoding is refused rather than turned into accented gibb
 LEGACY_MAX_NON_ASCII = 0.3
 
 
+def encoding_note(doc: Document) -> str | None:
+    """What to tell the user about how ``doc`` was decoded: only the Windows-1252 guess needs saying."""
+    if doc.encoding != LEGACY:
+        return None
+    return f"read {doc.name} as Windows-1252, not UTF-8; re-save it as UTF-8 if its accented letters look wrong"
+
+
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """The text of a file and the encoding it was read with: a BOM's (UTF-8/16/32), else UTF-8, else
     Windows-1252 for mostly-ASCII text (the store notes that guess), else DocumentError."""

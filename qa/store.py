@@ -19,7 +19,7 @@ import numpy as np
 
 from . import index as persist
 from .config import Config
-from .documents import LEGACY, Document, DocumentError, Skipped, check_folder, read_folder
+from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
 from .embedding import Embedder
 from .splitter import RULES_VERSION, split_document
 from .types import Passage, Sentence
@@ -146,8 +146,7 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
                 report.changed if entry else report.added)
             bucket.append(name)
         report.removed = sorted(set(known) - set(docs))
-        report.messages += [f"read {n} as Windows-1252, not UTF-8; re-save it as UTF-8 if its accented letters look wrong"
-                            for n in report.added + report.changed if docs[n].encoding == LEGACY]
+        report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
         if old is not None and not (report.added or report.changed or report.removed):
             data = old
         else:

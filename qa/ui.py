@@ -371,9 +371,13 @@ def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
     if name in report.unchanged:
         return f"✓ {inert(name)}: already indexed with the same content"
     verb = "updated" if name in report.changed else "added"
-    notes = "".join(f"\n- note: {inert(m)}" for m in report.messages)  # e.g. read as Windows-1252
     return (f"✓ {inert(name)}: {verb}, {plural(report.embedded_passages, 'passage')} embedded in "
-            f"{report.seconds:.1f} s{notes}")
+            f"{report.seconds:.1f} s{report_notes(report)}")
+
+
+def report_notes(report: "UpdateReport") -> str:
+    """The report's notes (a damaged index rebuilt, a file read as Windows-1252) as Markdown list lines."""
+    return "".join(f"\n- note: {inert(m)}" for m in report.messages)
 
 
 def rescan_line(report: "UpdateReport") -> str:
@@ -384,9 +388,8 @@ def rescan_line(report: "UpdateReport") -> str:
 
     parts = [named(report.added, "added"), named(report.changed, "changed"), named(report.removed, "removed"),
              f"{len(report.unchanged)} unchanged"]
-    notes = "".join(f"\n- note: {inert(m)}" for m in report.messages)
     return (f"Rescanned the folder: {', '.join(parts)}; {plural(report.embedded_passages, 'passage')} embedded "
-            f"in {report.seconds:.1f} s{notes}")
+            f"in {report.seconds:.1f} s{report_notes(report)}")
 
 
 # ---------------------------------------------------------------------------
@@ -575,6 +578,11 @@ class Settings:
         return int(self.max_upload_mb * 1e6)
 
 
+def warning(exc: Exception) -> str:
+    """An error as the app's status lines show it (Markdown-safe)."""
+    return f"⚠️ {inert(str(exc))}"
+
+
 class Handlers:
     """What the app's events do, as plain methods over the engine (the Gradio wiring is in ``build``).
 
@@ -632,7 +640,7 @@ class Handlers:
         try:
             bot = self.engine.get()
         except EngineError as exc:
-            return [], f"⚠️ {inert(str(exc))}"
+            return [], warning(exc)
         with self.engine.lock.reading():
             rows = documents_rows(bot)
             skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
@@ -640,30 +648,35 @@ class Handlers:
         return rows, "\n".join([inert(total)] + skipped)
 
     def upload(self, files: list[str] | None, progress: Callable[..., Any]) -> tuple[list[list[Any]], str, str]:
-        """Index the uploaded files one at a time: the documents table, what happened, the new status line."""
+        """Index the uploaded files one at a time (asks may run between them): table, what happened, status."""
         paths = [Path(f) for f in files or []]
-        try:
-            bot = self.engine.get()
-        except EngineError as exc:
-            return [], f"⚠️ {inert(str(exc))}", f"⚠️ {inert(str(exc))}"
-        lines = []
-        for i, path in enumerate(paths):
-            progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
-            with self.engine.lock.writing():
-                lines.append(add_upload(bot, path.name, path.read_bytes(), self.settings.max_upload_bytes))
-        rows, summary = self.documents()
-        return rows, "\n\n".join(lines + [summary]), self.ready_status()
+
+        def add(bot: "QA") -> list[str]:
+            lines = []
+            for i, path in enumerate(paths):
+                progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
+                with self.engine.lock.writing():
+                    lines.append(add_upload(bot, path.name, path.read_bytes(), self.settings.max_upload_bytes))
+            return lines
+        return self._change(add)
 
     def rescan(self) -> tuple[list[list[Any]], str, str]:
         """Pick up files added, edited or removed in the documents folder while the app runs."""
+        def refresh(bot: "QA") -> list[str]:
+            with self.engine.lock.writing():
+                return [rescan_line(bot.refresh())]
+        return self._change(refresh)
+
+    def _change(self, work: Callable[["QA"], list[str]]) -> tuple[list[list[Any]], str, str]:
+        """Run ``work`` (it takes the write lock) on the engine: the documents table, its lines and what is
+        indexed now, and the new status line."""
         try:
             bot = self.engine.get()
         except EngineError as exc:
-            return [], f"⚠️ {inert(str(exc))}", f"⚠️ {inert(str(exc))}"
-        with self.engine.lock.writing():
-            report = bot.refresh()
+            return [], warning(exc), warning(exc)
+        lines = work(bot)
         rows, summary = self.documents()
-        return rows, f"{rescan_line(report)}\n\n{summary}", self.ready_status()
+        return rows, "\n\n".join(lines + [summary]), self.ready_status()
 
     def question_set(self, source: str, file: str | None) -> list[dict[str, Any]] | str:
         """The rows the Evaluation tab runs, or a message saying why there are none."""
@@ -686,7 +699,7 @@ class Handlers:
                 return rows, None, None
             bot = self.engine.get()
         except (QuestionSetError, EngineError, OSError) as exc:
-            return f"⚠️ {inert(str(exc))}", None, None
+            return warning(exc), None, None
         started = time.perf_counter()
         with self.engine.lock.reading():
             result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
@@ -700,7 +713,7 @@ class Handlers:
         try:
             return inert(status_line(self.engine.get()))
         except EngineError as exc:
-            return f"⚠️ {inert(str(exc))}"
+            return warning(exc)
 
 
 def chat_tab(gr: Any, limit: int) -> SimpleNamespace:
@@ -779,6 +792,9 @@ def build(engine: Engine, settings: Settings) -> Any:
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc)) from None
 
+    def clear() -> tuple[list, list, Any, str]:
+        return [], [], hidden(), ""
+
     def on_like(turns: Any, data: gr.LikeData) -> tuple[str, Any, Any]:
         note, show, turn = h.like(turns, data.liked, data.index)
         return note, gr.update() if show is None else gr.update(visible=show), turn
@@ -816,8 +832,8 @@ def build(engine: Engine, settings: Settings) -> Any:
               trigger_mode="once", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        c.clear.click(lambda: ([], [], hidden(), ""), None, cleared, **private)
-        c.chatbot.clear(lambda: ([], [], hidden(), ""), None, cleared, **private)
+        c.clear.click(clear, None, cleared, **private)
+        c.chatbot.clear(clear, None, cleared, **private)
         c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
