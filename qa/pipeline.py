@@ -18,6 +18,7 @@ from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
 from .question import follow_up, question_focus, unknown_names
 from .retrieval import Ranked, Retriever, terms
+from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
@@ -55,7 +56,8 @@ def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
     """Hybrid retriever over one snapshot; ``weights`` override the configured ones (benchmarks use this)."""
     c = with_overrides(cfg, **weights)
     return Retriever(snap.passages, snap.passage_vecs, c.candidates, c.rrf_k, c.dense_weight, c.bm25_weight,
-                     snap.sentence_vecs, [s.passage for s in snap.sentences], c.sentence_weight)
+                     snap.sentence_vecs, [s.passage for s in snap.sentences], c.sentence_weight,
+                     lead_contexts(snap.passages, snap.sentences))
 
 
 def make_extractor(cfg: Config) -> Extractor:

@@ -65,7 +65,8 @@ class Retriever:
     def __init__(self, passages: Sequence[Passage], vectors: np.ndarray, candidates: int = 50,
                  rrf_k: int = 60, dense_weight: float = 1.0, bm25_weight: float = 1.0,
                  sentence_vecs: np.ndarray | None = None, sentence_owner: Sequence[int] = (),
-                 sentence_weight: float = 0.0) -> None:
+                 sentence_weight: float = 0.0, contexts: Sequence[str] = ()) -> None:
+        """``contexts``: per passage, text its keywords are indexed with (``splitter.lead_contexts``)."""
         import bm25s
 
         self.passages = list(passages)
@@ -79,7 +80,8 @@ class Retriever:
         if len(vectors):
             self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self.bm25 = bm25s.BM25()
-        corpus = [terms(p.text) or ["\u2205"] for p in self.passages]
+        lead = list(contexts) or [""] * len(self.passages)
+        corpus = [terms(f"{c} {p.text}") or ["\u2205"] for c, p in zip(lead, self.passages)]
         if corpus:
             self.bm25.index(corpus, show_progress=False)
 

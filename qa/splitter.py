@@ -9,6 +9,7 @@ Every span satisfies ``text[start:end] == span_text``.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Protocol, Sequence
@@ -26,8 +27,9 @@ _END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+(?=\s)")
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 LEAD_IN_CHARS = 100
-RULES_VERSION = 2
-"""Bumped when the splitting rules change, so indexes made with the old rules are rebuilt."""
+RULES_VERSION = 3
+"""Bumped when the splitting rules change, so indexes made with the old rules are rebuilt (3: lead contexts)."""
+_ANAPHOR = re.compile(r"[\"'\u201c\u2018(]*(?:he|she|it|they|his|her|its|their|him|them|this|these|those)\b", re.I)
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
 
 
@@ -215,6 +217,26 @@ def verify(text: str, units: list[Unit], windows: list[tuple[int, int]], tokeniz
     for i, j in windows:
         halves = [(i, (i + j) // 2), ((i + j) // 2, j)]
         out.extend(verify(text, units, halves, tokenizer, limit) if (i, j) in too_long else [(i, j)])
+    return out
+
+
+def lead_contexts(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> list[str]:
+    """Per passage, the sentence before it when the passage opens with a pronoun, else "".
+
+    "He was born on 10 July 1989 ..." names its subject only in the paragraph before ("Ahmad Massoud is
+    ..."), so neither its vector nor its keywords match "When was Ahmad Massoud born?". Retrieval reads
+    the passage with this context (the reader and the quotes never do). Top-1 retrieval rose 0.846 -> 0.857
+    on the shared benchmark and 0.887 -> 0.938 on the seed set (README, "Lead contexts").
+    ``sentences`` are in document order, as the splitter and the index keep them."""
+    ends: dict[str, list[int]] = {}
+    texts: dict[str, list[str]] = {}
+    for s in sentences:
+        ends.setdefault(s.doc, []).append(s.end)
+        texts.setdefault(s.doc, []).append(s.text)
+    out = []
+    for p in passages:
+        before = bisect.bisect_right(ends.get(p.doc, []), p.start)
+        out.append(texts[p.doc][before - 1] if before and _ANAPHOR.match(p.text) else "")
     return out
 
 

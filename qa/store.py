@@ -21,7 +21,7 @@ from . import index as persist
 from .config import Config
 from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
 from .embedding import Embedder
-from .splitter import RULES_VERSION, split_document
+from .splitter import RULES_VERSION, lead_contexts, split_document
 from .types import Passage, Sentence
 
 
@@ -85,9 +85,9 @@ def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[s
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
     for passages, sentences in split.values():
-        for number, p in enumerate(passages):
-            texts.append(p.text)
-            spans.append([(s.start - p.start, s.end - p.start) for s in sentences if s.passage == number])
+        for number, (p, lead) in enumerate(zip(passages, _fitting(lead_contexts(passages, sentences), passages, embedder))):
+            texts.append(lead + p.text)
+            spans.append([(len(lead) + s.start - p.start, len(lead) + s.end - p.start) for s in sentences if s.passage == number])
     p_vecs, s_vecs = embedder.encode_passages(texts, spans, batch_size=cfg.batch_size) if texts else (
         np.zeros((0, embedder.dim), np.float32), [])
     out, row = {}, 0
@@ -96,6 +96,18 @@ def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[s
         sent = np.concatenate(s_vecs[row:row + n]) if n else np.zeros((0, embedder.dim), np.float32)
         out[name] = (passages, sentences, p_vecs[row:row + n], sent)
         row += n
+    return out
+
+
+def _fitting(contexts: list[str], passages: list[Passage], embedder: Embedder) -> list[str]:
+    """Each lead context plus a space, or "" where passage and context together would be truncated."""
+    wanted = [i for i, c in enumerate(contexts) if c]
+    out = [""] * len(contexts)
+    if wanted:
+        joined = [f"{contexts[i]} {passages[i].text}" for i in wanted]
+        ids = embedder.tokenizer(joined, truncation=False, verbose=False)["input_ids"]
+        for i, t in zip(wanted, ids):
+            out[i] = contexts[i] + " " if len(t) <= embedder.max_tokens else ""
     return out
 
 

@@ -11,8 +11,10 @@ import pytest
 
 from qa.config import Config
 from qa.documents import DocumentError, Document, html_to_text, parse, read_folder
-from qa.splitter import is_lead_in, sentence_spans, split_document
+from qa import store as store_module
+from qa.splitter import is_lead_in, lead_contexts, sentence_spans, split_document
 from qa.store import Store
+from qa.types import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,8 +190,26 @@ def test_second_load_embeds_nothing_and_edits_are_incremental(squad_dir, seed_di
 def test_stored_vectors_match_a_fresh_encode(seed_dir, tmp_index, embedder) -> None:
     store_for(seed_dir, tmp_index, embedder)
     reloaded = store_for(seed_dir, tmp_index, embedder)
-    fresh = embedder.model.encode([p.text for p in reloaded.passages], normalize_embeddings=True)
+    leads = lead_contexts(reloaded.passages, reloaded.sentences)
+    assert sum(map(bool, leads)) >= 2  # "He was born ...", "He has endorsed ..."
+    fresh = embedder.model.encode([f"{c} {p.text}" if c else p.text for c, p in zip(leads, reloaded.passages)],
+                                  normalize_embeddings=True)
     assert abs(reloaded.passage_vecs - fresh).max() < 1e-4
+
+
+def test_a_passage_opening_with_a_pronoun_gets_the_sentence_before_it_as_context(embedder) -> None:
+    text = ("Ahmad Massoud is an Afghan politician.\n\nHe was born in 1989 in Takhar.\n\n"
+            "The valley is green.\n\n\u201cIt is a fortress,\u201d they say.")
+    passages, sentences = split_document(Document("a.txt", text, "x", len(text)), embedder.tokenizer, 256, target_tokens=0)
+    other, other_sentences = split_document(Document("b.txt", "He left.", "y", 8), embedder.tokenizer, 256, target_tokens=0)
+    leads = lead_contexts(passages + other, sentences + other_sentences)
+    assert leads == ["", "Ahmad Massoud is an Afghan politician.", "", "The valley is green.", ""]  # never across documents
+
+
+def test_a_lead_context_that_would_be_truncated_is_left_out(embedder) -> None:
+    passages = [Passage("a.txt", 0, 9, "He left."), Passage("a.txt", 10, 20, "She stayed.")]
+    fits = store_module._fitting(["Massoud spoke.", "word " * 300], passages, embedder)
+    assert fits == ["Massoud spoke. ", ""]
 
 
 def test_a_splitter_or_model_change_rebuilds(seed_dir, tmp_index, embedder) -> None:
