@@ -268,6 +268,15 @@ def test_a_paragraph_naming_its_subject_only_before_it_is_found_by_that_name(bot
     assert snap.passages[found[0].passage].text.startswith("He was born")
 
 
+@pytest.mark.parametrize("question", ["Where did Ahmad Massoud study?", "When was Ahmad Massoud born?",
+                                      "Who is the president of France?"])
+def test_no_alternative_is_shown_as_likelier_than_the_answer_above_it(bot: qa.QA, question: str) -> None:
+    """The first question's ranking put "the Royal Military Academy Sandhurst" (confidence 0.25) below "London" (0.23)."""
+    ans = bot.ask(question)
+    scores = [ans.score] + [a.score for a in ans.alternatives]
+    assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+
+
 def test_a_misspelt_name_is_still_answered(bot: qa.QA) -> None:
     assert bot.ask("When was Ahmad Masoud born?").text == "10 July 1989"
 
