@@ -569,6 +569,8 @@ class Settings:
     """What ``build()`` needs besides the engine: limits and file locations."""
 
     feedback: Path = DEFAULT_FEEDBACK
+    questions: Path | None = SEED_QUESTIONS
+    """The question set written for the served folder (the seed set, for seeds/ only): examples and evaluation."""
     max_upload_mb: float = 20.0
     max_question_chars: int = 2000
     k: int | None = None
@@ -687,7 +689,9 @@ class Handlers:
         if source == "feedback file":
             rows = load_questions(self.settings.feedback) if self.settings.feedback.exists() else []
             return rows or "The feedback file has no rated questions with answers yet."
-        return load_questions(SEED_QUESTIONS)
+        if self.settings.questions is None:
+            return "No question set belongs to these documents (start the app with --questions); upload one instead."
+        return load_questions(self.settings.questions)
 
     def evaluate(self, source: str, file: str | None) -> tuple[str, str | None, str | None]:
         """The metric table and the two plots for a question set, through the same ``ask()``."""
@@ -716,7 +720,7 @@ class Handlers:
             return warning(exc)
 
 
-def chat_tab(gr: Any, limit: int) -> SimpleNamespace:
+def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     """The Chat tab's components (inside an open ``gr.Tab``)."""
     # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
     c = SimpleNamespace()
@@ -734,7 +738,7 @@ def chat_tab(gr: Any, limit: int) -> SimpleNamespace:
         c.correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
                                   max_length=CORRECTION_CHARS)
         c.save_fix = gr.Button("Save correction", scale=1, elem_id="qa-save-correction")
-    examples = seed_examples()
+    examples = seed_examples(questions) if questions else []
     if examples:
         gr.Examples(examples=[[q] for q in examples], inputs=[c.question], label="Example questions")
     return c
@@ -752,12 +756,12 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     return d
 
 
-def evaluation_tab(gr: Any) -> SimpleNamespace:
+def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     """The Evaluation tab's components: which question set, the run button, the table and plots."""
     e = SimpleNamespace()
     gr.Markdown("Runs a question set through the same `ask()` and scores it (same metrics as `python -m qa eval`).")
-    e.source = gr.Radio(["seed questions", "feedback file", "uploaded JSONL"], value="seed questions",
-                        label="Question set")
+    sources = ["example questions"] * bool(questions) + ["feedback file", "uploaded JSONL"]
+    e.source = gr.Radio(sources, value=sources[0] if questions else "uploaded JSONL", label="Question set")
     e.file = gr.File(label="JSONL question set ({\"question\", \"answers\": [...]} per line)",
                      file_types=[".jsonl", ".json"], type="filepath", elem_id="qa-eval-file")
     e.run = gr.Button("Run evaluation", variant="primary", elem_id="qa-run-eval")
@@ -817,11 +821,11 @@ def build(engine: Engine, settings: Settings) -> Any:
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
-            c = chat_tab(gr, settings.max_question_chars)
+            c = chat_tab(gr, settings.max_question_chars, settings.questions)
         with gr.Tab("Documents"):
             d = documents_tab(gr, settings)
         with gr.Tab("Evaluation"):
-            e = evaluation_tab(gr)
+            e = evaluation_tab(gr, settings.questions)
         private = {"api_visibility": "private"}
         cleared = [c.chatbot, turns_state, c.correction_row, c.feedback_note]
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
@@ -859,8 +863,25 @@ def parser() -> argparse.ArgumentParser:
                     help='"default" (neural reader; heuristic with a warning if it is missing), "none" or a model path')
     ap.add_argument("--feedback", default=str(DEFAULT_FEEDBACK),
                     help=f"JSONL file that thumbs up/down are appended to (default: {DEFAULT_FEEDBACK})")
+    ap.add_argument("--questions", default=None,
+                    help="JSONL question set about these documents: the example questions and the Evaluation tab's "
+                         "own set (default: the seed questions when serving seeds/, else none)")
     ap.add_argument("--max-upload-mb", type=float, default=20.0, help="largest document upload in MB (default: 20)")
     return ap
+
+
+def own_questions(docs: Path, given: str | None) -> Path | None | str:
+    """The question set that belongs to ``docs`` (the seed set only to seeds/: its questions are about
+    Panjshir), or a message saying why the given one cannot be used."""
+    from .evaluation import QuestionSetError, load_questions
+
+    if given is None:
+        return SEED_QUESTIONS if docs.resolve() == (PROJECT_ROOT / "seeds").resolve() else None
+    try:
+        load_questions(given)  # refuses an empty set too
+    except QuestionSetError as exc:
+        return str(exc)
+    return Path(given).resolve()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -884,7 +905,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
     engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config))
-    settings = Settings(feedback=Path(args.feedback).resolve(), max_upload_mb=args.max_upload_mb,
+    questions = own_questions(docs, args.questions)
+    if isinstance(questions, str):
+        print(f"qa: {questions}", file=sys.stderr)
+        return 2
+    settings = Settings(feedback=Path(args.feedback).resolve(), questions=questions,
+                        max_upload_mb=args.max_upload_mb,
                         max_question_chars=cfg.max_question_chars, k=args.k)
     demo = build(engine, settings)
     import gradio as gr

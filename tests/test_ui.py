@@ -277,7 +277,32 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert [(r["feedback"], r["answers"]) for r in rows] == [("up", ["Quillby"]), ("down", []), ("down", ["in Quillby"])]
     assert h.question_set("uploaded JSONL", None) == "Upload a JSONL question file first."
     assert [(r["question"], r["answers"]) for r in h.question_set("feedback file", None)] == [("Where?", ["in Quillby"])]
-    assert len(h.question_set("seed questions", None)) >= 60
+    assert len(h.question_set("example questions", None)) >= 60
+    elsewhere = ui.Handlers(h.engine, ui.Settings(feedback=tmp_path / "fb.jsonl", questions=None))
+    assert "--questions" in elsewhere.question_set("example questions", None)
+
+
+def test_the_seed_questions_belong_to_seeds_only_and_a_folder_can_bring_its_own(tmp_path: Path) -> None:
+    """Example questions about Panjshir under a user's own documents would be nonsense."""
+    assert ui.own_questions(ui.PROJECT_ROOT / "seeds", None) == ui.SEED_QUESTIONS
+    assert ui.own_questions(tmp_path, None) is None
+    own = tmp_path / "mine.jsonl"
+    own.write_text('{"question": "Where is Quillby?", "answers": ["north"]}\n', encoding="utf-8")
+    assert ui.own_questions(tmp_path, str(own)) == own.resolve()
+    assert ui.seed_examples(own) == ["Where is Quillby?"]
+    own.write_text('{"question": ""}\n', encoding="utf-8")
+    assert "the question is empty" in ui.own_questions(tmp_path, str(own))
+    own.write_text("", encoding="utf-8")
+    assert "no questions" in ui.own_questions(tmp_path, str(own))
+    assert "cannot read" in ui.own_questions(tmp_path, str(tmp_path / "missing.jsonl"))
+
+
+def test_the_app_refuses_bad_flags_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ui.main(["--docs", str(tmp_path / "typo")]) == 2
+    assert ui.main(["--docs", str(tmp_path), "--questions", str(tmp_path / "missing.jsonl")]) == 2
+    assert ui.main(["--docs", str(tmp_path), "--k", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "missing.jsonl" in err and "--k must be at least 1" in err
 
 
 def test_feedback_appends_from_threads_never_interleave(tmp_path: Path) -> None:
