@@ -167,21 +167,26 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | int]:
-    """The metric table; answerable questions score spans, unanswerable ones abstention."""
+def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | int | None]:
+    """The metric table; answerable questions score spans, unanswerable ones abstention.
+
+    A metric with no question behind it (abstention in a set without unanswerable questions) is None,
+    shown as "n/a": 0.000 would read as "never abstains"."""
     ans = [o for o in outcomes if o.answerable]
     una = [o for o in outcomes if not o.answerable]
     answered = lambda o: o.prediction(threshold) is not None  # noqa: E731
     ranks = [o.rank() for o in ans]
-    return {
-        "em": _mean(o.em(threshold) for o in ans),
-        "f1": _mean(o.f1(threshold) for o in ans),
-        "quote_hit": _mean(float(answered(o) and m.contains_answer(o.quote, o.answers)) for o in ans),
-        "recall_at_1": _mean(float(r == 1) for r in ranks),
-        "recall_at_k": _mean(float(r is not None) for r in ranks),
-        "mrr": _mean(1.0 / r if r else 0.0 for r in ranks),
-        "false_abstain": _mean(float(not answered(o)) for o in ans),
-        "abstain": _mean(float(not answered(o)) for o in una),
+    spans = {
+        "em": [o.em(threshold) for o in ans],
+        "f1": [o.f1(threshold) for o in ans],
+        "quote_hit": [float(answered(o) and m.contains_answer(o.quote, o.answers)) for o in ans],
+        "recall_at_1": [float(r == 1) for r in ranks],
+        "recall_at_k": [float(r is not None) for r in ranks],
+        "mrr": [1.0 / r if r else 0.0 for r in ranks],
+        "false_abstain": [float(not answered(o)) for o in ans],
+        "abstain": [float(not answered(o)) for o in una],
+    }
+    return {key: _mean(vals) if vals else None for key, vals in spans.items()} | {
         "p50_ms": statistics.median([o.ms for o in outcomes]) if outcomes else 0.0,
         "p95_ms": _percentile([o.ms for o in outcomes], 0.95),
         "n_answerable": len(ans),
@@ -215,7 +220,7 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.10) -> t
 class EvalResult:
     """What ``qa.evaluate`` returns: metrics at the threshold plus every outcome."""
 
-    metrics: dict[str, float | int]
+    metrics: dict[str, float | int | None]
     outcomes: list[Outcome]
     threshold: float
     k: int
@@ -269,10 +274,10 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> str:
 
 
 def _fmt(v: Any) -> str:
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
+    return f"{v:.3f}" if isinstance(v, float) else "n/a" if v is None else str(v)
 
 
-def table(metrics: dict[str, float | int]) -> str:
+def table(metrics: dict[str, float | int | None]) -> str:
     rows = ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(metrics[k])} |" for k in JSON_KEYS]
     return "\n".join(rows)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa import metrics as m
-from qa.evaluation import JSON_KEYS, Outcome, calibrate, compare, compute, load_questions, QuestionSetError
+from qa.evaluation import JSON_KEYS, Outcome, calibrate, compare, compute, load_questions, QuestionSetError, table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +58,16 @@ def test_metric_table_by_hand() -> None:
     assert got["quote_hit"] == pytest.approx(2 / 3)
     assert (got["n_answerable"], got["n_unanswerable"]) == (3, 2)
     assert set(got) == set(JSON_KEYS)
+
+
+def test_a_metric_with_no_question_behind_it_is_not_a_zero() -> None:
+    only_answerable = compute([outcome(["Paris"], "Paris", 0.9)], threshold=0.5)
+    assert only_answerable["abstain"] is None and only_answerable["f1"] == 1.0
+    assert "| abstain | n/a |" in table(only_answerable)
+    only_unanswerable = compute([outcome([], "x", 0.1)], threshold=0.5)
+    assert only_unanswerable["abstain"] == 1.0
+    assert all(only_unanswerable[k] is None for k in ("em", "f1", "quote_hit", "recall_at_1", "false_abstain"))
+    assert "| previous | current |" in compare(only_unanswerable, only_answerable)
 
 
 def test_calibration_on_a_tiny_synthetic_set() -> None:
@@ -154,7 +164,8 @@ def test_follow_up_rows_are_asked_with_their_conversation(seed_dir: Path, tmp_pa
 
 def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
     questions = tmp_path / "q.jsonl"
-    rows = [r for r in load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")][:12]
+    seed = load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")
+    rows = [r for r in seed if r["answers"]][:11] + [r for r in seed if not r["answers"]][:1]  # every metric defined
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     cmd = [sys.executable, "-m", "qa", "eval", str(questions), "--docs", str(seed_dir), "--index",
            str(tmp_path / "idx"), "--json", "--report", str(tmp_path / "report")]
