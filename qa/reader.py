@@ -28,9 +28,11 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "reader"
 CONFIG_NAME = "reader_config.json"
 WEIGHTS_NAME = "reader.safetensors"
 FORMAT = "qa-reader-v1"
-# Characters trimmed from span edges: tokenisers often glue quotes/commas to answers.
-_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—"
-_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«"
+# Characters trimmed from span edges: tokenisers often glue quotes/commas to answers, and Markdown's
+# emphasis, code and table marks ("**330 metres*", "`1889`", "| 6.2 million") are never part of one.
+_MARKUP = "*_`|~"
+_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—" + _MARKUP
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«" + _MARKUP
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")

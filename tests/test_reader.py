@@ -317,6 +317,10 @@ def test_strip_span_keeps_exact_offsets() -> None:
     assert text[s:e] == "U.S."
     s, e = rd._strip_span(text, text.index("\xa0"), len(text))
     assert text[s:e] == "Done"
+    marked = "It is **330 metres** tall, | 6.2 million | and `1889`."  # Markdown kept in a .txt file
+    for raw, want in [("**330 metres*", "330 metres"), ("| 6.2 million |", "6.2 million"), ("`1889`", "1889")]:
+        s, e = rd._strip_span(marked, marked.index(raw), marked.index(raw) + len(raw))
+        assert marked[s:e] == want
 
 
 def test_missing_artifact_names_rebuild_command(tmp_path: Path) -> None:
