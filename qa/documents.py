@@ -1,9 +1,10 @@
 """Reading a folder of documents into one canonical text per document.
 
-All offsets in the system index into ``Document.text``. For ``.txt``/``.md``
-that is the file's decoded content unchanged; for HTML the visible text; for
-PDF the text layer of each page joined by blank lines (``pages`` keeps where
-each page starts, so a passage can cite "page 3").
+All offsets in the system index into ``Document.text``. For ``.txt`` that is
+the file's decoded content unchanged; for Markdown and HTML the text a reader
+sees (no ``**``, link targets or tags); for PDF the text layer of each page
+joined by blank lines (``pages`` keeps where each page starts, so a passage can
+cite "page 3").
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-SUFFIXES = TEXT_SUFFIXES | {".html", ".htm", ".pdf"}
+TEXT_SUFFIXES = {".txt", ".text"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | {".html", ".htm", ".pdf"}
 
 
 class DocumentError(ValueError):
@@ -119,10 +121,13 @@ class _VisibleText(HTMLParser):
     BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
              "footer", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "main", "nav"}
 
+    CELL_SEPARATOR = " | "
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.hidden = 0
+        self.in_row = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":  # a <body> closes an unclosed <head> (its end tag is optional)
@@ -131,15 +136,23 @@ class _VisibleText(HTMLParser):
             self.hidden += 1
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
+        self.in_row = tag == "tr" or self.in_row
 
     def handle_endtag(self, tag: str) -> None:
+        """A table row reads as one line, "2019 | 6.2 million": its cells alone lose what they belong to."""
+        if tag in ("td", "th") and self.in_row:
+            self.parts.append(self.CELL_SEPARATOR)
+        elif tag == "tr" and self.parts and self.parts[-1] == self.CELL_SEPARATOR:
+            self.parts.pop()
         if tag in self.HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
+        self.in_row = self.in_row and tag not in ("tr", "table")
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden:
+        between_cells = self.in_row and data.isspace() and self.parts[-1:] in ([self.CELL_SEPARATOR], ["\n\n"])
+        if not self.hidden and not between_cells:  # the source's line breaks between cells
             self.parts.append(data)
 
 
@@ -151,6 +164,15 @@ def html_to_text(html: str) -> str:
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def markdown_to_text(markdown: str) -> str:
+    """What a reader of the rendered Markdown sees: answers and quotes came out as "**330 metres*" or
+    "`1889`" when the raw file was the text. markdown-it-py (CommonMark + tables) renders it; the HTML
+    reader keeps the visible text."""
+    from markdown_it import MarkdownIt
+
+    return html_to_text(MarkdownIt("commonmark").enable("table").render(markdown))
 
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
@@ -184,6 +206,9 @@ def parse(data: bytes, name: str) -> Document:
     elif suffix in (".html", ".htm"):
         text, encoding = decode_text(data, name)
         text = html_to_text(text)
+    elif suffix in MARKDOWN_SUFFIXES:
+        text, encoding = decode_text(data, name)
+        text = markdown_to_text(text)
     elif suffix in TEXT_SUFFIXES:
         text, encoding = decode_text(data, name)
     else:

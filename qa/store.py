@@ -111,6 +111,15 @@ def _fitting(contexts: list[str], passages: list[Passage], embedder: Embedder) -
     return out
 
 
+def _still_read_alike(old: persist.IndexData, name: str, doc: Document) -> bool:
+    """Whether the saved passages of an unchanged file still lie at their offsets in the text read now.
+
+    Reading a format differently (Markdown rendered instead of raw) keeps the file's sha256; reusing the
+    old offsets then gave answers like "'s company." cut from the wrong place."""
+    lo, hi = old.documents[name]["passages"]
+    return all(doc.text[p.start:p.end] == p.text for p in old.passages[lo:hi])
+
+
 def _reuse(old: persist.IndexData, name: str) -> tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]:
     """One unchanged document's records from the old state, with local passage numbers."""
     entry = old.documents[name]
@@ -154,9 +163,10 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
         known = old.documents if old else {}
         for name, doc in docs.items():
             entry = known.get(name)
-            bucket = report.unchanged if entry and entry["sha256"] == doc.sha256 else (
-                report.changed if entry else report.added)
-            bucket.append(name)
+            same = bool(old and entry and entry["sha256"] == doc.sha256 and _still_read_alike(old, name, doc))
+            if old and entry and entry["sha256"] == doc.sha256 and not same:
+                report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
+            (report.unchanged if same else report.changed if entry else report.added).append(name)
         report.removed = sorted(set(known) - set(docs))
         report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
         if old is not None and not (report.added or report.changed or report.removed):

@@ -11,6 +11,7 @@ import pytest
 
 from qa.config import Config
 from qa.documents import DocumentError, Document, html_to_text, parse, read_folder
+from qa import documents as documents_module
 from qa import store as store_module
 from qa.splitter import is_lead_in, lead_contexts, sentence_spans, split_document
 from qa.store import Store
@@ -122,6 +123,33 @@ def test_an_overlong_sentence_is_cut_not_truncated(embedder) -> None:
 def test_html_keeps_visible_text_only() -> None:
     html = "<html><head><title>T</title><style>p{}</style></head><body><h1>Title</h1><script>evil()</script><p>Hello &amp; bye</p></body></html>"
     assert html_to_text(html) == "Title\n\nHello & bye"
+
+
+def test_markdown_is_read_as_a_reader_sees_it_and_table_rows_as_lines() -> None:
+    md = ("# The Tower\n\nThe [Eiffel Tower](https://example.org/t) is **330 metres** tall, by *Gustave*.\n\n"
+          "| Year | Visitors |\n|---|---|\n| 2019 | 6.2 million |\n\n- Done in `1889`.\n")
+    doc = parse(md.encode(), "t.md")
+    assert doc.text == ("The Tower\n\nThe Eiffel Tower is 330 metres tall, by Gustave.\n\n"
+                        "Year | Visitors\n\n2019 | 6.2 million\n\nDone in 1889.")
+    assert parse(md.encode(), "t.txt").text == md  # plain text stays as it is
+    row = "<table><tr><td><b>a</b> <i>b</i></td>\n<td>c</td></tr></table>"
+    assert html_to_text(row) == "a b | c"
+
+
+def test_a_file_read_differently_by_a_new_version_is_embedded_again(tmp_path, tmp_index, embedder, monkeypatch) -> None:
+    """Same bytes, new reading (Markdown rendered, not raw): reusing the saved offsets cut answers from the wrong place."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "t.md").write_text("The tower is **330 metres** tall.\n\nIt opened in *1889*.\n", encoding="utf-8")
+    (docs / "plain.txt").write_text("Bazarak is a town.\n", encoding="utf-8")
+    monkeypatch.setattr(documents_module, "markdown_to_text", lambda text: text)  # the raw reading of before
+    store_for(docs, tmp_index, embedder)
+    monkeypatch.undo()
+    again = store_for(docs, tmp_index, embedder)
+    assert again.report.changed == ["t.md"] and again.report.unchanged == ["plain.txt"]
+    assert any("read differently" in m for m in again.report.messages)
+    check_offsets(again)
+    assert store_for(docs, tmp_index, embedder).report.embedded_passages == 0
 
 
 def test_pdf_text_layer_with_page_numbers(tmp_path: Path, embedder) -> None:
