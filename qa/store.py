@@ -85,7 +85,8 @@ def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[s
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
     for passages, sentences in split.values():
-        for number, (p, lead) in enumerate(zip(passages, _fitting(lead_contexts(passages, sentences), passages, embedder))):
+        leads = _fitting(lead_contexts(passages, sentences), passages, embedder)
+        for number, (p, lead) in enumerate(zip(passages, leads)):
             texts.append(lead + p.text)
             spans.append([(len(lead) + s.start - p.start, len(lead) + s.end - p.start) for s in sentences if s.passage == number])
     p_vecs, s_vecs = embedder.encode_passages(texts, spans, batch_size=cfg.batch_size) if texts else (
@@ -162,9 +163,10 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
         old = _previous(index_dir, header, report)
         known = old.documents if old else {}
         for name, doc in docs.items():
-            entry = known.get(name)
-            same = bool(old and entry and entry["sha256"] == doc.sha256 and _still_read_alike(old, name, doc))
-            if old and entry and entry["sha256"] == doc.sha256 and not same:
+            entry = known.get(name)  # known only when there is an old state
+            same = bool(entry and entry["sha256"] == doc.sha256)
+            if same and not _still_read_alike(old, name, doc):
+                same = False
                 report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
             (report.unchanged if same else report.changed if entry else report.added).append(name)
         report.removed = sorted(set(known) - set(docs))
