@@ -175,12 +175,22 @@ def markdown_to_text(markdown: str) -> str:
     return html_to_text(MarkdownIt("commonmark").enable("table").render(markdown))
 
 
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-\n(?=[^\W\d_A-Z])")
+
+
+def _join_hyphenated(page: str) -> str:
+    """Rejoin words a PDF broke at a line end ("sur-\nrounded" -> "surrounded"), so they are found and
+    answered whole. A compound broken at its own hyphen ("well-\nknown") loses it: a line-end hyphen
+    before a lower-case letter is far more often the typesetter's."""
+    return _LINE_END_HYPHEN.sub("", page)
+
+
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = [_join_hyphenated((page.extract_text() or "").strip()) for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types (AttributeError, LimitReachedError...) on damaged files
         raise DocumentError(f"unreadable PDF ({type(exc).__name__}: {exc})", name) from None
     starts: list[int] = []

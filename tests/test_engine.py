@@ -125,6 +125,12 @@ def test_html_keeps_visible_text_only() -> None:
     assert html_to_text(html) == "Title\n\nHello & bye"
 
 
+def test_a_word_a_pdf_broke_at_a_line_end_is_read_whole() -> None:
+    lines = ["It is sur-", "rounded by Baghlan, a well-", "known town, and Take-", "Off in 19-", "89."]
+    doc = parse(make_pdf([") Tj 0 -14 Td (".join(lines)]), "h.pdf")
+    assert doc.text == "It is surrounded by Baghlan, a wellknown town, and Take-\nOff in 19-\n89."
+
+
 def test_markdown_is_read_as_a_reader_sees_it_and_table_rows_as_lines() -> None:
     md = ("# The Tower\n\nThe [Eiffel Tower](https://example.org/t) is **330 metres** tall, by *Gustave*.\n\n"
           "| Year | Visitors |\n|---|---|\n| 2019 | 6.2 million |\n\n- Done in `1889`.\n")
