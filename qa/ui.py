@@ -397,7 +397,7 @@ def rescan_line(report: "UpdateReport") -> str:
 # ---------------------------------------------------------------------------
 
 def seed_examples(path: Path = SEED_QUESTIONS, answerable: int = 6, unanswerable: int = 1) -> list[str]:
-    """A few questions from the seed set for the Examples list: some answerable, one not."""
+    """A few questions of a question set (the seed set by default) for the Examples list: some answerable, one not."""
     try:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, json.JSONDecodeError):
