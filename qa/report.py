@@ -56,6 +56,8 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
         stage = failed_stage(o, result.threshold) or ""
         stages[stage] = stages.get(stage, 0) + 1
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
+    if not wrong:
+        return "## Worst misses\n\nNo question missed.\n"
     return f"## Worst misses\n\n{len(wrong)} questions missed ({summary}).\n\n" + "\n".join(rows)
 
 

@@ -70,6 +70,15 @@ def test_a_metric_with_no_question_behind_it_is_not_a_zero() -> None:
     assert "| previous | current |" in compare(only_unanswerable, only_answerable)
 
 
+def test_a_report_with_nothing_missed_says_so() -> None:
+    from qa.evaluation import EvalResult
+    from qa.report import misses
+
+    right = [outcome(["Paris"], "Paris", 0.9), outcome([], "x", 0.1)]
+    result = EvalResult(compute(right, 0.5), right, 0.5, 5)
+    assert misses(result, store=None) == "## Worst misses\n\nNo question missed.\n"  # type: ignore[arg-type]
+
+
 def test_calibration_on_a_tiny_synthetic_set() -> None:
     outs = [outcome(["a b"], "a b", 0.9), outcome(["c"], "c", 0.7), outcome([], "x", 0.4),
             outcome([], "y", 0.3), outcome(["d"], "wrong", 0.2)]
