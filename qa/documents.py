@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-TEXT_SUFFIXES = {".txt", ".text"}
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
-SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | {".html", ".htm", ".pdf"}
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
+"""Decoded as text; Markdown and HTML then rendered (``_RENDER``)."""
+SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 
 
 class DocumentError(ValueError):
@@ -206,6 +206,9 @@ def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     return text, tuple(starts)
 
 
+_RENDER = {".html": html_to_text, ".htm": html_to_text, ".md": markdown_to_text, ".markdown": markdown_to_text}
+
+
 def parse(data: bytes, name: str) -> Document:
     """Turn a file's bytes into a Document, or raise DocumentError saying why not."""
     suffix = Path(name).suffix.lower()
@@ -213,14 +216,9 @@ def parse(data: bytes, name: str) -> Document:
     encoding = "utf-8"
     if suffix == ".pdf":
         text, pages = pdf_text(data, name)
-    elif suffix in (".html", ".htm"):
-        text, encoding = decode_text(data, name)
-        text = html_to_text(text)
-    elif suffix in MARKDOWN_SUFFIXES:
-        text, encoding = decode_text(data, name)
-        text = markdown_to_text(text)
     elif suffix in TEXT_SUFFIXES:
         text, encoding = decode_text(data, name)
+        text = _RENDER.get(suffix, str)(text)
     else:
         raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}", name)
     if not text.strip():

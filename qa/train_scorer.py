@@ -56,12 +56,13 @@ def held_out_titles(reader_dir: Path) -> list[str]:
     return titles
 
 
-def write_articles(data_path: str | Path, titles: Sequence[str], folder: Path) -> list[dict[str, Any]]:
-    """The held-out articles as documents (paragraphs one blank line apart) and their questions."""
+def write_articles(data_path: str | Path, titles: Sequence[str] | None, folder: Path) -> list[dict[str, Any]]:
+    """The held-out articles (``None``: every article) as documents (paragraphs one blank line apart) and
+    their questions."""
     data = json.loads(Path(data_path).read_text(encoding="utf-8"))["data"]
     questions = []
     for article in data:
-        if article.get("title") not in titles:
+        if titles is not None and article.get("title") not in titles:
             continue
         (folder / f"{article['title']}.txt").write_text(
             "\n\n".join(p["context"] for p in article["paragraphs"]) + "\n", encoding="utf-8")

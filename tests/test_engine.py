@@ -148,7 +148,7 @@ def test_a_file_read_differently_by_a_new_version_is_embedded_again(tmp_path, tm
     docs.mkdir()
     (docs / "t.md").write_text("The tower is **330 metres** tall.\n\nIt opened in *1889*.\n", encoding="utf-8")
     (docs / "plain.txt").write_text("Bazarak is a town.\n", encoding="utf-8")
-    monkeypatch.setattr(documents_module, "markdown_to_text", lambda text: text)  # the raw reading of before
+    monkeypatch.setitem(documents_module._RENDER, ".md", lambda text: text)  # the raw reading of before
     store_for(docs, tmp_index, embedder)
     monkeypatch.undo()
     again = store_for(docs, tmp_index, embedder)
