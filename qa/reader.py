@@ -254,14 +254,16 @@ def _drop_dangling(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow a span to whole words, hyphenated compounds included ("News" -> "News-in-24").
+    """Grow a span to whole words, hyphenated compounds and numbers included ("News" -> "News-in-24",
+    "000" -> "173,000", "5" -> "6.5").
 
     Word pieces let the reader stop inside a word or at a hyphen; an answer cut there is a
     fragment no reader of the quote would give.
     """
-    def joined(k: int) -> bool:  # text[k] continues the word on its left or right
-        return text[k].isalnum() or (text[k] == "-" and 0 < k < len(text) - 1
-                                     and text[k - 1].isalnum() and text[k + 1].isalnum())
+    def joined(k: int) -> bool:  # text[k] continues the word or number on its left or right
+        inner = 0 < k < len(text) - 1
+        return text[k].isalnum() or (text[k] == "-" and inner and text[k - 1].isalnum() and text[k + 1].isalnum()) \
+            or (text[k] in ",." and inner and text[k - 1].isdigit() and text[k + 1].isdigit())
     if start >= end:
         return start, end
     while start > 0 and joined(start - 1):

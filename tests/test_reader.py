@@ -286,6 +286,18 @@ def test_spans_grow_to_whole_words_and_hyphenated_names() -> None:
     assert text[s:e] == "Kabul"
 
 
+
+def test_spans_grow_to_whole_numbers() -> None:
+    """The reader's word pieces split "173,000" at the comma; "000" was offered as an alternative answer."""
+    text = "As of 2021, the population was about 173,000, up 6.5 percent; Taliban, 1989, 2012."
+    for piece, want in [("000", "173,000"), ("173", "173,000"), ("5 percent", "6.5 percent")]:
+        at = text.index(piece)
+        s, e = rd._whole_words(text, at, at + len(piece))
+        assert text[s:e] == want
+    for piece in ("2021", "1989", "2012"):  # a comma and space between numbers still separates them
+        at = text.index(piece)
+        assert rd._whole_words(text, at, at + 4) == (at, at + 4)
+
 def test_spans_take_in_the_bracket_they_open() -> None:
     text = "written T(n) or DTIME(f(n)) [see 3] (often)"
     for phrase, want in [("T(n", "T(n)"), ("DTIME(f(n", "DTIME(f(n))"), ("[see 3", "[see 3]"), ("T(n)", "T(n)"),
