@@ -93,6 +93,8 @@ def render(ans: Answer) -> str:
         marked = q.text[: ans.start - q.start] + "»" + ans.text + "«" + q.text[ans.end - q.start:]
         where = f"{ans.doc} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
         lines += [f"Answer: {ans.text}   (confidence {ans.score:.2f})", f"Quote:  {marked}", f"From:   {where}"]
+        if ans.message:
+            lines.append(f"Note:   {ans.message}.")
         others = [a for a in ans.alternatives if a.text is not None]
         if others:  # a partial answer ("Vice") often has the whole one ("First Vice President") here
             lines.append("Other possible answers:")

@@ -130,36 +130,59 @@ def _content_runs(sentence: str) -> list[tuple[int, int]]:
     return runs
 
 
+def rank_sentences(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
+    """Sentences of the ``ranked`` passages, best first, by meaning, rare shared words, and holding the asked type."""
+    idf = store.term_idf()
+    qterms = set(terms(question))
+    total = sum(idf.get(t, 1.0) for t in qterms)
+    patterns = PATTERNS.get(answer_type(question), [])
+    seen: dict[int, float] = {}
+    for r in ranked:
+        p = store.passages[r.passage]
+        for i in store.sentences_in(p.doc, p.start, p.end):
+            text = store.sentences[i].text
+            shared = qterms & store.sentence_terms(i)
+            overlap = sum(idf.get(t, 1.0) for t in shared) / total if total else 0.0
+            typed = 0.1 if any(re.search(pat, text) for pat in patterns) else 0.0
+            dense = float(store.sentence_vecs[i] @ qvec.ravel())
+            score = 0.45 * dense + 0.35 * overlap + 0.1 * r.fused + typed
+            seen[i] = max(seen.get(i, 0.0), score)
+    return sorted(((s, i) for i, s in seen.items()), reverse=True)
+
+
+YES_NO_PASSAGES = 4
+YES_NO_SENTENCES = 3
+
+
+def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked],
+                        candidates: Sequence[Candidate]) -> list[Candidate]:
+    """For a yes/no question, the sentences that bear on it, whole, instead of the extractor's spans.
+
+    No span of a document says "yes": the reader, trained on questions that have a span, answered "Is
+    Bazarak the capital of Panjshir?" with "173,000". The sentence most like the question ("Bazarak serves
+    as the provincial capital.") is what a user needs to decide. Whether the documents speak to the question
+    at all is still the extractor's calibrated confidence: its best span's score gates the best sentence,
+    and the others get their share of it by sentence score."""
+    gate = max((c.score for c in candidates), default=0.0)
+    best = rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])[:YES_NO_SENTENCES]
+    if not best or best[0][0] <= 0:
+        return []
+    top = best[0][0]
+    return [Candidate(store.sentences[i].doc, store.sentences[i].start, store.sentences[i].end,
+                      gate * max(0.0, score) / top) for score, i in best]
+
+
 class HeuristicExtractor:
     """Picks the best supporting sentence, then the typed span inside it that the question does not already say."""
 
     def __init__(self, passages: int = 4) -> None:
         self.passages = passages
 
-    def _sentence_scores(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[tuple[float, int]]:
-        """Sentences of the best passages by meaning, rare shared words, and holding the asked type."""
-        idf = store.term_idf()
-        qterms = set(terms(question))
-        total = sum(idf.get(t, 1.0) for t in qterms)
-        patterns = PATTERNS.get(answer_type(question), [])
-        seen: dict[int, float] = {}
-        for r in ranked[: self.passages]:
-            p = store.passages[r.passage]
-            for i in store.sentences_in(p.doc, p.start, p.end):
-                text = store.sentences[i].text
-                shared = qterms & store.sentence_terms(i)
-                overlap = sum(idf.get(t, 1.0) for t in shared) / total if total else 0.0
-                typed = 0.1 if any(re.search(pat, text) for pat in patterns) else 0.0
-                dense = float(store.sentence_vecs[i] @ qvec.ravel())
-                score = 0.45 * dense + 0.35 * overlap + 0.1 * r.fused + typed
-                seen[i] = max(seen.get(i, 0.0), score)
-        return sorted(((s, i) for i, s in seen.items()), reverse=True)
-
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
         kind = answer_type(question)
         qwords = set(words(question))
         out: list[Candidate] = []
-        for sent_score, i in self._sentence_scores(question, qvec, store, ranked)[:3]:
+        for sent_score, i in rank_sentences(question, qvec, store, ranked[: self.passages])[:3]:
             sent = store.sentences[i]
             anchors = [m.start() for m in re.finditer(r"[^\W_]+", sent.text) if m.group(0).lower() in qwords - STOPWORDS]
             for s, e, typed in _spans(sent.text, kind):

@@ -15,8 +15,8 @@ import numpy as np
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
-from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor
-from .question import follow_up, question_focus, unknown_names
+from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor, sentence_candidates
+from .question import follow_up, is_yes_no, question_focus, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
@@ -50,6 +50,7 @@ def clean_question(question: object, limit: int) -> str:
 UNKNOWN_NAME_TRUST = 0.1
 """Confidence kept by an answer to a question naming something no document mentions (measured on the
 shared benchmark: abstention on unanswerable questions 0.168 -> 0.186, F1 0.504 -> 0.511)."""
+YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
 
 
 def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
@@ -130,13 +131,17 @@ class QA:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         candidates = self.extractor.extract(focus, qvec, snap, ranked)
+        yes_no = is_yes_no(focus)
+        if yes_no:
+            candidates = sentence_candidates(focus, qvec, snap, ranked, candidates)
         unknown = unknown_names(focus, snap.term_idf())
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         trust = UNKNOWN_NAME_TRUST if unknown else 1.0
         candidates = [replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST)) for c, ok in zip(candidates, near)]
         doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
-        return self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
+        answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
+        return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""

@@ -30,6 +30,19 @@ def question_focus(text: str) -> str:
     return text[units[first].start:units[last].end]
 
 
+_AUXILIARY = re.compile(r"\s*[\"'\u201c(]*(?:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|shall|should|may|"
+                        r"might|must)(?:n['\u2019]t)?\s+\w", re.IGNORECASE)
+_WH_OR_CHOICE = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how|or)\b", re.IGNORECASE)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether a question asks yes or no ("Is Bazarak the capital?"), which no span of a document answers.
+
+    A choice ("Was it for male or female students?") has its answer in the text, and so does a wh-question
+    asked politely ("Can you tell me when he was born?"); both stay with the reader."""
+    return bool(_AUXILIARY.match(question)) and not _WH_OR_CHOICE.search(question)
+
+
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
 
 

@@ -125,6 +125,8 @@ def render_answer(ans: Answer) -> str:
         return render_abstention(ans)
     head = (f"{render_reading(ans)}<p><strong class=\"qa-answer\">{inert(ans.text)}</strong> "
             f"<span class=\"qa-confidence\">confidence {ans.score:.2f}</span></p>")
+    if ans.message:  # how to read this answer (a yes/no question is answered with a whole sentence)
+        head += f"<p class=\"qa-note\">Note: {inert(ans.message)}.</p>"
     quote = ""
     if ans.quote is not None and ans.start is not None and ans.end is not None:
         quote = f"<blockquote class=\"qa-quote\">{highlight(ans.quote, ans.start, ans.end)}</blockquote>"
@@ -558,7 +560,7 @@ def status_line(bot: "QA") -> str:
 CSS = """
 .qa-reply mark { background: #ffe58a; color: inherit; padding: 0 2px; border-radius: 2px; }
 .qa-reply blockquote { border-left: 3px solid #c9c9c9; margin: 6px 0; padding: 2px 10px; }
-.qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading { color: #666; font-size: 0.9em; }
+.qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: #666; font-size: 0.9em; }
 .qa-reply .qa-snippet { color: #444; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 """

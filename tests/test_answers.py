@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
-from qa.question import question_focus, resolve_follow_up, unknown_names
+from qa.question import is_yes_no, question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -279,6 +279,58 @@ def test_no_alternative_is_shown_as_likelier_than_the_answer_above_it(bot: qa.QA
 
 def test_a_misspelt_name_is_still_answered(bot: qa.QA) -> None:
     assert bot.ask("When was Ahmad Masoud born?").text == "10 July 1989"
+
+
+@pytest.mark.parametrize("question,yes_no", [
+    ("Is Bazarak the capital of Panjshir?", True), ("Did he study at Sandhurst?", True),
+    ("Isn't Bazarak the capital?", True), ("\u201cHas Massoud entered politics?\u201d", True),
+    ("Was the boarding house for male or female students?", False),  # a choice: its answer is a span
+    ("Can you tell me when Massoud was born?", False),  # a wh-question asked politely
+    ("When was Ahmad Massoud born?", False), ("Island of the Panjshir?", False), ("Is?", False),
+])
+def test_yes_no_questions_are_told_from_choices_and_polite_wh_questions(question: str, yes_no: bool) -> None:
+    assert is_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize("mode", ["bot", "heuristic"])
+@pytest.mark.parametrize("question,sentence", [
+    ("Is Bazarak the capital of Panjshir?", "Bazarak serves as the provincial capital."),
+    ("Has Massoud entered politics?", "Since March 2019, Ahmad Massoud has officially entered politics."),
+    ("Are Tajiks the majority in Panjshir?", "Tajiks form the majority of the population"),
+])
+def test_a_yes_no_question_is_answered_with_the_sentence_that_bears_on_it(
+        mode: str, question: str, sentence: str, request: pytest.FixtureRequest) -> None:
+    """Before, the reader answered the first "173,000" and the second "Ahmad": no span says yes or no."""
+    engine: qa.QA = request.getfixturevalue(mode)
+    ans = engine.ask(question, threshold=0.0 if mode == "heuristic" else None)
+    assert ans.text == sentence and ans.quote.text == sentence
+    assert "yes/no" in ans.message
+    assert all(a.quote.text == a.text for a in ans.alternatives)
+    assert_verbatim(engine, ans)
+
+
+def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa.QA) -> None:
+    for question in ("Is Paris the capital of France?", "Is the boiling point of water 100 degrees?"):
+        ans = bot.ask(question)
+        assert ans.text is None and ans.quote is None and "yes/no" not in ans.message
+        assert_verbatim(bot, ans)
+
+
+def test_a_choice_question_is_still_answered_with_a_span(bot: qa.QA) -> None:
+    """Which span the reader picks here is its own business ("Takhar", the province Piyu is in)."""
+    ans = bot.ask("Was Ahmad Massoud born in Piyu or in Kabul?")
+    assert ans.text is not None and ans.message is None
+    assert ans.text != ans.quote.text and len(ans.text.split()) <= 3
+
+
+def test_the_cli_and_the_chat_show_how_to_read_a_yes_no_answer(bot: qa.QA) -> None:
+    from qa import cli, ui
+
+    ans = bot.ask("Is Bazarak the capital of Panjshir?")
+    assert "\nNote:   a yes/no question" in cli.render(ans)
+    assert "class=\"qa-note\">Note: a yes" in ui.render_answer(ans)
+    plain = bot.ask("Which town is the capital of Panjshir?")
+    assert "Note:" not in cli.render(plain) and "qa-note" not in ui.render_answer(plain)
 
 
 @pytest.mark.parametrize("question,kind", [
