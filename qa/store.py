@@ -38,6 +38,7 @@ class UpdateReport:
     embedded_passages: int = 0
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
+    saved_as: str | None = None  # add_file: the name the upload was saved under
 
     @property
     def has_news(self) -> bool:
@@ -199,6 +200,19 @@ def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     return target
 
 
+def free_upload_name(target: Path, data: bytes) -> Path:
+    """``target``, or "name (2).ext" and up when a different file already has its name.
+
+    An upload that happens to share a name with a document (two "report.pdf"s) must not replace it: the
+    folder is the user's, and the old file would be gone. The same bytes again are the same document."""
+    n = 1
+    path = target
+    while path.exists() and not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data):
+        n += 1
+        path = target.with_name(f"{target.stem} ({n}){target.suffix}")
+    return path
+
+
 class Snapshot:
     """One consistent state of the index. Never changed once built: a question in flight keeps reading
     the snapshot it started with while an upload builds the next one."""
@@ -301,7 +315,13 @@ class Store:
         target = safe_upload_name(self.docs_dir, filename)
         check_size(len(data), target.name, int(self.cfg.max_file_mb * 1e6))
         parse(data, target.name)  # raises DocumentError with the reason
-        tmp = target.with_name(f".{target.name}.upload")
+        kept = free_upload_name(target, data)
+        tmp = kept.with_name(f".{kept.name}.upload")
         tmp.write_bytes(data)
-        os.replace(tmp, target)
-        return self.refresh()
+        os.replace(tmp, kept)
+        report = self.refresh()
+        report.saved_as = kept.name
+        if kept != target:
+            report.messages.append(f"the folder already holds a different {target.name}, which was kept; "
+                                   f"the upload was saved as {kept.name}")
+        return report

@@ -370,6 +370,7 @@ def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
         report = bot.add_file(name, data)
     except DocumentError as exc:
         return f"✗ {inert(str(exc))}"
+    name = report.saved_as or name  # another name when a different file already has this one
     if name in report.unchanged:
         return f"✓ {inert(name)}: already indexed with the same content"
     verb = "updated" if name in report.changed else "added"

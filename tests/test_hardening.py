@@ -5,6 +5,7 @@ QuestionError: never a traceback, never a hang, and the rest of the folder is in
 """
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -455,6 +456,26 @@ def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], na
         assert lands_as in report.added + report.changed and lands_as in store.documents
     assert files_outside_docs(root) == before_outside
     assert Path("/etc/passwd").read_bytes() != data
+
+
+def test_an_upload_never_replaces_a_different_document_of_the_same_name(upload_home: tuple[Path, Store]) -> None:
+    """Before, a second "minutes.txt" overwrote the first and the UI called it "updated": the old file was gone."""
+    from qa import ui
+
+    root, store = upload_home
+    first, second = b"Minutes of May. Bazarak is a town.\n", b"Minutes of June. Piyu is a village.\n"
+    assert store.add_file("minutes.txt", first).added == ["minutes.txt"]
+    report = store.add_file("minutes.txt", second)
+    assert report.saved_as == "minutes (2).txt" and report.added == ["minutes (2).txt"]
+    assert "already holds a different minutes.txt" in " ".join(report.messages)
+    assert (root / "docs" / "minutes.txt").read_bytes() == first
+    assert (root / "docs" / "minutes (2).txt").read_bytes() == second
+    assert {"minutes.txt", "minutes (2).txt"} <= set(store.documents)
+    again = store.add_file("minutes.txt", second)  # the same bytes again are the document already kept
+    assert again.saved_as == "minutes (2).txt" and "minutes (2).txt" in again.unchanged and not again.added
+    assert not (root / "docs" / "minutes (3).txt").exists()
+    line = html.unescape(ui.add_upload(store, "minutes.txt", b"Minutes of July. Kabul is a city.\n", 10_000))
+    assert line.startswith("✓ minutes (3).txt: added") and "already holds a different minutes.txt" in line
 
 
 def test_uploads_over_max_file_mb_are_refused_and_not_kept(upload_home: tuple[Path, Store]) -> None:
