@@ -65,7 +65,7 @@ class Answer:
     quote: Quote | None = None
     sources: tuple[Hit, ...] = ()
     alternatives: tuple["Answer", ...] = field(default=())
-    message: str | None = None
+    message: str | None = None  # why there is no answer, or how to read the one given (a yes/no question)
     resolved: str | None = None  # the question as answered, when a follow-up's pronoun was resolved
 
     @property
