@@ -16,7 +16,7 @@ from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor, sentence_candidates
-from .question import follow_up, is_yes_no, question_focus, unknown_names
+from .question import follow_up, is_yes_no, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
@@ -166,7 +166,8 @@ class QA:
         answers = unique_answers(candidates, snap)
         if not answers or answers[0].score < threshold:
             score = answers[0].score if answers else 0.0
-            never = f" (no document mentions {', '.join(dict.fromkeys(unknown))})" if unknown else ""
+            hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
+            never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)

@@ -51,6 +51,15 @@ def _opens_sentence(text: str, at: int) -> bool:
     return text[:at].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?")
 
 
+def shouted(text: str) -> bool:
+    """Whether a message is in capitals throughout ("WHO LEADS THE RESISTANCE?"), where every word reads as a name.
+
+    Such a question is still checked word by word (a capitalised word no document has may be a name, as
+    "HAMLET" is): answering "WHO WROTE HAMLET?" from these documents would be worse than asking for it in
+    lower case, which the reply suggests."""
+    return any(c.isalpha() for c in text) and not any(c.islower() for c in text)
+
+
 def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
     """Names in the question (capitalised, not a sentence's first word) that no indexed sentence contains.
 

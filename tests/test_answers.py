@@ -277,6 +277,17 @@ def test_no_alternative_is_shown_as_likelier_than_the_answer_above_it(bot: qa.QA
     assert len(scores) == 4 and scores == sorted(scores, reverse=True)
 
 
+def test_a_question_in_capitals_is_withheld_with_a_hint_to_retype_it(bot: qa.QA) -> None:
+    """Every word of "WHO LEADS ..." reads as a name, and "LEADS" is in no document: withheld, as "WHO WROTE
+    HAMLET?" must be, but the reply now says why and what to do."""
+    shouted = bot.ask("WHO LEADS THE RESISTANCE FORCES IN PANJSHIR?")
+    assert shouted.text is None and "LEADS" in shouted.message and "try lower case" in shouted.message
+    assert bot.ask("Who leads the resistance forces in Panjshir?").text == "Ahmad Massoud"
+    off_topic = bot.ask("WHO WROTE HAMLET?")
+    assert off_topic.text is None and "HAMLET" in off_topic.message
+    assert "lower case" not in bot.ask("Who is the president of France?").message
+
+
 def test_a_misspelt_name_is_still_answered(bot: qa.QA) -> None:
     assert bot.ask("When was Ahmad Masoud born?").text == "10 July 1989"
 
