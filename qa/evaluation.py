@@ -176,7 +176,7 @@ def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | 
     una = [o for o in outcomes if not o.answerable]
     answered = lambda o: o.prediction(threshold) is not None  # noqa: E731
     ranks = [o.rank() for o in ans]
-    spans = {
+    per_question = {
         "em": [o.em(threshold) for o in ans],
         "f1": [o.f1(threshold) for o in ans],
         "quote_hit": [float(answered(o) and m.contains_answer(o.quote, o.answers)) for o in ans],
@@ -186,7 +186,7 @@ def compute(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float | 
         "false_abstain": [float(not answered(o)) for o in ans],
         "abstain": [float(not answered(o)) for o in una],
     }
-    return {key: _mean(vals) if vals else None for key, vals in spans.items()} | {
+    return {key: _mean(vals) if vals else None for key, vals in per_question.items()} | {
         "p50_ms": statistics.median([o.ms for o in outcomes]) if outcomes else 0.0,
         "p95_ms": _percentile([o.ms for o in outcomes], 0.95),
         "n_answerable": len(ans),

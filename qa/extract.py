@@ -168,8 +168,8 @@ def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", rank
     if not best or best[0][0] <= 0:
         return []
     top = best[0][0]
-    return [Candidate(store.sentences[i].doc, store.sentences[i].start, store.sentences[i].end,
-                      gate * max(0.0, score) / top) for score, i in best]
+    sentences = [(store.sentences[i], score) for score, i in best]
+    return [Candidate(s.doc, s.start, s.end, gate * max(0.0, score) / top) for s, score in sentences]
 
 
 class HeuristicExtractor:
