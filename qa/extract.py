@@ -25,6 +25,7 @@ class Candidate:
     start: int
     end: int
     score: float
+    through: int | None = None  # the quote runs on to here: a name found through "he" later in the text
 
 
 class Extractor(Protocol):

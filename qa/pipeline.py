@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
+from .coreference import resolve_subjects
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor, sentence_candidates
@@ -130,10 +131,8 @@ class QA:
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
-        candidates = self.extractor.extract(focus, qvec, snap, ranked)
+        candidates = self.candidates(focus, qvec, snap, ranked)
         yes_no = is_yes_no(focus)
-        if yes_no:
-            candidates = sentence_candidates(focus, qvec, snap, ranked, candidates)
         unknown = unknown_names(focus, snap.term_idf())
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         trust = UNKNOWN_NAME_TRUST if unknown else 1.0
@@ -142,6 +141,12 @@ class QA:
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
         return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
+
+    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked]) -> list[Candidate]:
+        """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
+        something) or the sentence that bears on it (yes/no)."""
+        candidates = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
+        return sentence_candidates(focus, qvec, snap, ranked, candidates) if is_yes_no(focus) else candidates
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""
@@ -216,7 +221,8 @@ def unique_answers(candidates: Sequence[Candidate], store: Snapshot) -> list[Ans
             continue
         seen.add(key)
         cap = round(min(cap, max(0.0, c.score)), 4)
-        out.append(Answer("", span, c.doc, c.start, c.end, cap, quote_for(store, c.doc, c.start, c.end)))
+        quote = quote_for(store, c.doc, c.start, max(c.end, c.through or c.end))
+        out.append(Answer("", span, c.doc, c.start, c.end, cap, quote))
     return out
 
 
