@@ -173,6 +173,33 @@ def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", rank
     return [Candidate(s.doc, s.start, s.end, gate * max(0.0, score) / top) for s, score in sentences]
 
 
+def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, store: "Snapshot",
+                      ranked: Sequence[Ranked], candidates: Sequence[Candidate]) -> list[Candidate]:
+    """For a choice question ("Was he born in Piyu or in Kabul?"), the offered option the documents bear out,
+    as found in the sentence most like the question, then the other; the extractor's spans where neither occurs.
+
+    The reader, reading a passage that names one option, answered that one with "Takhar", the province around
+    Piyu. Which option a sentence supports is judged like a yes/no question's sentence (meaning, rare shared
+    words), nearest the question's other words where one sentence names both; the extractor's best score gates it."""
+    gate = max((c.score for c in candidates), default=0.0)
+    best: dict[str, tuple[float, float, Candidate]] = {}
+    qwords = set(words(question)) - STOPWORDS - {w for o in options for w in words(o)}
+    for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES]):
+        sent = store.sentences[i]
+        anchors = [m.start() for m in re.finditer(r"[^\W_]+", sent.text) if m.group(0).lower() in qwords]
+        for option in options:
+            for m in re.finditer(rf"(?<![\w]){re.escape(option)}(?![\w])", sent.text, re.IGNORECASE):
+                near = -min((abs(a - m.start()) for a in anchors), default=1000)
+                found = Candidate(sent.doc, sent.start + m.start(), sent.start + m.end(), score)
+                if (score, near) > best.get(option, (float("-inf"), 0.0, found))[:2]:
+                    best[option] = (score, near, found)
+    if not best:
+        return list(candidates)
+    chosen = sorted(best.values(), key=lambda b: b[:2], reverse=True)
+    top = max(chosen[0][0], 1e-9)
+    return [Candidate(c.doc, c.start, c.end, gate * max(0.0, min(1.0, s / top))) for s, _, c in chosen]
+
+
 class HeuristicExtractor:
     """Picks the best supporting sentence, then the typed span inside it that the question does not already say."""
 

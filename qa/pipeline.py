@@ -16,8 +16,9 @@ from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .coreference import resolve_subjects
 from .embedding import Embedder
 from .metrics import normalize_answer
-from .extract import Candidate, Extractor, HeuristicExtractor, ReaderExtractor, sentence_candidates
-from .question import follow_up, is_yes_no, question_focus, shouted, unknown_names
+from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
+                      sentence_candidates)
+from .question import choice_options, follow_up, is_yes_no, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
@@ -133,7 +134,7 @@ class QA:
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         candidates = self.candidates(focus, qvec, snap, ranked)
         yes_no = is_yes_no(focus)
-        unknown = unknown_names(focus, snap.term_idf())
+        unknown = unknown_names(focus, snap.term_idf(), offered=offered(focus, snap, candidates))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         trust = UNKNOWN_NAME_TRUST if unknown else 1.0
         candidates = [replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST)) for c, ok in zip(candidates, near)]
@@ -144,9 +145,12 @@ class QA:
 
     def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked]) -> list[Candidate]:
         """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
-        something) or the sentence that bears on it (yes/no)."""
+        something), the sentence that bears on it (yes/no), or the option the documents bear out (a choice)."""
         candidates = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
-        return sentence_candidates(focus, qvec, snap, ranked, candidates) if is_yes_no(focus) else candidates
+        if is_yes_no(focus):
+            return sentence_candidates(focus, qvec, snap, ranked, candidates)
+        options = choice_options(focus)
+        return choice_candidates(focus, options, qvec, snap, ranked, candidates) if options else candidates
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""
@@ -178,6 +182,15 @@ class QA:
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
         return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
+
+
+def offered(question: str, snap: Snapshot, candidates: Sequence[Candidate]) -> list[str]:
+    """A choice question's options, when one of them is the answer: naming the other ("... or at Harvard?")
+    makes it the wrong choice, not a question about something the documents never mention."""
+    options = choice_options(question)
+    keys = {normalize_answer(o) for o in options}
+    found = any(normalize_answer(snap.text(c.doc)[c.start:c.end]) in keys for c in candidates)
+    return options if found else []
 
 
 REFERENT_REACH = 3

@@ -43,6 +43,30 @@ def is_yes_no(question: str) -> bool:
     return bool(_AUXILIARY.match(question)) and not _WH_OR_CHOICE.search(question)
 
 
+_CHOICE = re.compile(r"([^\W_][\w'\u2019-]*)\s+or\s+(?:(?:in|at|on|the|a|an|by|for|from|to|with|of|as)\s+)*"
+                     r"([^\W_][\w'\u2019-]*)")
+_CAPITALISED_RUN = r"(?:[A-Z][\w'\u2019-]*\s+)*"
+
+
+def choice_options(question: str) -> list[str]:
+    """The two things a choice question offers ("Was he born in Piyu or in Kabul?" -> Piyu, Kabul), else [].
+
+    A choice opens like a yes/no question and joins its options with "or"; an option that is a name takes
+    in the capitalised words around it ("Ahmad Shah Massoud or Ahmad Massoud"). "... or not" is no choice."""
+    if not _AUXILIARY.match(question):
+        return []
+    m = _CHOICE.search(question)
+    if not m or m.group(2).lower() == "not":
+        return []
+    left, right = m.group(1), m.group(2)
+    if left[:1].isupper():
+        run = re.search(_CAPITALISED_RUN + re.escape(left) + r"$", question[:m.end(1)])
+        left = run.group(0) if run and not _opens_sentence(question, run.start()) else left
+    if right[:1].isupper():
+        right = _PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
+    return [left.strip(), right.strip()] if left.lower() != right.lower() else []
+
+
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
 
 
@@ -60,15 +84,16 @@ def shouted(text: str) -> bool:
     return any(c.isalpha() for c in text) and not any(c.islower() for c in text)
 
 
-def unknown_names(question: str, vocabulary: dict[str, float]) -> list[str]:
+def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence[str] = ()) -> list[str]:
     """Names in the question (capitalised, not a sentence's first word) that no indexed sentence contains.
 
     "Who is the president of France?" over documents that never say "France" is about
-    something else, however confidently the reader finds a president in them.
+    something else, however confidently the reader finds a president in them. Names within ``offered``
+    (a choice's options) do not count.
     """
     unknown = []
     for m in _NAME.finditer(question):
-        if _opens_sentence(question, m.start()):
+        if _opens_sentence(question, m.start()) or any(m.group(0) in o for o in offered):
             continue
         name = m.group(0)
         stems = terms(name)
