@@ -873,17 +873,14 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def own_questions(docs: Path, given: str | None) -> Path | None | str:
+def own_questions(docs: Path, given: str | None) -> Path | None:
     """The question set that belongs to ``docs`` (the seed set only to seeds/: its questions are about
-    Panjshir), or a message saying why the given one cannot be used."""
-    from .evaluation import QuestionSetError, load_questions
+    Panjshir); a given one that cannot be used raises ``QuestionSetError`` saying why."""
+    from .evaluation import load_questions
 
     if given is None:
         return SEED_QUESTIONS if docs.resolve() == (PROJECT_ROOT / "seeds").resolve() else None
-    try:
-        load_questions(given)  # refuses an empty set too
-    except QuestionSetError as exc:
-        return str(exc)
+    load_questions(given)  # refuses an empty set too
     return Path(given).resolve()
 
 
@@ -908,9 +905,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa: {exc}", file=sys.stderr)
         return 2
     engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config))
-    questions = own_questions(docs, args.questions)
-    if isinstance(questions, str):
-        print(f"qa: {questions}", file=sys.stderr)
+    from .evaluation import QuestionSetError
+
+    try:
+        questions = own_questions(docs, args.questions)
+    except QuestionSetError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
         return 2
     settings = Settings(feedback=Path(args.feedback).resolve(), questions=questions,
                         max_upload_mb=args.max_upload_mb,

@@ -16,6 +16,7 @@ import pytest
 
 from qa import ui
 from qa.documents import DocumentError
+from qa.evaluation import QuestionSetError
 from qa.pipeline import clean_question
 from qa.store import UpdateReport, safe_upload_name
 from qa.types import Answer, Hit, Quote
@@ -291,10 +292,13 @@ def test_the_seed_questions_belong_to_seeds_only_and_a_folder_can_bring_its_own(
     assert ui.own_questions(tmp_path, str(own)) == own.resolve()
     assert ui.seed_examples(own) == ["Where is Quillby?"]
     own.write_text('{"question": ""}\n', encoding="utf-8")
-    assert "the question is empty" in ui.own_questions(tmp_path, str(own))
+    with pytest.raises(QuestionSetError, match="the question is empty"):
+        ui.own_questions(tmp_path, str(own))
     own.write_text("", encoding="utf-8")
-    assert "no questions" in ui.own_questions(tmp_path, str(own))
-    assert "cannot read" in ui.own_questions(tmp_path, str(tmp_path / "missing.jsonl"))
+    with pytest.raises(QuestionSetError, match="no questions"):
+        ui.own_questions(tmp_path, str(own))
+    with pytest.raises(QuestionSetError, match="cannot read"):
+        ui.own_questions(tmp_path, str(tmp_path / "missing.jsonl"))
 
 
 def test_the_app_refuses_bad_flags_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
