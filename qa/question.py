@@ -61,9 +61,11 @@ def choice_options(question: str) -> list[str]:
     left, right = m.group(1), m.group(2)
     if left[:1].isupper():
         run = re.search(_CAPITALISED_RUN + re.escape(left) + r"$", question[:m.end(1)])
-        left = run.group(0) if run and not _opens_sentence(question, run.start()) else left
+        found = run.group(0).split() if run else [left]
+        left = " ".join(found[1:] if run and _opens_sentence(question, run.start()) else found)  # not "Was"
     if right[:1].isupper():
-        right = _PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
+        phrase = _PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
+        right = re.split(r"\s+(?:the|and)\s+", phrase)[0]  # not "Amrullah Saleh the Vice President"
     return [left.strip(), right.strip()] if left.lower() != right.lower() else []
 
 

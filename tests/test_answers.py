@@ -333,6 +333,7 @@ def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa
     ("Was it for male or female students?", ["male", "female"]),
     ("Is he the son of Ahmad Shah Massoud or of Mohammad Naeem?", ["Ahmad Shah Massoud", "Mohammad Naeem"]),
     ("Was it published in Le Monde or in La R\u00e8gle du Jeu?", ["Le Monde", "La R\u00e8gle du Jeu"]),
+    ("Was Ahmad Massoud or Amrullah Saleh the Vice President?", ["Ahmad Massoud", "Amrullah Saleh"]),
     ("Is it true or not?", []), ("Which is bigger, Kabul or Piyu?", []), ("Is Bazarak the capital?", []),
 ])
 def test_a_choice_questions_options_are_read_off_it(question: str, options: list[str]) -> None:
