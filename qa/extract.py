@@ -27,6 +27,11 @@ class Candidate:
     score: float
     through: int | None = None  # the quote runs on to here: a name found through "he" later in the text
 
+    @property
+    def evidence_end(self) -> int:
+        """Where the text that supports the span ends: its own end, or that of the sentence it was found through."""
+        return self.end if self.through is None else max(self.end, self.through)
+
 
 class Extractor(Protocol):
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]: ...

@@ -18,7 +18,7 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates)
-from .question import choice_options, follow_up, is_yes_no, question_focus, shouted, unknown_names
+from .question import asks_negated, choice_options, follow_up, is_yes_no, negates, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
@@ -52,6 +52,8 @@ def clean_question(question: object, limit: int) -> str:
 UNKNOWN_NAME_TRUST = 0.1
 """Confidence kept by an answer to a question naming something no document mentions (measured on the
 shared benchmark: abstention on unanswerable questions 0.168 -> 0.186, F1 0.504 -> 0.511)."""
+NEGATION_TRUST = 0.1
+"""Confidence kept by an answer to a question that says "not" from a sentence that negates nothing."""
 YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
 
 
@@ -136,8 +138,7 @@ class QA:
         yes_no = is_yes_no(focus)
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(focus, snap, candidates))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
-        trust = UNKNOWN_NAME_TRUST if unknown else 1.0
-        candidates = [replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST)) for c, ok in zip(candidates, near)]
+        candidates = doubt(focus, snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0)
         doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
@@ -178,10 +179,25 @@ class QA:
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
+            unsaid = asks_negated(question) and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
+            never = never or (' (the question says "not", but the closest sentence negates nothing)' if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
         return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
+
+
+def doubt(question: str, snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
+          trust: float) -> list[Candidate]:
+    """Candidates with their confidence cut where the text does not bear them out: ``trust`` for all (a name
+    no document mentions), ``UNKNOWN_NAME_TRUST`` where a follow-up's referent is not ``near``, and
+    ``NEGATION_TRUST`` where the question says "not" and the quoted sentence negates nothing."""
+    negated = asks_negated(question)
+    out = []
+    for c, ok in zip(candidates, near):
+        said = not negated or negates(quote_for(snap, c.doc, c.start, c.evidence_end).text)
+        out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (1.0 if said else NEGATION_TRUST)))
+    return out
 
 
 def offered(question: str, snap: Snapshot, candidates: Sequence[Candidate]) -> list[str]:
@@ -203,8 +219,9 @@ def names_nearby(store: Snapshot, span: Candidate, name: str) -> bool:
     "When was he born?" read as "When was Mohammad Naeem born?" must not be answered with the birth
     date of another man the reader found: the resolved pronoun is a guess, and the answer has to be about it."""
     wanted = set(terms(name))
-    before = store.sentences_in(span.doc, 0, span.end)  # the document's sentences up to the span's own
-    own = len(store.sentences_around(span.doc, span.start, span.end))
+    end = span.evidence_end  # a name found through "he" is said of what that later sentence says
+    before = store.sentences_in(span.doc, 0, end)  # the document's sentences up to the span's own
+    own = len(store.sentences_around(span.doc, span.start, end))
     return any(wanted & store.sentence_terms(i) for i in before[-(REFERENT_REACH + max(own, 1)):])
 
 
@@ -234,7 +251,7 @@ def unique_answers(candidates: Sequence[Candidate], store: Snapshot) -> list[Ans
             continue
         seen.add(key)
         cap = round(min(cap, max(0.0, c.score)), 4)
-        quote = quote_for(store, c.doc, c.start, max(c.end, c.through or c.end))
+        quote = quote_for(store, c.doc, c.start, c.evidence_end)
         out.append(Answer("", span, c.doc, c.start, c.end, cap, quote))
     return out
 

@@ -69,6 +69,24 @@ def choice_options(question: str) -> list[str]:
     return [left.strip(), right.strip()] if left.lower() != right.lower() else []
 
 
+_NEGATED = re.compile(r"\b(?:not|never)\b|n['\u2019]t\b", re.IGNORECASE)
+_NOT_A_NEGATION = re.compile(r"\bor not\b|\bor may not\b|\bnot only\b|\bif not\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|nowhere|lacks?|lacking|lacked)\b"
+                       r"|n['\u2019]t\b", re.IGNORECASE)
+
+
+def asks_negated(question: str) -> bool:
+    """Whether a question asks about what is not so ("What method is not used to ...?").
+
+    "whether or not", "may or may not" and "not only" negate nothing."""
+    return bool(_NEGATED.search(_NOT_A_NEGATION.sub(" ", question)))
+
+
+def negates(sentence: str) -> bool:
+    """Whether a sentence says that something is not so, in any of the usual words ("it had no military solution")."""
+    return bool(_NEGATION.search(sentence))
+
+
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
 
 

@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type
-from qa.question import choice_options, is_yes_no, question_focus, resolve_follow_up, unknown_names
+from qa.question import asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -361,6 +361,42 @@ def test_a_choice_question_is_answered_with_the_option_the_documents_bear_out(
 def test_a_choice_between_things_the_documents_never_mention_is_not_answered(bot: qa.QA) -> None:
     ans = bot.ask("Is Paris or Berlin the capital of France?")
     assert ans.text is None and "Paris" in ans.message and "France" in ans.message
+
+
+@pytest.mark.parametrize("question,negated", [
+    ("What method is not used to assess the resources?", True), ("Which province isn't under Taliban control?", True),
+    ("Who has never lost a battle?", True), ("Can a machine decide whether or not it halts?", False),
+    ("What may or may not be more powerful?", False), ("Was he not only a soldier?", False),
+    ("What is the knot called?", False), ("When was he born?", False),
+])
+def test_a_question_that_says_not_is_told_from_idioms(question: str, negated: bool) -> None:
+    assert asks_negated(question) is negated
+
+
+@pytest.mark.parametrize("sentence,says_not", [
+    ("it had no military solution.", True), ("Panjshir was not an acute problem.", True),
+    ("He left without a word.", True), ("Nobody knows.", True), ("It isn't known.", True),
+    ("Bazarak serves as the provincial capital.", False), ("Knots are notable.", False),
+])
+def test_a_sentence_negates_in_any_of_the_usual_words(sentence: str, says_not: bool) -> None:
+    assert negates(sentence) is says_not
+
+
+@pytest.mark.parametrize("mode", ["bot", "heuristic"])
+def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_nothing(
+        mode: str, request: pytest.FixtureRequest) -> None:
+    """SQuAD 2.0 makes unanswerable questions by putting a "not" in answerable ones: "What is not the provincial
+    capital?" was answered "Bazarak" from "Bazarak serves as the provincial capital."."""
+    engine: qa.QA = request.getfixturevalue(mode)
+    ans = engine.ask("What is not the provincial capital of Panjshir?")
+    assert ans.text is None and 'the question says "not"' in ans.message
+    assert "Bazarak" in [a.text for a in ans.alternatives]  # still shown, for a reader who wants it
+    assert_verbatim(engine, ans)
+
+
+def test_a_question_that_says_not_is_answered_from_a_sentence_that_negates(bot: qa.QA) -> None:
+    ans = bot.ask("According to Naeem, what kind of solution did the Panjshir issue not have?")
+    assert ans.text is not None and "military" in ans.text and "no military solution" in ans.quote.text
 
 
 def test_the_cli_and_the_chat_show_how_to_read_a_yes_no_answer(bot: qa.QA) -> None:
