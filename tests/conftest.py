@@ -1,7 +1,8 @@
 """Shared fixtures: the real packaged model (loaded once) and tmp copies of the real documents.
 
 Names are stable, other test files rely on them: ``embedder``, ``seed_dir``,
-``squad_dir``, ``tmp_index``; also ``one_torch_thread`` and ``assert_verbatim``.
+``squad_dir``, ``tmp_index``; also ``one_torch_thread`` and ``assert_verbatim``; and per module
+``seed_copy`` with ``bot`` (the shipped reader) and ``heuristic`` (``reader="none"``) over it.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import qa
 from qa import QA, Answer
 from qa.embedding import Embedder
 
@@ -21,6 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 def embedder() -> Embedder:
     """The real all-MiniLM-L6-v2, loaded once per session (seconds on a shared CPU)."""
     return Embedder.load()
+
+
+@pytest.fixture(scope="module")
+def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("seed")
+    return Path(shutil.copytree(ROOT / "seeds", base / "seeds"))
+
+
+@pytest.fixture(scope="module")
+def bot(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
+    """The shipped configuration: the default reader."""
+    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def heuristic(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
+    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, reader="none")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """ask(): the Python contract, answer types, abstention, and the user-named reader path."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,23 +17,6 @@ from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
-
-
-@pytest.fixture(scope="module")
-def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("answers")
-    return Path(shutil.copytree(ROOT / "seeds", base / "seeds"))
-
-
-@pytest.fixture(scope="module")
-def bot(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
-    """The shipped configuration: the default reader."""
-    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder)
-
-
-@pytest.fixture(scope="module")
-def heuristic(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
-    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, reader="none")
 
 
 def assert_verbatim(bot: qa.QA, ans: Answer) -> None:

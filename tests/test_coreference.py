@@ -1,7 +1,6 @@
 """A "who" question answered by a sentence that names its subject only as "he": the answer is the name."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,22 +11,6 @@ from qa.coreference import antecedent, asked_verb, subject_pronoun
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def seed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("coref")
-    return Path(shutil.copytree(ROOT / "seeds", base / "seeds"))
-
-
-@pytest.fixture(scope="module")
-def bot(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
-    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder)
-
-
-@pytest.fixture(scope="module")
-def heuristic(seed_copy: Path, embedder) -> qa.QA:  # type: ignore[no-untyped-def]
-    return qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, reader="none")
 
 
 @pytest.mark.parametrize("question,verb", [
