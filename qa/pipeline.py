@@ -179,7 +179,7 @@ class QA:
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
-            unsaid = asks_negated(question) and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
+            unsaid = asks_negated(question_focus(question)) and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
             never = never or (' (the question says "not", but the closest sentence negates nothing)' if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)

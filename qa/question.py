@@ -78,8 +78,9 @@ _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot|nothi
 def asks_negated(question: str) -> bool:
     """Whether a question asks about what is not so ("What method is not used to ...?").
 
-    "whether or not", "may or may not" and "not only" negate nothing."""
-    return bool(_NEGATED.search(_NOT_A_NEGATION.sub(" ", question)))
+    "whether or not", "may or may not" and "not only" negate nothing, and neither does a yes/no question
+    asked in the negative ("Isn't Bazarak the capital?" asks whether it is)."""
+    return not is_yes_no(question) and bool(_NEGATED.search(_NOT_A_NEGATION.sub(" ", question)))
 
 
 def negates(sentence: str) -> bool:

@@ -350,6 +350,7 @@ def test_a_choice_between_things_the_documents_never_mention_is_not_answered(bot
     ("Who has never lost a battle?", True), ("Can a machine decide whether or not it halts?", False),
     ("What may or may not be more powerful?", False), ("Was he not only a soldier?", False),
     ("What is the knot called?", False), ("When was he born?", False),
+    ("Isn't Bazarak the capital?", False), ("Did he not study at Sandhurst?", False),  # yes/no: whether it is
 ])
 def test_a_question_that_says_not_is_told_from_idioms(question: str, negated: bool) -> None:
     assert asks_negated(question) is negated
@@ -374,6 +375,11 @@ def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_n
     assert ans.text is None and 'the question says "not"' in ans.message
     assert "Bazarak" in [a.text for a in ans.alternatives]  # still shown, for a reader who wants it
     assert_verbatim(engine, ans)
+
+
+def test_a_yes_no_question_asked_in_the_negative_is_still_answered(bot: qa.QA) -> None:
+    ans = bot.ask("Isn't Bazarak the capital of Panjshir?")
+    assert ans.text == "Bazarak serves as the provincial capital." and "yes/no" in ans.message
 
 
 def test_a_question_that_says_not_is_answered_from_a_sentence_that_negates(bot: qa.QA) -> None:
