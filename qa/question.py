@@ -1,5 +1,6 @@
 """Reading a user's message: which sentences ask, which names it mentions that the documents do not,
-and who "he" or "it" is in a follow-up question."""
+whether it asks yes or no, which options a choice offers, whether it asks what is not so, and who "he"
+or "it" is in a follow-up question."""
 from __future__ import annotations
 
 import re
