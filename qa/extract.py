@@ -48,6 +48,49 @@ def close_brackets(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_NEXT_NAME_WORD = re.compile(r" [A-Z][\w'\u2019-]*")
+_PREVIOUS_NAME_WORD = re.compile(r"(?<![\w'\u2019-])[A-Z][\w'\u2019-]* $")
+
+
+def opens_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` starts a sentence, line or clause after a colon, where a capital ("Since March")
+    says nothing about a name."""
+    return text[:at].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?", "\n", ":", ";")
+
+
+def question_names(question: str) -> list[str]:
+    """The capitalised runs of a question, without the question words that open it ("Who is Amrullah Saleh?" ->
+    "Amrullah Saleh"): an answer grown to a whole name must not grow into one the question already says."""
+    runs = []
+    for m in re.finditer(PATTERNS["name"][0], question):
+        found = m.group(0).split()
+        while found and found[0].lower() in STOPWORDS:
+            found = found[1:]
+        if found:
+            runs.append(" ".join(found))
+    return runs
+
+
+def whole_name(text: str, start: int, end: int, avoid: Sequence[str] = ()) -> tuple[int, int]:
+    """Grow a span that ends or starts inside a name to the whole name ("Ahmad Shah" -> "Ahmad Shah Massoud",
+    "Guides" -> "Rough Guides"): capitalised words joined by single spaces, never a function word ("The") nor,
+    to the left, a sentence's first word ("Since March 2019" stays "March 2019"), nor into a name in ``avoid``
+    ("Who is Amrullah Saleh?" -> "First Vice President", not "... President Amrullah Saleh").
+
+    The reader often stops a word short of a name's end; the answer shown to a user should name whom it means."""
+    if start >= end:
+        return start, end
+    while text[start].isupper() and (m := _PREVIOUS_NAME_WORD.search(text, max(0, start - 40), start)) \
+            and m.group(0).strip().lower() not in STOPWORDS and not opens_sentence(text, m.start()) \
+            and not any(text.endswith(name, 0, m.end() - 1) for name in avoid):
+        start = m.start()
+    last = text.rfind(" ", start, end) + 1 or start
+    while text[last].isupper() and (m := _NEXT_NAME_WORD.match(text, end)) and m.group(0).strip().lower() not in STOPWORDS \
+            and not any(text.startswith(name, end + 1) for name in avoid):
+        last, end = end + 1, m.end()
+    return start, end
+
+
 class ReaderExtractor:
     """Runs the trained span reader over the best passages in one batch; the scorer ranks its spans
     with the retrieval evidence and gives each its confidence (see ``qa.scorer``)."""
@@ -71,7 +114,9 @@ class ReaderExtractor:
 
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:
         scored = self.scorer.score(self.evidence(question, qvec, store, ranked))
-        return [Candidate(s.doc, *close_brackets(store.text(s.doc), s.start, s.end), s.confidence) for s in scored]
+        names = question_names(question)
+        return [Candidate(s.doc, *whole_name(store.text(s.doc), *close_brackets(store.text(s.doc), s.start, s.end), names),
+                          s.confidence) for s in scored]
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

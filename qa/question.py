@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import PATTERNS
+from .extract import PATTERNS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -63,7 +63,7 @@ def choice_options(question: str) -> list[str]:
     if left[:1].isupper():
         run = re.search(_CAPITALISED_RUN + re.escape(left) + r"$", question[:m.end(1)])
         found = run.group(0).split() if run else [left]
-        left = " ".join(found[1:] if run and _opens_sentence(question, run.start()) else found)  # not "Was"
+        left = " ".join(found[1:] if run and opens_sentence(question, run.start()) else found)  # not "Was"
     if right[:1].isupper():
         phrase = _PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
         right = re.split(r"\s+(?:the|and)\s+", phrase)[0]  # not "Amrullah Saleh the Vice President"
@@ -92,11 +92,6 @@ def negates(sentence: str) -> bool:
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
 
 
-def _opens_sentence(text: str, at: int) -> bool:
-    """Whether the word at ``at`` starts a sentence, where a capital says nothing about a name."""
-    return text[:at].rstrip(" \"'\u201c(")[-1:] in ("", ".", "!", "?")
-
-
 def shouted(text: str) -> bool:
     """Whether a message is in capitals throughout ("WHO LEADS THE RESISTANCE?"), where every word reads as a name.
 
@@ -115,7 +110,7 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
     """
     unknown = []
     for m in _NAME.finditer(question):
-        if _opens_sentence(question, m.start()) or any(m.group(0) in o for o in offered):
+        if opens_sentence(question, m.start()) or any(m.group(0) in o for o in offered):
             continue
         name = m.group(0)
         stems = terms(name)
@@ -186,7 +181,7 @@ def named_phrases(text: str) -> list[str]:
     out = []
     for m in _PHRASE.finditer(text):
         phrase = m.group(0)
-        if _opens_sentence(text, m.start()):
+        if opens_sentence(text, m.start()):
             phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
         phrase = re.sub(r"['\u2019]s?$", "", phrase)  # "Massoud's father" is about Massoud
         if phrase and not _PRONOUN.fullmatch(phrase) and phrase.lower() not in _NOT_A_NAME:

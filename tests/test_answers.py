@@ -9,7 +9,7 @@ import pytest
 
 import qa
 from qa.evaluation import load_questions
-from qa.extract import answer_type
+from qa.extract import answer_type, question_names, whole_name
 from qa.question import asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
@@ -343,6 +343,39 @@ def test_a_choice_question_is_answered_with_the_option_the_documents_bear_out(
 def test_a_choice_between_things_the_documents_never_mention_is_not_answered(bot: qa.QA) -> None:
     ans = bot.ask("Is Paris or Berlin the capital of France?")
     assert ans.text is None and "Paris" in ans.message and "France" in ans.message
+
+
+@pytest.mark.parametrize("text,span,grown", [
+    ("the legendary Commander Ahmad Shah Massoud, are", "Ahmad Shah", "Commander Ahmad Shah Massoud"),
+    ("Panjshir Valley; photo / Rough Guides", "Guides", "Rough Guides"),
+    ("Since March 2019, Ahmad Massoud has", "March 2019", "March 2019"),  # a sentence's first word is no name
+    ("x. In March 2019 he left", "March", "March"),
+    ("the Taliban said", "Taliban", "Taliban"), ("in 10 July 1989 in Piyu", "10 July", "10 July"),
+    ("of The Lord of the Rings", "Lord", "Lord"),  # "The"/"of" are function words
+])
+def test_a_span_cut_inside_a_name_grows_to_the_whole_name(text: str, span: str, grown: str) -> None:
+    start = text.index(span)
+    a, b = whole_name(text, start, start + len(span))
+    assert text[a:b] == grown
+
+
+@pytest.mark.parametrize("question,answer", [
+    ("Ahmad Massoud is the younger son of which legendary commander?", "Ahmad Shah Massoud"),  # was "Ahmad Shah"
+    ("Which source is credited for the photograph of the Panjshir Valley?", "Rough Guides"),  # was "Guides"
+])
+def test_the_reader_names_whom_it_means(bot: qa.QA, question: str, answer: str) -> None:
+    ans = bot.ask(question, threshold=0.0)
+    assert ans.text is not None and ans.text.endswith(answer)
+    assert_verbatim(bot, ans)
+
+
+def test_an_answer_does_not_grow_into_the_name_the_question_asks_about() -> None:
+    text = "After the surrender of Kabul, he joined First Vice President Amrullah Saleh in rejecting Taliban rule."
+    start = text.index("Vice")
+    names = question_names("Who is Amrullah Saleh?")
+    assert names == ["Amrullah Saleh"]
+    assert text[slice(*whole_name(text, start, start + 4, names))] == "First Vice President"
+    assert text[slice(*whole_name(text, start, start + 4))] == "First Vice President Amrullah Saleh"
 
 
 @pytest.mark.parametrize("question,negated", [
