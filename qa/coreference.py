@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import PATTERNS, Candidate
+from .extract import NAME_PHRASE, Candidate
 from .retrieval import STOPWORDS, terms
 
 if TYPE_CHECKING:
@@ -23,13 +23,14 @@ REACH = 3
 VERB_REACH = 3
 """Words after "he" within which the question's verb must follow ("he has officially entered")."""
 
-_SUBJECT_WHO = re.compile(r"\s*who\s+(?:(?:is|was|are|were|has|had|have|will|would|could|can|should|may|might|must)"
-                          r"\s+)?([^\W\d_][\w'\u2019-]*)", re.IGNORECASE)
+_AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "will", "would", "can", "could", "should",
+                          "may", "might", "must"})
+"""Before a participle in a subject question ("Who was born ..."); "did"/"does" there ask for an object."""
+_VERBS = _AUXILIARIES | {"did", "does"}
+"""Verbs that may follow a subject though they are stopwords ("Massoud was ...", "Naeem did ...")."""
+_SUBJECT_WHO = re.compile(rf"\s*who\s+(?:(?:{'|'.join(sorted(_AUXILIARIES))})\s+)?([^\W\d_][\w'\u2019-]*)", re.IGNORECASE)
 _HE_SHE = re.compile(r"\b(?:he|she|He|She)\b")
 _WORD = re.compile(r"[^\W_][\w'\u2019-]*")
-_NAME = re.compile(PATTERNS["name"][0])
-_VERBS = frozenset({"is", "was", "are", "were", "has", "had", "have", "will", "would", "can", "could", "did", "does",
-                    "should", "may", "might", "must"})
 _NOT_A_SUBJECT_AFTER = STOPWORDS | {"amid", "among", "since", "near", "like", "per", "via", "unlike", "despite",
                                     "toward", "towards", "upon", "within", "without", "across", "behind"}
 """A name after these words ("After the surrender of Kabul, he ...") is not whom the sentence is about."""
@@ -85,7 +86,7 @@ def antecedent(store: "Snapshot", doc: str, pronoun: int) -> tuple[int, int] | N
         if sent.doc != doc:
             break
         stop = pronoun if i == first else sent.end
-        for m in _NAME.finditer(text, sent.start, stop):
+        for m in NAME_PHRASE.finditer(text, sent.start, stop):
             opener = m.group(0).split(maxsplit=1)[0]
             if opener.lower() in _NOT_A_SUBJECT_AFTER:  # "Amid Taliban advances", "The Taliban", "Since March 2019"
                 continue

@@ -62,7 +62,7 @@ def question_names(question: str) -> list[str]:
     """The capitalised runs of a question, without the question words that open it ("Who is Amrullah Saleh?" ->
     "Amrullah Saleh"): an answer grown to a whole name must not grow into one the question already says."""
     runs = []
-    for m in re.finditer(PATTERNS["name"][0], question):
+    for m in NAME_PHRASE.finditer(question):
         found = m.group(0).split()
         while found and found[0].lower() in STOPWORDS:
             found = found[1:]
@@ -135,6 +135,8 @@ PATTERNS = {
     ],
     "name": [r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|the|de|du|al|bin|von|van|and|la|le)\s+)?[A-Z][\w'’\-]*)*"],
 }
+NAME_PHRASE = re.compile(PATTERNS["name"][0])
+"""A capitalised phrase ("Ahmad Shah Massoud", "La Règle du Jeu"), compiled once for every module that looks for one."""
 TYPE_RULES = [
     ("date", r"\bwhen\b|\bwhat (?:year|date|time|decade|century|month)\b|\bwhich (?:year|decade|century|month)\b|\bin what year\b"),
     ("number", r"\bhow (?:many|much|long|old|far|large|big|tall)\b|\bwhat (?:number|percentage|population|amount)\b"),

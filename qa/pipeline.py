@@ -134,23 +134,24 @@ class QA:
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
-        candidates = self.candidates(focus, qvec, snap, ranked)
-        yes_no = is_yes_no(focus)
-        unknown = unknown_names(focus, snap.term_idf(), offered=offered(focus, snap, candidates))
+        yes_no, options, negated = is_yes_no(focus), choice_options(focus), asks_negated(focus)
+        candidates = self.candidates(focus, qvec, snap, ranked, yes_no, options)
+        unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
-        candidates = doubt(focus, snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0)
+        candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, negated)
         doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
-        answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted)
+        answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, negated)
         return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
 
-    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked]) -> list[Candidate]:
+    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], yes_no: bool,
+                   options: Sequence[str]) -> list[Candidate]:
         """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
-        something), the sentence that bears on it (yes/no), or the option the documents bear out (a choice)."""
+        something), the sentence that bears on it (``yes_no``), or the option the documents bear out (a choice
+        among ``options``)."""
         candidates = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
-        if is_yes_no(focus):
+        if yes_no:
             return sentence_candidates(focus, qvec, snap, ranked, candidates)
-        options = choice_options(focus)
         return choice_candidates(focus, options, qvec, snap, ranked, candidates) if options else candidates
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
@@ -171,15 +172,17 @@ class QA:
         return focus, qvec, retriever.search(text, qvec, max(k, self.cfg.reader_passages))
 
     def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
-                threshold: float, snap: Snapshot, unknown: Sequence[str] = (), doubted: str = "") -> Answer:
-        """``doubted``: a follow-up's referent that no candidate's text names."""
+                threshold: float, snap: Snapshot, unknown: Sequence[str] = (), doubted: str = "",
+                negated: bool = False) -> Answer:
+        """``doubted``: a follow-up's referent that no candidate's text names; ``negated``: the question asks
+        what is not so."""
         answers = unique_answers(candidates, snap)
         if not answers or answers[0].score < threshold:
             score = answers[0].score if answers else 0.0
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
-            unsaid = asks_negated(question_focus(question)) and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
+            unsaid = negated and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
             never = never or (' (the question says "not", but the closest sentence negates nothing)' if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)
@@ -187,12 +190,11 @@ class QA:
         return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
 
 
-def doubt(question: str, snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
-          trust: float) -> list[Candidate]:
+def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool], trust: float,
+          negated: bool) -> list[Candidate]:
     """Candidates with their confidence cut where the text does not bear them out: ``trust`` for all (a name
     no document mentions), ``UNKNOWN_NAME_TRUST`` where a follow-up's referent is not ``near``, and
-    ``NEGATION_TRUST`` where the question says "not" and the quoted sentence negates nothing."""
-    negated = asks_negated(question)
+    ``NEGATION_TRUST`` where the question says "not" (``negated``) and the quoted sentence negates nothing."""
     out = []
     for c, ok in zip(candidates, near):
         said = not negated or negates(quote_for(snap, c.doc, c.start, c.evidence_end).text)
@@ -200,10 +202,9 @@ def doubt(question: str, snap: Snapshot, candidates: Sequence[Candidate], near: 
     return out
 
 
-def offered(question: str, snap: Snapshot, candidates: Sequence[Candidate]) -> list[str]:
-    """A choice question's options, when one of them is the answer: naming the other ("... or at Harvard?")
+def offered(options: Sequence[str], snap: Snapshot, candidates: Sequence[Candidate]) -> Sequence[str]:
+    """A choice question's ``options``, when one of them is the answer: naming the other ("... or at Harvard?")
     makes it the wrong choice, not a question about something the documents never mention."""
-    options = choice_options(question)
     keys = {normalize_answer(o) for o in options}
     found = any(normalize_answer(snap.text(c.doc)[c.start:c.end]) in keys for c in candidates)
     return options if found else []

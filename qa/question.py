@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import PATTERNS, opens_sentence
+from .extract import NAME_PHRASE, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -65,7 +65,7 @@ def choice_options(question: str) -> list[str]:
         found = run.group(0).split() if run else [left]
         left = " ".join(found[1:] if run and opens_sentence(question, run.start()) else found)  # not "Was"
     if right[:1].isupper():
-        phrase = _PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
+        phrase = NAME_PHRASE.match(question, m.start(2)).group(0)  # type: ignore[union-attr]  # "La Règle du Jeu"
         right = re.split(r"\s+(?:the|and)\s+", phrase)[0]  # not "Amrullah Saleh the Vice President"
     return [left.strip(), right.strip()] if left.lower() != right.lower() else []
 
@@ -144,7 +144,6 @@ _PRONOUN = re.compile(r"\b(he|she|it|they|him|them|his|its|their|her)\b", re.IGN
 _POSSESSIVE = {"his", "its", "their"}
 _PERSONAL = {"he", "she", "him", "his", "her"}
 _NOT_A_NOUN = {"in", "on", "at", "to", "for", "with", "from", "by", "and", "or", "as", "about"}
-_PHRASE = re.compile(PATTERNS["name"][0])
 _NOT_A_NAME = {"i", "how", "when", "who", "whom", "whose", "where", "what", "which", "why"}
 FOLLOW_UP_TURNS = 3  # how many earlier turns a pronoun may reach back to
 REFERENT_WORDS = 6  # a longer "name" is a phrase the reader found, not someone to ask about
@@ -179,7 +178,7 @@ def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | No
 def named_phrases(text: str) -> list[str]:
     """Capitalised phrases ("Ahmad Shah Massoud", "City, University") that are not just a sentence's first word."""
     out = []
-    for m in _PHRASE.finditer(text):
+    for m in NAME_PHRASE.finditer(text):
         phrase = m.group(0)
         if opens_sentence(text, m.start()):
             phrase = phrase.split(maxsplit=1)[1] if " " in phrase else ""
@@ -198,6 +197,6 @@ def _referent(turn: "Answer", personal: bool) -> str | None:
     if copula and names and asked[copula.end():].startswith(names[0]):
         return names[0]
     if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if it is a name
-        found = turn.text if turn.text and _PHRASE.match(turn.text) else None  # "an Afghan politician" is not
+        found = turn.text if turn.text and NAME_PHRASE.match(turn.text) else None  # "an Afghan politician" is not
         return found if found and len(found.split()) <= REFERENT_WORDS else None
     return names[0] if names and len(names[0].split()) <= REFERENT_WORDS else None
