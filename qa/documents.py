@@ -17,6 +17,7 @@ import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Sequence
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 """Decoded as text; Markdown and HTML then rendered (``_RENDER``)."""
@@ -175,14 +176,25 @@ def markdown_to_text(markdown: str) -> str:
     return html_to_text(MarkdownIt("commonmark").enable("table").render(markdown))
 
 
-_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-\n(?=[^\W\d_A-Z])")
+_LINE_END_HYPHEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-\n([^\W\d_A-Z][^\W\d_]*)")
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
-def _join_hyphenated(page: str) -> str:
+def _join_hyphenated(pages: Sequence[str]) -> list[str]:
     """Rejoin words a PDF broke at a line end ("sur-\nrounded" -> "surrounded"), so they are found and
-    answered whole. A compound broken at its own hyphen ("well-\nknown") loses it: a line-end hyphen
-    before a lower-case letter is far more often the typesetter's."""
-    return _LINE_END_HYPHEN.sub("", page)
+    answered whole. A compound broken at its own hyphen ("well-\nknown") keeps it when the document writes
+    it with the hyphen elsewhere and never without; lacking that evidence, a line-end hyphen before a
+    lower-case letter is far more often the typesetter's."""
+    whole = "\n".join(pages)
+    hyphenated = {w.lower() for w in _HYPHENATED.findall(whole)}
+    joined = {w.lower() for w in re.findall(r"[^\W\d_]+", whole)}
+
+    def mend(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        keep = f"{left}-{right}".lower() in hyphenated and f"{left}{right}".lower() not in joined
+        return f"{left}-{right}" if keep else left + right
+
+    return [_LINE_END_HYPHEN.sub(mend, page) for page in pages]
 
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
@@ -190,7 +202,7 @@ def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [_join_hyphenated((page.extract_text() or "").strip()) for page in reader.pages]
+        pages = _join_hyphenated([(page.extract_text() or "").strip() for page in reader.pages])
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types (AttributeError, LimitReachedError...) on damaged files
         raise DocumentError(f"unreadable PDF ({type(exc).__name__}: {exc})", name) from None
     starts: list[int] = []

@@ -131,6 +131,15 @@ def test_a_word_a_pdf_broke_at_a_line_end_is_read_whole() -> None:
     assert doc.text == "It is surrounded by Baghlan, a wellknown town, and Take-\nOff in 19-\n89."
 
 
+def test_a_compound_the_pdf_writes_with_its_hyphen_elsewhere_keeps_it() -> None:
+    """"well-\nknown" is the compound "well-known" when another page says so; "some-\nthing" stays one
+    word even though "some-thing" is written once, because "something" is written too."""
+    pages = ["A well-known town, some-thing odd.", "It is a well-) Tj 0 -14 Td (known road to some-) Tj 0 -14 Td "
+             "(thing and sur-) Tj 0 -14 Td (rounded by something."]
+    doc = parse(make_pdf(pages), "h.pdf")
+    assert doc.text.split("\n\n")[1] == "It is a well-known road to something and surrounded by something."
+
+
 def test_markdown_is_read_as_a_reader_sees_it_and_table_rows_as_lines() -> None:
     md = ("# The Tower\n\nThe [Eiffel Tower](https://example.org/t) is **330 metres** tall, by *Gustave*.\n\n"
           "| Year | Visitors |\n|---|---|\n| 2019 | 6.2 million |\n\n- Done in `1889`.\n")
