@@ -18,7 +18,7 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates)
-from .question import asks_negated, choice_options, follow_up, is_yes_no, negates, question_focus, shouted, unknown_names
+from .question import Bearing, choice_options, follow_up, is_yes_no, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts
 from .store import Snapshot, Store, UpdateReport
@@ -52,8 +52,9 @@ def clean_question(question: object, limit: int) -> str:
 UNKNOWN_NAME_TRUST = 0.1
 """Confidence kept by an answer to a question naming something no document mentions (measured on the
 shared benchmark: abstention on unanswerable questions 0.168 -> 0.186, F1 0.504 -> 0.511)."""
-NEGATION_TRUST = 0.1
-"""Confidence kept by an answer to a question that says "not" from a sentence that negates nothing."""
+CONTRARY_TRUST = 0.1
+"""Confidence kept by an answer from a sentence that does not bear out the question as asked (``Bearing``): it
+says "not" and the sentence negates nothing, or it says "least" where the sentence says "most"."""
 YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
 
 
@@ -134,14 +135,14 @@ class QA:
         if not snap.passages:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
-        yes_no, options, negated = is_yes_no(focus), choice_options(focus), asks_negated(focus)
+        yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
         candidates = self.candidates(focus, qvec, snap, ranked, yes_no, options)
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
-        candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, negated)
+        candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, bearing)
         doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
-        answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, negated)
+        answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, bearing)
         return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
 
     def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], yes_no: bool,
@@ -173,17 +174,17 @@ class QA:
 
     def _answer(self, question: str, candidates: Sequence[Candidate], sources: tuple[Hit, ...],
                 threshold: float, snap: Snapshot, unknown: Sequence[str] = (), doubted: str = "",
-                negated: bool = False) -> Answer:
-        """``doubted``: a follow-up's referent that no candidate's text names; ``negated``: the question asks
-        what is not so."""
+                bearing: Bearing = Bearing()) -> Answer:
+        """``doubted``: a follow-up's referent that no candidate's text names; ``bearing``: what the quoted
+        sentence has to bear out ("not", "least")."""
         answers = unique_answers(candidates, snap)
         if not answers or answers[0].score < threshold:
             score = answers[0].score if answers else 0.0
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
-            unsaid = negated and answers and not negates(answers[0].quote.text)  # type: ignore[union-attr]
-            never = never or (' (the question says "not", but the closest sentence negates nothing)' if unsaid else "")
+            unsaid = bearing.objection(answers[0].quote.text) if answers else ""  # type: ignore[union-attr]
+            never = never or (f" ({unsaid})" if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
@@ -191,14 +192,14 @@ class QA:
 
 
 def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool], trust: float,
-          negated: bool) -> list[Candidate]:
+          bearing: Bearing) -> list[Candidate]:
     """Candidates with their confidence cut where the text does not bear them out: ``trust`` for all (a name
     no document mentions), ``UNKNOWN_NAME_TRUST`` where a follow-up's referent is not ``near``, and
-    ``NEGATION_TRUST`` where the question says "not" (``negated``) and the quoted sentence negates nothing."""
+    ``CONTRARY_TRUST`` where the quoted sentence does not bear out the question as asked (``bearing``)."""
     out = []
     for c, ok in zip(candidates, near):
-        said = not negated or negates(quote_for(snap, c.doc, c.start, c.evidence_end).text)
-        out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (1.0 if said else NEGATION_TRUST)))
+        amiss = bearing.checks and bearing.objection(quote_for(snap, c.doc, c.start, c.evidence_end).text)
+        out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (CONTRARY_TRUST if amiss else 1.0)))
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type, question_names, whole_name
-from qa.question import asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
+from qa.question import OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -408,6 +408,43 @@ def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_n
     assert ans.text is None and 'the question says "not"' in ans.message
     assert "Bazarak" in [a.text for a in ans.alternatives]  # still shown, for a reader who wants it
     assert_verbatim(engine, ans)
+
+
+@pytest.mark.parametrize("question,sentence,objection", [
+    ("What is the least used type of reduction?", "The most used reduction is a polynomial-time one.", '"least"'),
+    ("What coalition did he assemble in southern Afghanistan?", "He assembled militias in northern Afghanistan.",
+     '"southern", but the closest sentence says "northern"'),
+    ("What is the least used type of reduction?", "At least one reduction is used most of the time, the least.", ""),
+    ("Which city in North Korea grew?", "South Korea grew.", ""),  # names, not directions
+    ("What is the smallest city in the south?", "The largest city in the north is smaller.", '"smallest"'),
+    ("Which is larger, the smallest or the largest?", "The largest is.", ""),  # the question says both
+    ("What is at least as old?", "The most is.", ""),  # "at least" is no amount to contradict
+    ("Is Panjshir in southern Afghanistan?", "It lies in northern Afghanistan.", ""),  # yes/no: "no" is an answer
+    ("Which method is not used?", "The method is used.", '"not"'),
+])
+def test_a_sentence_that_says_the_opposite_of_the_question_does_not_bear_it_out(
+        question: str, sentence: str, objection: str) -> None:
+    """SQuAD 2.0 also makes unanswerable questions by swapping a word for its opposite ("antonym")."""
+    found = Bearing.of(question).objection(sentence)
+    assert (objection in found) if objection else found == ""
+
+
+def test_opposites_pair_both_ways() -> None:
+    assert all(a != b and a.islower() and b.islower() for a, b in OPPOSITES)
+    assert Bearing.of("Which is the largest town?").objection("The biggest and the smallest town.") != ""
+    assert Bearing.of("Which is the smallest town?").objection("The biggest town.") != ""
+
+
+@pytest.mark.parametrize("mode", ["bot", "heuristic"])
+def test_a_question_that_says_the_opposite_of_its_sentence_is_not_answered(
+        mode: str, request: pytest.FixtureRequest) -> None:
+    """"... assembled a coalition of ethnic militias in northern Afghanistan": asked about the south, that is no answer."""
+    engine: qa.QA = request.getfixturevalue(mode)
+    ans = engine.ask("What coalition did Massoud assemble in southern Afghanistan?")
+    assert ans.text is None and 'the question says "southern", but the closest sentence says "northern"' in ans.message
+    assert_verbatim(engine, ans)
+    right = engine.ask("What coalition did Massoud assemble in northern Afghanistan?")
+    assert right.text is not None and "northern Afghanistan" in right.quote.text
 
 
 def test_a_yes_no_question_asked_in_the_negative_is_still_answered(bot: qa.QA) -> None:
