@@ -108,6 +108,7 @@ for _a, _b in OPPOSITES:
     _OPPOSITE[_a] = _OPPOSITE.get(_a, frozenset()) | {_b}
     _OPPOSITE[_b] = _OPPOSITE.get(_b, frozenset()) | {_a}
 _LETTERS = re.compile(r"[^\W\d_]+")
+_YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d)")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
 
 
@@ -124,11 +125,14 @@ def _every_word(text: str) -> frozenset[str]:
 class Bearing:
     """What a quoted sentence has to bear out for a question as asked: its "not", and its words that have an
     opposite. An answer from a sentence that says neither ("the most used type" for "the least used type")
-    answers another question."""
+    answers another question. The same goes for a year: SQuAD 2.0's writers also move one ("in 1974" of a
+    sentence saying 1975). On the training articles a question's year missing from its sentence while the
+    sentence says another year marks 13 of 348 unanswerable questions and 12 of 4,371 answerable ones."""
 
     negated: bool = False
     contrasts: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()  # every word of the question, lower-cased
+    years: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -136,12 +140,12 @@ class Bearing:
         if is_yes_no(question):
             return cls()
         return cls(asks_negated(question), frozenset(w for w in _lower_words(question) if w in _OPPOSITE),
-                   _every_word(question))
+                   _every_word(question), frozenset(_YEAR.findall(question)))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out (most questions: no)."""
-        return self.negated or bool(self.contrasts)
+        return self.negated or bool(self.contrasts or self.years)
 
     def objection(self, sentence: str) -> str:
         """Why ``sentence`` does not answer the question as asked, or "" when nothing is amiss."""
@@ -152,6 +156,9 @@ class Bearing:
             flipped = sorted(o for o in _OPPOSITE[word] if o in lower and o not in self.words)
             if flipped:
                 return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
+        said = set(_YEAR.findall(sentence))
+        if self.years - said and said - self.years:
+            return f'the question says {min(self.years - said)}, but the closest sentence says {min(said - self.years)}'
         return ""
 
 
