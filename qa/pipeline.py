@@ -54,7 +54,8 @@ UNKNOWN_NAME_TRUST = 0.1
 shared benchmark: abstention on unanswerable questions 0.168 -> 0.186, F1 0.504 -> 0.511)."""
 CONTRARY_TRUST = 0.1
 """Confidence kept by an answer from a sentence that does not bear out the question as asked (``Bearing``): it
-says "not" and the sentence negates nothing, or it says "least" where the sentence says "most"."""
+says "not" and the sentence negates nothing, it says "least" where the sentence says "most", or it says a year the
+sentence does not while the sentence says another."""
 YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
 
 

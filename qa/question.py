@@ -103,10 +103,7 @@ a sentence about the most used one: "antonym", a fifth of its unanswerable quest
 Chosen on the training articles, where 4 of 348 unanswerable questions and none of 4,371 answerable ones say
 one of these words where their sentence says its opposite. Left out because paraphrases flip them there: last (also a
 verb), late ("his late father"), before/after, more/less, older/younger, won/lost, major/minor."""
-_OPPOSITE: dict[str, frozenset[str]] = {}
-for _a, _b in OPPOSITES:
-    _OPPOSITE[_a] = _OPPOSITE.get(_a, frozenset()) | {_b}
-    _OPPOSITE[_b] = _OPPOSITE.get(_b, frozenset()) | {_a}
+_OPPOSITE = {w: frozenset(b if w == a else a for a, b in OPPOSITES if w in (a, b)) for pair in OPPOSITES for w in pair}
 _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d)")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
