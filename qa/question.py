@@ -104,6 +104,11 @@ Chosen on the training articles, where 4 of 348 unanswerable questions and none 
 one of these words where their sentence says its opposite. Left out because paraphrases flip them there: last (also a
 verb), late ("his late father"), before/after, more/less, older/younger, won/lost, major/minor."""
 _OPPOSITE = {w: frozenset(b if w == a else a for a, b in OPPOSITES if w in (a, b)) for pair in OPPOSITES for w in pair}
+NEGATIVE_PREFIXES = ("un", "non", "in", "im", "il", "ir")
+"""A word and its negation by prefix are opposites too ("unofficial" of a sentence saying "official"). On the training
+articles: 5 of 348 unanswerable questions and none of 4,371 answerable ones, once a question that says "not" or
+"non" is left out ("not being used" is "unused"). "dis" is not used: "display" is no negation of "play"."""
+_STEM = 4  # letters a word must keep without its prefix ("unit" is not "un" + "it")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d)")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
@@ -118,10 +123,16 @@ def _every_word(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _LETTERS.findall(text))
 
 
+def _negations(word: str) -> list[str]:
+    """The word without its negative prefix, or with one: "unofficial" -> "official", "formal" -> "informal"."""
+    bare = [word[len(p):] for p in NEGATIVE_PREFIXES if word.startswith(p) and len(word) - len(p) >= _STEM]
+    return bare + [p + word for p in NEGATIVE_PREFIXES]
+
+
 @dataclass(frozen=True)
 class Bearing:
     """What a quoted sentence has to bear out for a question as asked: its "not", and its words that have an
-    opposite. An answer from a sentence that says neither ("the most used type" for "the least used type")
+    opposite (in ``OPPOSITES`` or by a negative prefix). An answer from a sentence that says neither ("the most used type" for "the least used type")
     answers another question. The same goes for a year: SQuAD 2.0's writers also move one ("in 1974" of a
     sentence saying 1975). On the training articles a question's year missing from its sentence while the
     sentence says another year marks 13 of 348 unanswerable questions and 12 of 4,371 answerable ones."""
@@ -130,19 +141,22 @@ class Bearing:
     contrasts: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()  # every word of the question, lower-cased
     years: frozenset[str] = frozenset()
+    prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
         """A yes/no question is exempt: a sentence saying the opposite still answers it (with "no")."""
         if is_yes_no(question):
             return cls()
-        return cls(asks_negated(question), frozenset(w for w in _lower_words(question) if w in _OPPOSITE),
-                   _every_word(question), frozenset(_YEAR.findall(question)))
+        negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
+        prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
+        return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
+                   prefixed)
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out (most questions: no)."""
-        return self.negated or bool(self.contrasts or self.years)
+        return self.negated or bool(self.contrasts or self.years or self.prefixed)
 
     def objection(self, sentence: str) -> str:
         """Why ``sentence`` does not answer the question as asked, or "" when nothing is amiss."""
@@ -151,6 +165,10 @@ class Bearing:
         lower, every = _lower_words(sentence), _every_word(sentence)
         for word in sorted(self.contrasts - every):
             flipped = sorted(o for o in _OPPOSITE[word] if o in lower and o not in self.words)
+            if flipped:
+                return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
+        for word in sorted(self.prefixed - every):
+            flipped = sorted(o for o in _negations(word) if o in lower and o not in self.words)
             if flipped:
                 return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
         said = set(_YEAR.findall(sentence))

@@ -425,6 +425,12 @@ def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_n
     ("Who wrote a paper in 1973?", "In 1973 Yamada wrote it, and in 1975 a book.", ""),
     ("Who wrote a paper in 1973?", "Yamada wrote it.", ""),  # no year to contradict it
     ("How many, 1,973 or 2,000?", "In 1975 it was 2,000.", ""),  # numbers, not years
+    ("What was the unofficial car of the film?", "The official car was an Aston Martin.", '"unofficial", but the closest sentence says "official"'),
+    ("What captures the formal notion?", "Reductions capture the informal notion.", '"formal", but the closest sentence says "informal"'),
+    ("What did they display?", "They play chess.", ""),  # "dis" negates nothing here
+    ("What is the unit?", "It is.", ""),  # "unit" is no "un" + "it"
+    ("Which music was not used?", "No music was unused.", ""),  # says "not": "not used" is "unused"
+    ("Which non-direct link is unofficial?", "The official link.", ""),  # "non" too
 ])
 def test_a_sentence_that_says_the_opposite_of_the_question_does_not_bear_it_out(
         question: str, sentence: str, objection: str) -> None:
