@@ -155,7 +155,8 @@ class Bearing:
 
     @property
     def checks(self) -> bool:
-        """Whether there is anything for a sentence to bear out (most questions: no)."""
+        """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
+        every other, since any word of 4+ letters may meet its prefixed negation."""
         return self.negated or bool(self.contrasts or self.years or self.prefixed)
 
     def objection(self, sentence: str) -> str:
@@ -163,12 +164,10 @@ class Bearing:
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
-        for word in sorted(self.contrasts - every):
-            flipped = sorted(o for o in _OPPOSITE[word] if o in lower and o not in self.words)
-            if flipped:
-                return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
-        for word in sorted(self.prefixed - every):
-            flipped = sorted(o for o in _negations(word) if o in lower and o not in self.words)
+        pairs = [(w, _OPPOSITE[w]) for w in sorted(self.contrasts - every)] + \
+                [(w, _negations(w)) for w in sorted(self.prefixed - every)]
+        for word, opposites in pairs:
+            flipped = sorted(o for o in opposites if o in lower and o not in self.words)
             if flipped:
                 return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
         said = set(_YEAR.findall(sentence))
