@@ -186,10 +186,10 @@ class QA:
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             unsaid = bearing.objection(answers[0].quote.text) if answers else ""  # type: ignore[union-attr]
             never = never or (f" ({unsaid})" if unsaid else "")
-            return Answer(question, None, score=score, sources=sources, alternatives=tuple(answers[:3]),
+            return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
-        return replace(best, question=question, sources=sources, alternatives=tuple(answers[1:4]))
+        return replace(best, question=question, sources=sources, alternatives=tuple(distinct(answers)[1:4]))
 
 
 def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool], trust: float,
@@ -257,6 +257,22 @@ def unique_answers(candidates: Sequence[Candidate], store: Snapshot) -> list[Ans
         quote = quote_for(store, c.doc, c.start, c.evidence_end)
         out.append(Answer("", span, c.doc, c.start, c.end, cap, quote))
     return out
+
+
+def distinct(answers: Sequence[Answer]) -> list[Answer]:
+    """The answers that are no better one's read narrower or wider: not overlapping it ("1989" and "July 1989"
+    under "10 July 1989") nor naming it in part or whole elsewhere ("Parwan" under "Parwan Province"). As
+    alternatives they crowded out different ones ("Baghlan and Takhar" under "Parwan Province")."""
+    kept: list[tuple[Answer, str]] = []
+    for a in answers:
+        words = f" {normalize_answer(a.text or '')} "
+        if all(not overlaps(a, k) and words not in w and w not in words for k, w in kept):
+            kept.append((a, words))
+    return [a for a, _ in kept]
+
+
+def overlaps(a: Answer, b: Answer) -> bool:
+    return a.doc == b.doc and a.start < b.end and b.start < a.end
 
 
 def resolve_dir(path: str | os.PathLike[str]) -> Path:
