@@ -184,7 +184,7 @@ class QA:
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
-            unsaid = bearing.objection(answers[0].quote.text) if answers else ""  # type: ignore[union-attr]
+            unsaid = bearing.objection(answers[0].quote.text, answers[0].text or "") if answers else ""  # type: ignore[union-attr]
             never = never or (f" ({unsaid})" if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
@@ -199,7 +199,8 @@ def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
     ``CONTRARY_TRUST`` where the quoted sentence does not bear out the question as asked (``bearing``)."""
     out = []
     for c, ok in zip(candidates, near):
-        amiss = bearing.checks and bearing.objection(quote_for(snap, c.doc, c.start, c.evidence_end).text)
+        amiss = bearing.checks and bearing.objection(quote_for(snap, c.doc, c.start, c.evidence_end).text,
+                                                     snap.text(c.doc)[c.start:c.end])
         out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (CONTRARY_TRUST if amiss else 1.0)))
     return out
 

@@ -112,6 +112,11 @@ _STEM = 4  # letters a word must keep without its prefix ("unit" is not "un" + "
 _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d)")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
+_COUNT_QUESTION = re.compile(r"^\W*(?:how (?:many|much)|what (?:number|percentage|percent|proportion|amount))\b", re.IGNORECASE)
+_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"
+                    r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
+                    r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
+                    r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
 
 
 def _lower_words(text: str) -> frozenset[str]:
@@ -142,6 +147,7 @@ class Bearing:
     words: frozenset[str] = frozenset()  # every word of the question, lower-cased
     years: frozenset[str] = frozenset()
     prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
+    count: bool = False  # it opens with "how many" or "what percentage": its answer holds a number or an amount
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -151,16 +157,23 @@ class Bearing:
         negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
-                   prefixed)
+                   prefixed, bool(_COUNT_QUESTION.search(question)))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
-        return self.negated or bool(self.contrasts or self.years or self.prefixed)
+        return self.negated or self.count or bool(self.contrasts or self.years or self.prefixed)
 
-    def objection(self, sentence: str) -> str:
-        """Why ``sentence`` does not answer the question as asked, or "" when nothing is amiss."""
+    def objection(self, sentence: str, span: str = "") -> str:
+        """Why ``span`` of ``sentence`` does not answer the question as asked, or "" when nothing is amiss.
+
+        A count question's answer must hold a number or an amount ("seven", "both", "most"): the reader's best
+        span for "How many fighters does the resistance have?" of a text that never counts them was "the
+        Second Resistance". On the training articles 3 of 580 answerable count questions have an answer
+        without one ("All of the highways" reads as one: "all")."""
+        if self.count and span and not _COUNT.search(span):
+            return f'the question asks for a number, but the closest answer, "{span}", holds none'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
