@@ -110,7 +110,7 @@ articles: 5 of 348 unanswerable questions and none of 4,371 answerable ones, onc
 "non" is left out ("not being used" is "unused"). "dis" is not used: "display" is no negation of "play"."""
 _STEM = 4  # letters a word must keep without its prefix ("unit" is not "un" + "it")
 _LETTERS = re.compile(r"[^\W\d_]+")
-_YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d)")
+_YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d|['\u2019]?s\b)")  # not a decade ("the 1950s")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
 _COUNT_QUESTION = re.compile(r"^\W*(?:how (?:many|much)|what (?:number|percentage|percent|proportion|amount))\b", re.IGNORECASE)
 _COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"

@@ -438,6 +438,9 @@ def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_n
     ("Who wrote a paper in 1973?", "In 1973 Yamada wrote it, and in 1975 a book.", ""),
     ("Who wrote a paper in 1973?", "Yamada wrote it.", ""),  # no year to contradict it
     ("How many, 1,973 or 2,000?", "In 1975 it was 2,000.", ""),  # numbers, not years
+    ("Who was born in the 1990s?", "He was born in 1992.", ""),  # a decade, not the year 1990
+    ("Who was born in 1992?", "He was born in the 1990s.", ""),
+    ("What happened in the 1000's?", "In 1066 they came.", ""),
     ("What was the unofficial car of the film?", "The official car was an Aston Martin.", '"unofficial", but the closest sentence says "official"'),
     ("What captures the formal notion?", "Reductions capture the informal notion.", '"formal", but the closest sentence says "informal"'),
     ("What did they display?", "They play chess.", ""),  # "dis" negates nothing here
