@@ -5,9 +5,12 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .types import Answer
+
+if TYPE_CHECKING:
+    from .pipeline import QA
 
 
 def location_flags(p: argparse.ArgumentParser) -> None:
@@ -62,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace) -> "QA":
     """The engine for ask/eval; what its index update did goes to stderr when there is news,
     so a skipped file or a rebuilt index is never silent (stdout stays the answer or the JSON)."""
     from .pipeline import load

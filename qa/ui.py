@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import SUFFIXES, DocumentError
-from .pipeline import QuestionError
+from .pipeline import QuestionError, resolve_dir
 from .types import Answer, Hit, Quote
 
 if TYPE_CHECKING:
@@ -884,37 +884,36 @@ def own_questions(docs: Path, given: str | None) -> Path | None:
     return Path(given).resolve()
 
 
+def prepare(args: argparse.Namespace) -> Settings | str:
+    """The page's settings from the command line, or what is wrong with it (before anything loads)."""
+    from .config import ConfigError, load_config
+    from .evaluation import QuestionSetError
+
+    docs = resolve_dir(args.docs)
+    if not docs.is_dir():
+        return f"documents folder {docs} does not exist"
+    if args.k is not None and args.k < 1:
+        return "--k must be at least 1"
+    try:
+        cfg = load_config(args.config)
+        questions = own_questions(docs, args.questions)
+    except (ConfigError, QuestionSetError) as exc:
+        return str(exc)
+    return Settings(feedback=Path(args.feedback).resolve(), questions=questions, max_upload_mb=args.max_upload_mb,
+                    max_question_chars=cfg.max_question_chars, k=args.k)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the page first, then load the engine, and say when answers are ready."""
     began = time.perf_counter()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     args = parser().parse_args(argv)
-    from .config import ConfigError, load_config
-    from .pipeline import resolve_dir
-
+    settings = prepare(args)
+    if isinstance(settings, str):
+        print(f"qa: {settings}", file=sys.stderr)
+        return 2
     docs = resolve_dir(args.docs)
-    if not docs.is_dir():
-        print(f"qa: documents folder {docs} does not exist", file=sys.stderr)
-        return 2
-    if args.k is not None and args.k < 1:
-        print("qa: --k must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        cfg = load_config(args.config)
-    except ConfigError as exc:
-        print(f"qa: {exc}", file=sys.stderr)
-        return 2
     engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config))
-    from .evaluation import QuestionSetError
-
-    try:
-        questions = own_questions(docs, args.questions)
-    except QuestionSetError as exc:
-        print(f"qa: {exc}", file=sys.stderr)
-        return 2
-    settings = Settings(feedback=Path(args.feedback).resolve(), questions=questions,
-                        max_upload_mb=args.max_upload_mb,
-                        max_question_chars=cfg.max_question_chars, k=args.k)
     demo = build(engine, settings)
     import gradio as gr
 
