@@ -119,7 +119,8 @@ class ReaderExtractor:
                           s.confidence) for s in scored]
 
 
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTHS = f"{_MONTH_NAMES}|{_MONTH_NAMES.upper()}"  # headings shout dates ("CALL OF AUGUST 16"); lower-case "may" is a verb
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 "sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
 PATTERNS = {

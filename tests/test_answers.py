@@ -9,7 +9,7 @@ import pytest
 
 import qa
 from qa.evaluation import load_questions
-from qa.extract import answer_type, question_names, whole_name
+from qa.extract import answer_type, fits_type, question_names, whole_name
 from qa.question import OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
@@ -528,6 +528,19 @@ def test_the_cli_and_the_chat_show_how_to_read_a_yes_no_answer(bot: qa.QA) -> No
 ])
 def test_answer_types(question: str, kind: str) -> None:
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("span,fits", [("August 16", True), ("AUGUST 16", True), ("16 August 2021", True),
+                                       ("they may", False), ("Panjshir", False)])
+def test_a_date_fits_in_capitals_too(span: str, fits: bool) -> None:
+    """The call's heading says "CALL OF AUGUST 16": the date question about it was answered "2019" instead."""
+    assert fits_type(span, "date") is fits
+
+
+def test_a_shouted_date_in_a_heading_answers_a_date_question(bot: qa.QA) -> None:
+    ans = bot.ask("On what date was Ahmad Massoud's call issued?")
+    assert ans.text == "AUGUST 16" and "CALL OF AUGUST 16" in ans.quote.text
+    assert_verbatim(bot, ans)
 
 
 @pytest.mark.parametrize("question,expected", [
