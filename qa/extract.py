@@ -145,11 +145,20 @@ TYPE_RULES = [
 ]
 
 
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|how|why)\b")
+
+
 def answer_type(question: str) -> str:
-    """What kind of span the question asks for: date, number, name or thing."""
+    """What kind of span the question asks for: date, number, name or thing.
+
+    Read from its first question word on: the "when" of "Who was the leader when the Franks entered ...?"
+    or "What title did he give himself when signing?" asks for no date."""
     q = question.lower()
+    first = _WH.search(q)
+    asked = q[first.start():] if first else q
     for kind, rule in TYPE_RULES:
-        if re.search(rule, q):
+        found = re.search(rule, asked)
+        if found and (first is None or found.start() == 0):
             return kind
     return "thing"
 
