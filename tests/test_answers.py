@@ -464,6 +464,10 @@ def test_a_sentence_that_says_the_opposite_of_the_question_does_not_bear_it_out(
     ("What proportion were Tajiks?", "most", False),
     ("How did the war end?", "the Second Resistance", False),  # no count asked
     ("When was it, and how many died?", "in spring", False),  # asks "when" first
+    ("What is the area of Panjshir in square kilometres?", "the northeastern", True),  # a measure
+    ("What was the total population of the city?", "the capital", True),
+    ("What is the area of Panjshir?", "3,610 km2", False),
+    ("What is the area known for?", "its emeralds", False),  # "the area" is a place here
 ])
 def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
