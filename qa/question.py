@@ -123,6 +123,14 @@ _COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|e
                     r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
                     r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
                     r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
+_DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
+_DAY = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                  r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                  r"Saturday|Sunday|Christmas|Easter|New Year|today|yesterday|tomorrow)|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}",
+                  re.IGNORECASE)
+_ASKED = {"number": (_COUNT_QUESTION, _COUNT), "day": (_DAY_QUESTION, _DAY)}
+"""What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
+is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year."""
 
 
 def _lower_words(text: str) -> frozenset[str]:
@@ -153,7 +161,7 @@ class Bearing:
     words: frozenset[str] = frozenset()  # every word of the question, lower-cased
     years: frozenset[str] = frozenset()
     prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
-    count: bool = False  # it opens with "how many" or "what percentage": its answer holds a number or an amount
+    asks: str = ""  # "number" or "day" (``_ASKED``): what the answer itself must hold
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -163,13 +171,13 @@ class Bearing:
         negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
-                   prefixed, bool(_COUNT_QUESTION.search(question)))
+                   prefixed, next((kind for kind, (opening, _) in _ASKED.items() if opening.search(question)), ""))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
-        return self.negated or self.count or bool(self.contrasts or self.years or self.prefixed)
+        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed)
 
     def objection(self, sentence: str, span: str = "") -> str:
         """Why ``span`` of ``sentence`` does not answer the question as asked, or "" when nothing is amiss.
@@ -178,9 +186,10 @@ class Bearing:
         reader's best span for "How many fighters does the resistance have?" of a text that never counts them
         was "the Second Resistance", and for "What is the area of Panjshir in square kilometres?" "the
         northeastern". On the training articles none of the 484 answerable count or measure questions has a gold
-        answer without one ("All of the highways" has "all")."""
-        if self.count and span and not _COUNT.search(span):
-            return f'the question asks for a number, but the closest answer, "{span}", holds none'
+        answer without one ("All of the highways" has "all"), and each of the 27 "On what date ...?" ones names a
+        month or a weekday ("2021" is no answer to "On what date did Kabul surrender?")."""
+        if self.asks and span and not _ASKED[self.asks][1].search(span):
+            return f'the question asks for a {self.asks}, but the closest answer, "{span}", holds none'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)

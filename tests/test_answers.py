@@ -474,6 +474,17 @@ def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(quest
     assert ("asks for a number" in found and f'"{span}"' in found) if objects else found == ""
 
 
+@pytest.mark.parametrize("question,span,objects", [
+    ("On what date did Kabul surrender to the Taliban?", "2021", True),  # a year is no day
+    ("What day did the earthquake occur?", "the Sichuan province", True),
+    ("On what date was the call issued?", "AUGUST 16", False), ("What day was it released?", "Thursday", False),
+    ("What date was it?", "12/05/2020", False), ("In what year was it?", "2021", False),
+])
+def test_a_date_question_is_not_answered_with_a_span_that_names_no_day(question: str, span: str, objects: bool) -> None:
+    found = Bearing.of(question).objection("A sentence.", span)
+    assert ("asks for a day" in found and f'"{span}"' in found) if objects else found == ""
+
+
 def test_a_count_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
     """The reader's best span for it was "the Second Resistance" (0.16), above the threshold. (The heuristic
     extractor only offers numbers for a count: its "2021" is no count either, but it is a number.)"""
