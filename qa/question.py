@@ -127,7 +127,7 @@ _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.
 _DAY = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|"
                   r"Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
                   r"Christmas|Easter|New Year|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
-_ASKED = {"number": (_COUNT_QUESTION, _COUNT), "day": (_DAY_QUESTION, _DAY)}
+_ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds"), "day": (_DAY_QUESTION, _DAY, "names")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
 is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year."""
 
@@ -170,7 +170,7 @@ class Bearing:
         negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
-                   prefixed, next((kind for kind, (opening, _) in _ASKED.items() if opening.search(question)), ""))
+                   prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""))
 
     @property
     def checks(self) -> bool:
@@ -187,8 +187,9 @@ class Bearing:
         northeastern". On the training articles none of the 484 answerable count or measure questions has a gold
         answer without one ("All of the highways" has "all"), and each of the 27 "On what date ...?" ones names a
         month or a weekday ("2021" is no answer to "On what date did Kabul surrender?")."""
-        if self.asks and span and not _ASKED[self.asks][1].search(span):
-            return f'the question asks for a {self.asks}, but the closest answer, "{span}", holds none'
+        _, holds, verb = _ASKED.get(self.asks, (None, None, ""))
+        if holds and span and not holds.search(span):
+            return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb} none'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
