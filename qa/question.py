@@ -126,7 +126,7 @@ _COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|e
 _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
 _DAY = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|"
                   r"Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-                  r"Christmas|Easter|New Year|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
+                  r"Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
 _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds"), "day": (_DAY_QUESTION, _DAY, "names")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
 is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year."""

@@ -479,6 +479,7 @@ def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(quest
     ("What day did the earthquake occur?", "the Sichuan province", True),
     ("On what date was the call issued?", "AUGUST 16", False), ("What day was it released?", "Thursday", False),
     ("What date was it?", "12/05/2020", False), ("In what year was it?", "2021", False),
+    ("What day is celebrated with fireworks?", "Independence Day", False),  # a day by name
 ])
 def test_a_date_question_is_not_answered_with_a_span_that_names_no_day(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
