@@ -119,8 +119,8 @@ class ReaderExtractor:
                           s.confidence) for s in scored]
 
 
-_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
-MONTHS = f"{_MONTH_NAMES}|{_MONTH_NAMES.upper()}"  # headings shout dates ("CALL OF AUGUST 16"); lower-case "may" is a verb
+MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTHS = f"{MONTH_NAMES}|{MONTH_NAMES.upper()}"  # headings shout dates ("CALL OF AUGUST 16"); lower-case "may" is a verb
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 "sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
 PATTERNS = {
@@ -155,10 +155,8 @@ def answer_type(question: str) -> str:
     or "What title did he give himself when signing?" asks for no date."""
     q = question.lower()
     first = _WH.search(q)
-    asked = q[first.start():] if first else q
     for kind, rule in TYPE_RULES:
-        found = re.search(rule, asked)
-        if found and (first is None or found.start() == 0):
+        if re.match(rule, q[first.start():]) if first else re.search(rule, q):
             return kind
     return "thing"
 

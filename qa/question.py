@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import NAME_PHRASE, opens_sentence
+from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -119,12 +119,11 @@ _COUNT_QUESTION = re.compile(
     r"salary|speed|temperature|age|elevation|altitude|capacity|attendance)(?:\s+(?:of|in)\b|\W*$)"
     r"|\bin (?:square )?(?:kilometres|kilometers|miles|metres|meters|feet|km|kg|pounds|dollars|euros|tons|tonnes|acres|"
     r"hectares|degrees|percent)\W*$", re.IGNORECASE)
-_COUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"
-                    r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|"
+_COUNT = re.compile(rf"\d|\b(?:{NUMBER_WORDS}|\w+teen|hundreds|thousands|millions|billions|trillions?|dozens|"
                     r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
                     r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
 _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
-_DAY = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|"
+_DAY = re.compile(rf"\b(?:{MONTH_NAMES}|Jan|Feb|"
                   r"Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
                   r"Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
 _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds"), "day": (_DAY_QUESTION, _DAY, "names")}
@@ -187,9 +186,10 @@ class Bearing:
         northeastern". On the training articles none of the 484 answerable count or measure questions has a gold
         answer without one ("All of the highways" has "all"), and each of the 27 "On what date ...?" ones names a
         month or a weekday ("2021" is no answer to "On what date did Kabul surrender?")."""
-        _, holds, verb = _ASKED.get(self.asks, (None, None, ""))
-        if holds and span and not holds.search(span):
-            return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb} none'
+        if self.asks and span:
+            _, holds, verb = _ASKED[self.asks]
+            if not holds.search(span):
+                return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb} none'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
