@@ -72,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--layer-decay", type=float, default=1.0,
+                        help="learning-rate factor per layer down from the span head (1: the same everywhere)")
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--stride", type=int, default=96)
     parser.add_argument("--neg-ratio", type=float, default=0.25,
@@ -360,16 +362,35 @@ def epoch_batches(features: list[dict], args: argparse.Namespace) -> Iterator[li
         yield from length_grouped_batches(features, args.batch_size, rng)
 
 
-def make_optimizer(model: torch.nn.Module, lr: float, steps: int) -> tuple[Any, Any]:
-    """AdamW with 10% linear warm-up then linear decay (standard for span fine-tuning)."""
+def layer_depth(name: str, layers: int) -> int:
+    """0 for the embeddings, i + 1 for encoder layer i, layers + 1 for the span head."""
+    match = re.search(r"\.layer\.(\d+)\.", name)
+    if match:
+        return int(match.group(1)) + 1
+    return 0 if "embeddings" in name else layers + 1
+
+
+def make_optimizer(model: torch.nn.Module, lr: float, steps: int,
+                   layer_decay: float = 1.0) -> tuple[Any, Any]:
+    """AdamW with 10% linear warm-up then linear decay (standard for span fine-tuning).
+
+    ``layer_decay`` < 1 gives each layer below the span head that factor less learning rate
+    per step down (layer-wise decay, as in ELECTRA and BEiT fine-tuning): the lower layers,
+    which hold general language, move less than the top ones.
+    """
     from transformers import get_linear_schedule_with_warmup
 
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    layers = model.config.num_hidden_layers
+    groups: dict[tuple[int, bool], list[torch.nn.Parameter]] = {}
+    for name, param in named:
+        groups.setdefault((layer_depth(name, layers), name == WORD_EMBEDDINGS), []).append(param)
     # No weight decay on word embeddings: rows of tokens never seen then stay exactly the
     # base model's, so the artifact stores only the rows training touched.
-    decayed = [p for n, p in model.named_parameters() if p.requires_grad and n != WORD_EMBEDDINGS]
-    embeddings = [p for n, p in model.named_parameters() if p.requires_grad and n == WORD_EMBEDDINGS]
     optimizer = torch.optim.AdamW(
-        [{"params": decayed, "weight_decay": 0.01}, {"params": embeddings, "weight_decay": 0.0}],
+        [{"params": params, "weight_decay": 0.0 if word else 0.01,
+          "lr": lr * layer_decay ** (layers + 1 - depth)}
+         for (depth, word), params in sorted(groups.items())],
         lr=lr)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, steps // 10), steps)
     return optimizer, schedule
@@ -438,7 +459,7 @@ def train(
                          features=len(features), trainable=trainable_values(model))
     print(f"reader: {len(examples)} questions + {len(cloze)} cloze + {len(negatives)} negatives -> "
           f"{len(features)} windows, {steps} steps", flush=True)
-    optimizer, schedule = make_optimizer(model, args.lr, steps)
+    optimizer, schedule = make_optimizer(model, args.lr, steps, args.layer_decay)
     model.train()
     batches = epoch_batches(features, args)
     log_every = max(1, min(10, steps // 20))
@@ -851,7 +872,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": args.max_length, "stride": args.stride,
         "hyperparameters": {k: getattr(args, k) for k in (
             "epochs", "max_steps", "limit", "hold_out", "seed", "batch_size", "lr", "max_length", "stride",
-            "neg_ratio", "drop_ratio", "swap_ratio", "cloze_ratio", "freeze_embeddings", "lora", "bf16",
+            "neg_ratio", "drop_ratio", "swap_ratio", "cloze_ratio", "freeze_embeddings", "lora", "bf16", "layer_decay",
             "checkpoint_every")},
         "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
                      "questions": result.examples, "cloze_questions": result.cloze,

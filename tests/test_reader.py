@@ -78,6 +78,21 @@ def test_bf16_training_keeps_fp32_weights_and_learns(tmp_path: Path) -> None:
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
 
+def test_layer_decay_gives_lower_layers_less_learning_rate_and_keeps_embedding_rows_undecayed() -> None:
+    model = rd.load_base_qa_model(rd.base_model_path())
+    optimizer, _ = tr.make_optimizer(model, 3e-4, 100, layer_decay=0.5)
+    rate = {id(p): (g["initial_lr"], g["weight_decay"]) for g in optimizer.param_groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert len(rate) == len(named)
+    assert rate[id(named["qa_outputs.weight"])][0] == pytest.approx(3e-4)
+    assert rate[id(named["bert.encoder.layer.5.output.dense.weight"])][0] == pytest.approx(1.5e-4)
+    assert rate[id(named["bert.encoder.layer.0.attention.self.query.bias"])][0] == pytest.approx(3e-4 / 2 ** 6)
+    assert rate[id(named[rd.WORD_EMBEDDINGS])] == (pytest.approx(3e-4 / 2 ** 7), 0.0)
+    assert rate[id(named["bert.embeddings.LayerNorm.weight"])][1] == 0.01
+    flat, _ = tr.make_optimizer(model, 3e-4, 100)
+    assert {g["initial_lr"] for g in flat.param_groups} == {3e-4}
+
+
 @pytest.fixture(scope="module")
 def squad() -> tuple[list[tr.Example], list[str]]:
     return tr.load_squad(DATA)
