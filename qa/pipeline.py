@@ -54,8 +54,8 @@ UNKNOWN_NAME_TRUST = 0.1
 shared benchmark: abstention on unanswerable questions 0.168 -> 0.186, F1 0.504 -> 0.511)."""
 CONTRARY_TRUST = 0.1
 """Confidence kept by an answer from a sentence that does not bear out the question as asked (``Bearing``): it
-says "not" and the sentence negates nothing, it says "least" where the sentence says "most", or it says a year the
-sentence does not while the sentence says another."""
+says "not" and the sentence negates nothing, it says "least" where the sentence says "most", or it says a year (or
+another number, which its paragraph never says) the sentence does not while the sentence says another."""
 YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
 
 
@@ -184,7 +184,7 @@ class QA:
             hint = "; in capitals every word reads as a name, so try lower case" if shouted(question) else ""
             never = f" (no document mentions {', '.join(dict.fromkeys(unknown))}{hint})" if unknown else ""
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
-            unsaid = bearing.objection(answers[0].quote.text, answers[0].text or "") if answers else ""  # type: ignore[union-attr]
+            unsaid = objection(bearing, snap, answers[0].quote, answers[0].text or "") if answers else ""  # type: ignore[arg-type]
             never = never or (f" ({unsaid})" if unsaid else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
@@ -199,10 +199,29 @@ def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
     ``CONTRARY_TRUST`` where the quoted sentence does not bear out the question as asked (``bearing``)."""
     out = []
     for c, ok in zip(candidates, near):
-        amiss = bearing.checks and bearing.objection(quote_for(snap, c.doc, c.start, c.evidence_end).text,
-                                                     snap.text(c.doc)[c.start:c.end])
+        amiss = bearing.checks and objection(bearing, snap, quote_for(snap, c.doc, c.start, c.evidence_end),
+                                             snap.text(c.doc)[c.start:c.end])
         out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (CONTRARY_TRUST if amiss else 1.0)))
     return out
+
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+PARAGRAPH_REACH = 5000
+"""Characters either side of a quote within which its paragraph's blank-line ends are looked for."""
+
+
+def paragraph_around(text: str, start: int, end: int) -> str:
+    """The paragraph (between blank lines) that holds ``text[start:end]``, at most ``PARAGRAPH_REACH`` either side."""
+    lo = max(0, start - PARAGRAPH_REACH)
+    lo = max((m.end() for m in _BLANK_LINE.finditer(text, lo, start)), default=lo)
+    after = _BLANK_LINE.search(text, end, end + PARAGRAPH_REACH)
+    return text[lo:after.start() if after else min(len(text), end + PARAGRAPH_REACH)]
+
+
+def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:
+    """``bearing``'s objection to ``span`` quoted by ``quote``, read with the paragraph around it."""
+    paragraph = paragraph_around(snap.text(quote.doc), quote.start, quote.end) if bearing.numbers else ""
+    return bearing.objection(quote.text, span, paragraph)
 
 
 def offered(options: Sequence[str], snap: Snapshot, candidates: Sequence[Candidate]) -> Sequence[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
@@ -131,6 +131,45 @@ _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds"), "day": (_DAY_QUESTION, _
 is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year."""
 
 
+_CARDINALS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+              "seventeen eighteen nineteen").split()
+_ORDINALS = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
+_TENS = ("twenty thirty forty fifty sixty seventy eighty ninety").split()
+_NUMBER_VALUE = {w: i for i, w in enumerate(_CARDINALS)} | {w: i for i, w in enumerate(_ORDINALS)} | \
+    {w: 20 + 10 * i for i, w in enumerate(_TENS)} | {w[:-1] + "ieth": 20 + 10 * i for i, w in enumerate(_TENS)} | \
+    {"hundred": 100, "dozen": 12}
+_ORDINALS_SET = frozenset(_ORDINALS) | {w[:-1] + "ieth" for w in _TENS}
+_VAGUE = frozenset({"zero", "zeroth", "one", "first", "second"})  # "one of", "at first", "a second"
+_NUMBER = re.compile(r"(?<![\w.,/-])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w/-]|[.,]\d)"
+                     rf"|\b({'|'.join(_NUMBER_VALUE)})(?:-({'|'.join(_CARDINALS[1:10] + _ORDINALS[1:10])}))?\b",
+                     re.IGNORECASE)
+_ASKED_COUNT = re.compile(r"\b(?:what|which|name)\s+(?:(?:are|were|is|was)\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+def _numbers(text: str, loose: bool) -> Iterator[tuple[str, str]]:
+    """(value, as written) for each number ``stated_numbers`` takes from ``text``."""
+    for m in _NUMBER.finditer(text):
+        ordinal = m.group(0)[-1].isalpha() if m.group(1) else (m.group(3) or m.group(2)).lower() in _ORDINALS_SET
+        if not loose and not ordinal and _ASKED_COUNT.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "What two guests ...?" counts the answer; "What is the third ...?" states a fact
+        if m.group(1):
+            if not _YEAR.fullmatch(m.group(1)):
+                yield m.group(1).replace(",", ""), m.group(0)
+            continue
+        word = m.group(2).lower()
+        if loose or m.group(3) or word not in _VAGUE:
+            yield str(_NUMBER_VALUE[word] + (_NUMBER_VALUE[m.group(3).lower()] if m.group(3) else 0)), m.group(0)
+
+
+def stated_numbers(text: str, loose: bool = False) -> frozenset[str]:
+    """The numbers a text states, as values ("thirty-fourth" -> "34", "1,000" -> "1000"), years left out (``_YEAR``).
+
+    Unless ``loose``, words that are seldom a number ("one of", "at first") and a count the question asks of its
+    answer ("What two guests ...?") are left out too; a number inside a code or range ("Q3", "2013-14") always."""
+    return frozenset(value for value, _ in _numbers(text, loose))
+
+
 def _lower_words(text: str) -> frozenset[str]:
     """Words written in lower case: "North Korea" and "at least" are no direction or amount to contradict."""
     return frozenset(w for w in _LETTERS.findall(_AT_LEAST.sub(" ", text)) if w.islower())
@@ -152,7 +191,8 @@ class Bearing:
     opposite (in ``OPPOSITES`` or by a negative prefix). An answer from a sentence that says neither ("the most used type" for "the least used type")
     answers another question. The same goes for a year: SQuAD 2.0's writers also move one ("in 1974" of a
     sentence saying 1975). On the training articles a question's year missing from its sentence while the
-    sentence says another year marks 13 of 348 unanswerable questions and 12 of 4,371 answerable ones."""
+    sentence says another year marks 13 of 348 unanswerable questions and 12 of 4,371 answerable ones. Other numbers
+    are moved too ("the thirty-fourth film" of the twenty-fourth): see ``_number_objection``."""
 
     negated: bool = False
     contrasts: frozenset[str] = frozenset()
@@ -160,6 +200,7 @@ class Bearing:
     years: frozenset[str] = frozenset()
     prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
     asks: str = ""  # "number" or "day" (``_ASKED``): what the answer itself must hold
+    numbers: tuple[tuple[str, str], ...] = ()  # its numbers other than years: (value, as written), ``stated_numbers``
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -169,16 +210,18 @@ class Bearing:
         negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
-                   prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""))
+                   prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
+                   tuple(_numbers(question, loose=False)))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
-        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed)
+        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed or self.numbers)
 
-    def objection(self, sentence: str, span: str = "") -> str:
-        """Why ``span`` of ``sentence`` does not answer the question as asked, or "" when nothing is amiss.
+    def objection(self, sentence: str, span: str = "", paragraph: str = "") -> str:
+        """Why ``span`` of ``sentence`` (in ``paragraph``) does not answer the question as asked, or "" when nothing
+        is amiss.
 
         A count or measure question's answer must hold a number or an amount ("seven", "both", "most"): the
         reader's best span for "How many fighters does the resistance have?" of a text that never counts them
@@ -202,6 +245,22 @@ class Bearing:
         said = set(_YEAR.findall(sentence))
         if self.years - said and said - self.years:
             return f'the question says {min(self.years - said)}, but the closest sentence says {min(said - self.years)}'
+        return self._number_objection(sentence, paragraph)
+
+    def _number_objection(self, sentence: str, paragraph: str) -> str:
+        """A number of the question that its answer's paragraph never states, where the sentence states another
+        ("the thirty-fourth James Bond film" of a sentence saying "twenty-fourth"): SQuAD 2.0's writers change
+        numbers as they change years. On the training articles this marks 29 of 348 unanswerable questions and
+        11 of 4,371 answerable ones ("the 200 letters" of a sentence saying "two hundred"); the paragraph, not the
+        sentence, because a number said one sentence earlier still bears the answer out (23 answerable there)."""
+        if not self.numbers:
+            return ""
+        said = stated_numbers(paragraph or sentence, loose=True)
+        unsaid = [written for value, written in self.numbers if value not in said]
+        asked = {value for value, _ in self.numbers}
+        other = [written for value, written in _numbers(sentence, loose=False) if value not in asked]
+        if unsaid and other:
+            return f'the question says "{unsaid[0]}", but the closest sentence says "{other[0]}"'
         return ""
 
 

@@ -10,7 +10,8 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type, fits_type, question_names, whole_name
-from qa.question import OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus, resolve_follow_up, unknown_names
+from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
+                         resolve_follow_up, stated_numbers, unknown_names)
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -493,6 +494,68 @@ def test_a_count_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
     assert ans.text is None and 'asks for a number, but the closest answer, "the Second Resistance"' in ans.message
     assert_verbatim(bot, ans)
     assert bot.ask("How many villages does Panjshir contain?").text == "512"
+
+
+@pytest.mark.parametrize("text,strict,loose", [
+    ("the thirty-fourth James Bond film", {"34"}, {"34"}),
+    ("sold 1,000 copies in Q3 of 2007, one of the best", {"1000"}, {"1000", "1"}),  # no year, no code; "one of"
+    ("the 46th Grammy Awards and the 2013-14 season", {"46"}, {"46"}),  # a range is no number to contradict
+    ("What two guests were present on 15 May?", {"15"}, {"2", "15"}),  # a count asked of the answer
+    ("Which are the three largest?", set(), {"3"}),
+    ("He was first, at 6.5 metres", {"6.5"}, {"1", "6.5"}),
+    ("seventeen or seven, twentieth", {"17", "7", "20"}, {"17", "7", "20"}),
+])
+def test_stated_numbers_are_values_without_years_codes_or_asked_counts(text: str, strict: set, loose: set) -> None:
+    assert stated_numbers(text) == strict and stated_numbers(text, loose=True) == loose
+
+
+@pytest.mark.parametrize("question,sentence,paragraph,objection", [
+    ("What is the thirty-fourth James Bond film?", "Spectre is the twenty-fourth James Bond film.", "",
+     'the question says "thirty-fourth", but the closest sentence says "twenty-fourth"'),
+    ("Who took the 200 letters?", "She took 150 letters.", "", 'says "200", but the closest sentence says "150"'),
+    ("Who took the 200 letters?", "She took the letters.", "", ""),  # no number to contradict it
+    ("Who took the 200 letters?", "She took 150 of them.", "He wrote 200 letters. She took 150 of them.", ""),
+    ("What two guests came on 15 May?", "Victoria and Albert came on 15 May, with 3 others.", "", ""),
+    ("Which are the three largest?", "The 2 largest are Kabul and Herat.", "", ""),  # the count asked is no fact
+    ("What is the third largest city?", "The second largest city is Herat, the 4th Kandahar.", "", '"third", but'),
+    ("Is the twelfth district the largest?", "The tenth district is the largest.", "", ""),  # yes/no: "no" answers it
+])
+def test_a_sentence_stating_another_number_than_the_question_does_not_bear_it_out(
+        question: str, sentence: str, paragraph: str, objection: str) -> None:
+    """SQuAD 2.0's writers change a question's number as they change its year: "the thirty-fourth James Bond film"
+    of a text about the twenty-fourth. A number said anywhere in the answer's paragraph still bears it out."""
+    found = Bearing.of(question).objection(sentence, "", paragraph)
+    assert (objection in found) if objection else found == ""
+
+
+@pytest.mark.parametrize("mode", ["bot", "heuristic"])
+def test_a_question_whose_number_the_text_never_states_is_not_answered(mode: str, request: pytest.FixtureRequest) -> None:
+    """"Which province is divided into nine districts?" of "The province is divided into seven districts": the
+    number is the question's, so the answer is not the text's."""
+    engine: qa.QA = request.getfixturevalue(mode)
+    ans = engine.ask("Which province is divided into nine districts?")
+    assert ans.text is None and 'the question says "nine", but the closest sentence says' in ans.message
+    assert_verbatim(engine, ans)
+    born = engine.ask("Where was Ahmad Massoud born on 12 July 1989?")
+    assert born.text is None and 'the question says "12", but the closest sentence says "10"' in born.message
+    assert engine.ask("How many villages are in the province with seven districts?").text == "512"
+
+
+def test_every_sentence_check_marks_a_larger_share_of_unanswerable_than_of_answerable_training_questions() -> None:
+    """``benchmarks/bearing_checks.py`` on the training articles: what each check costs (answerable questions
+    whose gold answer it objects to) against what it buys (unanswerable ones it marks)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("qa_bearing_checks", ROOT / "benchmarks" / "bearing_checks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    answerable, unanswerable, n_ans, n_un = module.tally(str(ROOT / "data" / "squad2-train-10articles.json"))
+    assert (n_ans, n_un) == (4371, 348)
+    for name in ("not", "opposite word", "year", "number"):
+        assert unanswerable[name] / n_un > 3 * answerable[name] / n_ans, name
+    assert (answerable["number"], unanswerable["number"]) == (11, 29)  # as measured when the check was chosen
+    assert answerable["count or measure"] == answerable["day"] == 0
 
 
 def test_opposites_pair_both_ways() -> None:
