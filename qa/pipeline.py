@@ -220,7 +220,7 @@ def paragraph_around(text: str, start: int, end: int) -> str:
 
 def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:
     """``bearing``'s objection to ``span`` quoted by ``quote``, read with the paragraph around it."""
-    paragraph = paragraph_around(snap.text(quote.doc), quote.start, quote.end) if bearing.numbers else ""
+    paragraph = paragraph_around(snap.text(quote.doc), quote.start, quote.end) if bearing.numbers or bearing.years else ""
     return bearing.objection(quote.text, span, paragraph)
 
 

@@ -517,13 +517,16 @@ def test_stated_numbers_are_values_without_years_codes_or_asked_counts(text: str
     ("Who took the 200 letters?", "She took 150 of them.", "He wrote 200 letters. She took 150 of them.", ""),
     ("What two guests came on 15 May?", "Victoria and Albert came on 15 May, with 3 others.", "", ""),
     ("Which are the three largest?", "The 2 largest are Kabul and Herat.", "", ""),  # the count asked is no fact
+    ("Who won an award in 2011?", "In 2010 she won it again.", "She won it in 2011. In 2010 she won it again.", ""),
+    ("Who won an award in 2011?", "In 2010 she won it again.", "She won it in 2009. In 2010 she won it again.",
+     "the question says 2011, but the closest sentence says 2010"),  # a year is checked against the paragraph too
     ("What is the third largest city?", "The second largest city is Herat, the 4th Kandahar.", "", '"third", but'),
     ("Is the twelfth district the largest?", "The tenth district is the largest.", "", ""),  # yes/no: "no" answers it
 ])
 def test_a_sentence_stating_another_number_than_the_question_does_not_bear_it_out(
         question: str, sentence: str, paragraph: str, objection: str) -> None:
     """SQuAD 2.0's writers change a question's number as they change its year: "the thirty-fourth James Bond film"
-    of a text about the twenty-fourth. A number said anywhere in the answer's paragraph still bears it out."""
+    of a text about the twenty-fourth. A number or year said anywhere in the answer's paragraph still bears it out."""
     found = Bearing.of(question).objection(sentence, "", paragraph)
     assert (objection in found) if objection else found == ""
 
