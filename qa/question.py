@@ -73,8 +73,12 @@ def choice_options(question: str) -> list[str]:
 
 _NEGATED = re.compile(r"\b(?:not|never)\b|n['\u2019]t\b", re.IGNORECASE)
 _NOT_A_NEGATION = re.compile(r"\bor not\b|\bor may not\b|\bnot only\b|\bif not\b", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|nowhere|lacks?|lacking|lacked)\b"
-                       r"|n['\u2019]t\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|nowhere|lacks?|lacking|lacked|"
+                       r"unable|den(?:y|ies|ied)|refus(?:e|es|ed)|forb(?:id|ids|ade|idden)|prohibit(?:s|ed)?|banned|"
+                       r"fail(?:s|ed)?|unsuccessful(?:ly)?|unused|unlikely)\b|n['\u2019]t\b", re.IGNORECASE)
+"""Negation in a sentence: "not" and its kin, and words that deny what the sentence says of its subject ("denied by
+the government", "were unable to contact", "forbade them", "went unused"), which answer a question asked with "not".
+A prefix ("non-deterministic"), "except" and "instead" qualify a phrase instead and are no negation here."""
 
 
 def asks_negated(question: str) -> bool:

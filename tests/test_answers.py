@@ -435,6 +435,9 @@ def test_a_question_that_says_not_is_not_answered_from_a_sentence_that_negates_n
     ("What is at least as old?", "The most is.", ""),  # "at least" is no amount to contradict
     ("Is Panjshir in southern Afghanistan?", "It lies in northern Afghanistan.", ""),  # yes/no: "no" is an answer
     ("Which method is not used?", "The method is used.", '"not"'),
+    ("What has the government not allowed?", "DNA testing has been denied by the government.", ""),  # says it
+    ("Which place could officials not contact?", "Officials were unable to contact the reserve.", ""),
+    ("What is not allowed to branch?", "A non-deterministic machine may branch.", '"not"'),  # a prefix negates no claim
     ("Who wrote a paper in 1973?", "In 1975, Yamada wrote it.", "says 1973, but the closest sentence says 1975"),
     ("Who wrote a paper in 1973?", "In 1973 Yamada wrote it, and in 1975 a book.", ""),
     ("Who wrote a paper in 1973?", "Yamada wrote it.", ""),  # no year to contradict it
