@@ -3,6 +3,7 @@ whether it asks yes or no, which options a choice offers, whether it asks what i
 or "it" is in a follow-up question."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -166,6 +167,7 @@ def _numbers(text: str, loose: bool) -> Iterator[tuple[str, str]]:
             yield str(_NUMBER_VALUE[word] + (_NUMBER_VALUE[m.group(3).lower()] if m.group(3) else 0)), m.group(0)
 
 
+@functools.lru_cache(maxsize=512)  # the same paragraph is checked for each candidate answer in it
 def stated_numbers(text: str, loose: bool = False) -> frozenset[str]:
     """The numbers a text states, as values ("thirty-fourth" -> "34", "1,000" -> "1000"), years left out (``_YEAR``).
 
