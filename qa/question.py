@@ -260,7 +260,8 @@ class Bearing:
         ("the thirty-fourth James Bond film" of a sentence saying "twenty-fourth"): SQuAD 2.0's writers change
         numbers as they change years. On the training articles this marks 29 of 348 unanswerable questions and
         11 of 4,371 answerable ones ("the 200 letters" of a sentence saying "two hundred"); the paragraph, not the
-        sentence, because a number said one sentence earlier still bears the answer out (23 answerable there)."""
+        sentence, because a number said one sentence earlier still bears the answer out (with the sentence alone:
+        31 unanswerable and 30 answerable)."""
         if not self.numbers:
             return ""
         said = stated_numbers(paragraph or sentence, loose=True)

@@ -642,7 +642,7 @@ Measured here on the same data, seed and dev set (answerable F1 / EM given the g
 | all weights, 4 epochs, lr 2e-4, products in bf16 (`--epochs 4 --bf16`) | 22.6M | 30.6 MB | 52 min | 0.556 | 0.430 | not run (no-answer acc. 0.318 vs 0.243) |
 | all weights, 3 epochs, lr 2e-4, products in bf16 (`--bf16`) | 22.6M | 30.6 MB | 39 min | 0.537 | 0.413 | not run (no-answer acc. 0.264 vs 0.243) |
 | all weights, 3 epochs, lr 2e-4, 384-token windows, stride 128 (`--max-length 384 --stride 128`, session 15) | 22.6M | 30.6 MB | 49 min | 0.539 | 0.416 | not run (no-answer acc. 0.264 vs 0.243) |
-| all weights, 3 epochs, layer-wise learning rates: 3e-4 at the span head, x0.85 per layer down to 6e-5 at the word embeddings (`--lr 3e-4 --layer-decay 0.85`, session 16) | 22.6M | 30.6 MB | 51 min | 0.550 | 0.440 | not run (no-answer acc. 0.258 vs 0.243) |
+| all weights, 3 epochs, layer-wise learning rates: 3e-4 at the span head, x0.85 per layer down to 9.6e-5 at the embeddings (`--lr 3e-4 --layer-decay 0.85`, session 16) | 22.6M | 30.6 MB | 51 min | 0.550 | 0.440 | not run (no-answer acc. 0.258 vs 0.243) |
 | **full, all weights, 3 epochs, lr 2e-4 (shipped)** | 22.6M | 30.6 MB | 48 min | 0.599 | 0.478 | SQuAD F1 0.504 / abstain 0.168; seed F1 0.665 / abstain 0.588, false abstain 0.150 |
 
 "End to end" is `ask()` at the threshold that keeps wrong abstentions at <= 10% on the shared
