@@ -20,7 +20,7 @@ from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor,
                       sentence_candidates)
 from .question import Bearing, choice_options, follow_up, is_yes_no, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
-from .splitter import lead_contexts
+from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
 from .types import Answer, Hit, Quote
 
@@ -205,22 +205,9 @@ def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
     return out
 
 
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
-PARAGRAPH_REACH = 5000
-"""Characters either side of a quote within which its paragraph's blank-line ends are looked for."""
-
-
-def paragraph_around(text: str, start: int, end: int) -> str:
-    """The paragraph (between blank lines) that holds ``text[start:end]``, at most ``PARAGRAPH_REACH`` either side."""
-    lo = max(0, start - PARAGRAPH_REACH)
-    lo = max((m.end() for m in _BLANK_LINE.finditer(text, lo, start)), default=lo)
-    after = _BLANK_LINE.search(text, end, end + PARAGRAPH_REACH)
-    return text[lo:after.start() if after else min(len(text), end + PARAGRAPH_REACH)]
-
-
 def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:
     """``bearing``'s objection to ``span`` quoted by ``quote``, read with the paragraph around it."""
-    paragraph = paragraph_around(snap.text(quote.doc), quote.start, quote.end) if bearing.numbers or bearing.years else ""
+    paragraph = paragraph_around(snap.text(quote.doc), quote.start, quote.end) if bearing.reads_paragraph else ""
     return bearing.objection(quote.text, span, paragraph)
 
 

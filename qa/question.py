@@ -141,10 +141,11 @@ _CARDINALS = ("zero one two three four five six seven eight nine ten eleven twel
 _ORDINALS = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
              "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
 _TENS = ("twenty thirty forty fifty sixty seventy eighty ninety").split()
+_TENTHS = [w[:-1] + "ieth" for w in _TENS]  # "twentieth" ...
 _NUMBER_VALUE = {w: i for i, w in enumerate(_CARDINALS)} | {w: i for i, w in enumerate(_ORDINALS)} | \
-    {w: 20 + 10 * i for i, w in enumerate(_TENS)} | {w[:-1] + "ieth": 20 + 10 * i for i, w in enumerate(_TENS)} | \
+    {w: 20 + 10 * i for i, w in enumerate(_TENS)} | {w: 20 + 10 * i for i, w in enumerate(_TENTHS)} | \
     {"hundred": 100, "dozen": 12}
-_ORDINALS_SET = frozenset(_ORDINALS) | {w[:-1] + "ieth" for w in _TENS}
+_ORDINALS_SET = frozenset(_ORDINALS + _TENTHS)
 _VAGUE = frozenset({"zero", "zeroth", "one", "first", "second"})  # "one of", "at first", "a second"
 _NUMBER = re.compile(r"(?<![\w.,/-])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w/-]|[.,]\d)"
                      rf"|\b({'|'.join(_NUMBER_VALUE)})(?:-({'|'.join(_CARDINALS[1:10] + _ORDINALS[1:10])}))?\b",
@@ -226,6 +227,11 @@ class Bearing:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
         return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed or self.numbers)
+
+    @property
+    def reads_paragraph(self) -> bool:
+        """Whether ``objection`` reads the paragraph around the sentence: only for a year or another number."""
+        return bool(self.years or self.numbers)
 
     def objection(self, sentence: str, span: str = "", paragraph: str = "") -> str:
         """Why ``span`` of ``sentence`` (in ``paragraph``) does not answer the question as asked, or "" when nothing

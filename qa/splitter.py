@@ -94,6 +94,19 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return blocks
 
 
+PARAGRAPH_REACH = 5000
+"""Characters either side of a span within which ``paragraph_around`` looks for its paragraph's ends."""
+
+
+def paragraph_around(text: str, start: int, end: int) -> str:
+    """The paragraph (between blank lines, as ``sentence_spans`` reads them) that holds ``text[start:end]``,
+    at most ``PARAGRAPH_REACH`` characters either side of it."""
+    lo = max(0, start - PARAGRAPH_REACH)
+    lo = max((m.end() for m in _PARAGRAPH.finditer(text, lo, start)), default=lo)
+    after = _PARAGRAPH.search(text, end, end + PARAGRAPH_REACH)
+    return text[lo:after.start() if after else min(len(text), end + PARAGRAPH_REACH)]
+
+
 def sentence_spans(text: str) -> list[Unit]:
     """Sentences of ``text`` with their paragraph number, whitespace trimmed."""
     units: list[Unit] = []
