@@ -72,7 +72,7 @@ def choice_options(question: str) -> list[str]:
     return [left.strip(), right.strip()] if left.lower() != right.lower() else []
 
 
-_NEGATED = re.compile(r"\b(?:not|never)\b|n['\u2019]t\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|never|cannot)\b|n['\u2019]t\b", re.IGNORECASE)
 _NOT_A_NEGATION = re.compile(r"\bor not\b|\bor may not\b|\bnot only\b|\bif not\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|nobody|nowhere|lacks?|lacking|lacked|"
                        r"unable|den(?:y|ies|ied)|refus(?:e|es|ed)|forb(?:id|ids|ade|idden)|prohibit(?:s|ed)?|banned|"
