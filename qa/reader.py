@@ -22,6 +22,7 @@ import torch
 
 from .config import PRECISIONS  # noqa: E402
 from .index import sha256_file  # noqa: E402,F401 - the artifact is checked like the index files
+from .splitter import PARAGRAPH_BREAK  # noqa: E402
 
 REBUILD_COMMAND = "python -m qa train-reader"
 DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "reader"
@@ -36,9 +37,6 @@ _TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«" + _MARKUP
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")
-# A blank line: an answer never runs from one paragraph into the next (a lead-in line such as "... reprinted
-# by News-in-24:" is read together with the paragraph it introduces, and the reader may span both).
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 # The artifact stores only the word-embedding rows fine-tuning changed.
 DELTA_ROWS = "word_embeddings.delta.rows"
@@ -412,6 +410,8 @@ class Reader:
                 if j < i or j - i + 1 > max_answer_tokens:
                     continue
                 start, end = _drop_dangling(context, *_whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1])))
-                if start < end and not _PARAGRAPH_BREAK.search(context, start, end):
+                # an answer never runs from one paragraph into the next (a lead-in line such as "... reprinted
+                # by News-in-24:" is read together with the paragraph it introduces, and the reader may span both)
+                if start < end and not PARAGRAPH_BREAK.search(context, start, end):
                     spans.append(((start, end), float(start_probs[i] * end_probs[j])))
         return spans

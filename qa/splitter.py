@@ -24,7 +24,8 @@ ABBREVIATIONS = frozenset(
 )
 # Starts only at the first mark of a run, never backtracks: linear even on a 50,000-dot line.
 _END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+(?=\s)")
-_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+"""A blank line and the space after it: where one paragraph ends (the splitter's and the reader's rule)."""
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 LEAD_IN_CHARS = 100
 RULES_VERSION = 3
@@ -102,8 +103,8 @@ def paragraph_around(text: str, start: int, end: int) -> str:
     """The paragraph (between blank lines, as ``sentence_spans`` reads them) that holds ``text[start:end]``,
     at most ``PARAGRAPH_REACH`` characters either side of it."""
     lo = max(0, start - PARAGRAPH_REACH)
-    lo = max((m.end() for m in _PARAGRAPH.finditer(text, lo, start)), default=lo)
-    after = _PARAGRAPH.search(text, end, end + PARAGRAPH_REACH)
+    lo = max((m.end() for m in PARAGRAPH_BREAK.finditer(text, lo, start)), default=lo)
+    after = PARAGRAPH_BREAK.search(text, end, end + PARAGRAPH_REACH)
     return text[lo:after.start() if after else min(len(text), end + PARAGRAPH_REACH)]
 
 
@@ -111,8 +112,8 @@ def sentence_spans(text: str) -> list[Unit]:
     """Sentences of ``text`` with their paragraph number, whitespace trimmed."""
     units: list[Unit] = []
     para_start = 0
-    paragraphs = [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]
-    ends = [m.end() for m in _PARAGRAPH.finditer(text)]
+    paragraphs = [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]
+    ends = [m.end() for m in PARAGRAPH_BREAK.finditer(text)]
     for number, para_end in enumerate(paragraphs):
         for b_start, b_end in _line_blocks(text, para_start, para_end):
             cur = b_start
