@@ -238,12 +238,14 @@ def parse(data: bytes, name: str) -> Document:
     return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages, encoding=encoding)
 
 
-def list_files(folder: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
-    """Supported files under ``folder`` (hidden ones and symlink loops left out)."""
+def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """Supported files under ``folder`` (hidden ones, symlink loops and the folder ``exclude``, an index kept
+    inside the documents folder, left out)."""
     found: list[tuple[str, Path]] = []
     skipped: list[Skipped] = []
+    left_out = exclude.resolve() if exclude is not None else None
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() != left_out)
         for d in [d for d in dirs if (Path(root) / d).is_symlink()]:
             skipped.append(Skipped((Path(root) / d).relative_to(folder).as_posix(),
                                    "symlinked folder not followed (it could loop); link the files instead"))
@@ -296,10 +298,12 @@ def check_folder(folder: str | os.PathLike[str]) -> Path:
     return root
 
 
-def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document in ``folder`` plus a reason for each one left out."""
+def read_folder(folder: str | os.PathLike[str], max_file_mb: float = 50.0,
+                exclude: Path | None = None) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document in ``folder`` (but not in its subfolder ``exclude``) plus a reason for each one
+    left out."""
     root = check_folder(folder)
-    files, skipped = list_files(root)
+    files, skipped = list_files(root, exclude)
     docs: list[Document] = []
     for name, path in files:
         try:

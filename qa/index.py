@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -34,6 +35,23 @@ FILES = ("passages.jsonl", "sentences.jsonl", "passages.faiss", "sentences.npy")
 
 class IndexCorrupt(RuntimeError):
     """The persisted index cannot be used; the message says why (it will be rebuilt)."""
+
+
+class IndexFolderError(ValueError):
+    """The index folder named cannot hold an index (a file, or the documents folder itself)."""
+
+
+# The names ``save`` gives its states (and their unfinished copies): only these are ever deleted.
+_STATE_NAME = re.compile(r"\.?v-\d{14}-[0-9a-f]{8}(?:\.tmp)?")
+
+
+def check_index_dir(index_dir: Path, docs_dir: Path) -> None:
+    """IndexFolderError unless ``index_dir`` can hold an index beside ``docs_dir``'s documents."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexFolderError(f"index folder {index_dir} is a file; name a folder (it is created if missing)")
+    if index_dir.resolve() == docs_dir.resolve():
+        raise IndexFolderError(f"the index cannot live in the documents folder itself ({docs_dir}); "
+                               "name another folder, or leave --index out for the default")
 
 
 @dataclass
@@ -126,10 +144,12 @@ def save(index_dir: Path, data: IndexData) -> Path:
 
 
 def _cleanup(index_dir: Path, keep: str) -> None:
-    """Remove earlier states and leftovers of interrupted writes (only our own folders)."""
+    """Remove earlier states and leftovers of interrupted writes: folders named as ``save`` names them that hold
+    nothing but its files, so a user's own "v-drafts" or "v-1.0" folder beside the index is never touched."""
     for child in index_dir.iterdir():
-        ours = child.name.startswith(("v-", ".v-")) and child.is_dir()
-        if ours and child.name != keep:
+        if child.name == keep or not _STATE_NAME.fullmatch(child.name) or child.is_symlink() or not child.is_dir():
+            continue
+        if all(f.name in (*FILES, "manifest.json") and f.is_file() and not f.is_symlink() for f in child.iterdir()):
             shutil.rmtree(child, ignore_errors=True)
 
 

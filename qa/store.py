@@ -155,9 +155,10 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     report = UpdateReport()
     header = _header(cfg, embedder)
     check_folder(docs_dir)  # before the lock, which creates the index folder: a typo must leave nothing behind
+    persist.check_index_dir(index_dir, docs_dir)
     with persist.locked(index_dir):
         # Read under the lock: a read made while another process saves could overwrite its newer state.
-        found, report.skipped = read_folder(docs_dir, cfg.max_file_mb)
+        found, report.skipped = read_folder(docs_dir, cfg.max_file_mb, exclude=index_dir)
         docs = {d.name: d for d in found}
         if not docs:
             report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")

@@ -295,6 +295,36 @@ def test_a_foreign_index_folder_is_left_alone(seed_dir, tmp_index, embedder) -> 
     assert store.passages
 
 
+def test_folders_beside_the_index_that_only_look_like_its_states_are_kept(seed_dir, tmp_index, embedder) -> None:
+    drafts = tmp_index / "v-drafts" / "a.txt"  # a user's own folder, and one named like ours holding a file of theirs
+    alike = tmp_index / "v-20240101000000-abcdef12"
+    drafts.parent.mkdir(parents=True)
+    alike.mkdir()
+    drafts.write_text("The plan is by Ola Berg.")
+    (alike / "passages.jsonl").write_text("{}")
+    (alike / "notes.txt").write_text("mine")
+    first = store_for(seed_dir, tmp_index, embedder)
+    store_for(seed_dir, tmp_index, embedder, target_tokens=80)  # a second save removes the first state
+    states = sorted(p.name for p in tmp_index.glob("v-2*") if p != alike)
+    assert len(states) == 1 and first.report.embedded_passages > 0
+    assert drafts.read_text() == "The plan is by Ola Berg." and (alike / "notes.txt").read_text() == "mine"
+
+
+def test_an_index_in_the_documents_folder_is_refused_or_left_out_of_it(seed_dir, tmp_path, embedder) -> None:
+    from qa.index import IndexFolderError
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seed_dir, docs)
+    with pytest.raises(IndexFolderError, match="documents folder itself"):
+        store_for(docs, docs, embedder)
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(IndexFolderError, match="is a file"):
+        store_for(docs, tmp_path / "a_file", embedder)
+    store_for(docs, docs / "index", embedder)
+    again = store_for(docs, docs / "index", embedder)
+    assert not again.report.skipped and again.report.unchanged == [p.name for p in seed_dir.iterdir()]
+
+
 def test_an_empty_folder_says_so(tmp_path, tmp_index, embedder) -> None:
     import qa
 
