@@ -5,9 +5,13 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .types import Answer
+
+CALIBRATION_MIN = 20
+"""Fewer answerable or unanswerable questions than this and --calibrate warns that its threshold is noise."""
 
 if TYPE_CHECKING:
     from .pipeline import QA
@@ -164,8 +168,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import calibrate, compare, compute, evaluate, load_questions, table
 
     rows = load_questions(args.questions)
-    bot = _load(args)
-    k = args.k or bot.cfg.k
+    previous = _previous_run(args.compare) if args.compare else None
+    _check_eval_args(args, rows)
+    created = bool(args.calibrate and args.config and not Path(args.config).exists())
+    if created:  # --calibrate --config new.json starts new.json
+        Path(args.config).write_text("{}\n", encoding="utf-8")
+    try:
+        bot = _load(args)
+    except BaseException:
+        if created:
+            Path(args.config).unlink(missing_ok=True)
+        raise
+    k = bot.cfg.k if args.k is None else args.k
     result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
     if args.calibrate:
         best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
@@ -175,11 +189,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result.threshold, result.metrics = best, compute(result.outcomes, best)
     if args.report:
         print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)
-    if args.compare:
-        with open(args.compare, encoding="utf-8") as fh:
-            print(compare(result.to_json(), json.load(fh)), file=sys.stderr if args.json else sys.stdout)
+    if previous is not None:
+        print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
     return 0
+
+
+def _previous_run(path: str) -> dict[str, Any]:
+    """The earlier ``--json`` run that ``--compare`` names, read before the evaluation so a typo costs nothing."""
+    try:
+        previous = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"--compare {path}: cannot read it ({exc})") from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("questions", []), list):
+        raise ValueError(f"--compare {path}: not the output of qa eval --json")
+    return previous
+
+
+def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
+    """ValueError for settings that would fail or mislead only after the whole set has been asked."""
+    from .pipeline import check_k, check_threshold
+
+    if args.k is not None:
+        check_k(args.k)
+    if args.threshold is not None:
+        check_threshold(args.threshold)
+    if not 0.0 <= args.max_false_abstain <= 1.0:
+        raise ValueError(f"--max-false-abstain must be a share from 0 to 1, not {args.max_false_abstain}")
+    if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
+        raise ValueError(f"--report {args.report} is a file; name a folder (it is created if missing)")
+    answerable = sum(bool(r["answers"]) for r in rows)
+    if args.calibrate and not 0 < answerable < len(rows):
+        raise ValueError("--calibrate needs answerable and unanswerable questions: with one kind only, the best "
+                         "threshold is 0 or 1, which would answer everything or nothing")
+    if args.calibrate and min(answerable, len(rows) - answerable) < CALIBRATION_MIN:
+        print(f"qa: note: calibrating on {answerable} answerable and {len(rows) - answerable} unanswerable "
+              f"questions; under {CALIBRATION_MIN} of either, the threshold is mostly chance", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

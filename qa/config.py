@@ -118,9 +118,12 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
-    """Read settings; unknown keys are an error so typos do not pass silently."""
+    """Read settings; unknown keys are an error so typos do not pass silently, and so is a file named
+    explicitly that does not exist (a mistyped --config would otherwise run on the built-in defaults)."""
     file = config_path(path)
     data: dict[str, Any] = {}
+    if path and not file.exists():
+        raise ConfigError(f"config file {file} does not exist")
     if file.exists():
         try:
             data = json.loads(file.read_text(encoding="utf-8"))

@@ -71,7 +71,7 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     repeated ``id`` the last row wins, so the UI's feedback file is a question set as it stands."""
     rows = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write, is no row
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionSetError(f"cannot read question set {path}: {exc}") from None
     for n, line in enumerate(lines, 1):
@@ -89,7 +89,9 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise QuestionSetError(f"{path}:{n}: the question is empty")
         if row.get("needs_answer"):
             continue  # UI feedback that still waits for someone to write the right answer
-        row.setdefault("answers", [])
+        if "answers" not in row:  # a typo ("answer") would otherwise count the question as unanswerable
+            raise QuestionSetError(f'{path}:{n}: no "answers" list; write "answers": [] for a question the '
+                                   "documents cannot answer")
         row.setdefault("id", f"q{n}")
         if "after" in row and str(row["after"]) not in {str(r["id"]) for r in rows}:
             raise QuestionSetError(f'{path}:{n}: "after" must name the id of an earlier question, not {row["after"]!r}')

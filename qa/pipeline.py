@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 import re
 import threading
@@ -57,6 +58,30 @@ CONTRARY_TRUST = 0.1
 says "not" and the sentence negates nothing, it says "least" where the sentence says "most", or it says a year (or
 another number, which its paragraph never says) the sentence does not while the sentence says another."""
 YES_NO_NOTE = "a yes/no question: the answer is the sentence that bears on it; read it to decide"
+
+
+def check_k(k: object) -> int:
+    """``k`` as an int, or QuestionError: a whole number of at least 1 (numpy's integers count)."""
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+        raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
+    return int(k)
+
+
+def check_threshold(threshold: object) -> float:
+    """``threshold`` as a float, or QuestionError: a number from 0 to 1, as in the config file."""
+    if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) or not 0.0 <= float(threshold) <= 1.0:
+        raise QuestionError(f"threshold must be a number from 0 to 1, not {threshold!r}")
+    return float(threshold)
+
+
+def check_history(history: object) -> Sequence[Answer]:
+    """``history`` as a sequence of earlier answers (None is none), or QuestionError."""
+    if history is None:
+        return ()
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence) \
+            or not all(isinstance(a, Answer) for a in history):
+        raise QuestionError("history must be a list of earlier answers (what ask() returned), oldest first")
+    return history
 
 
 def make_retriever(snap: Snapshot, cfg: Config, **weights: float) -> Retriever:
@@ -121,11 +146,12 @@ class QA:
 
         ``history``: the conversation's earlier answers, oldest first, so that a follow-up such as
         "When was he born?" is asked about whom they were about (``Answer.resolved`` says how)."""
-        k = self.cfg.k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise QuestionError(f"k must be a whole number of at least 1, not {k!r}")
+        k = check_k(self.cfg.k if k is None else k)
+        threshold = None if threshold is None else check_threshold(threshold)
         asked = clean_question(question, self.cfg.max_question_chars)
-        text, about = follow_up(asked, history)
+        text, about = follow_up(asked, check_history(history))
+        if len(text) > self.cfg.max_question_chars:  # a forged history can make a referent of any length
+            text, about = asked, None
         answer = self._ask(text, k, threshold, about)
         return replace(answer, question=asked, resolved=text) if text != asked else answer
 

@@ -105,12 +105,67 @@ def test_compare_lists_flips() -> None:
     ('{"question": "Who?", "answers": ["x", 5]}', "expected"),  # a number where an answer's text belongs
     ('{"question": "Who?", "answers": "x"}', "expected"),
     ('{"question": " \\t ", "answers": []}', "the question is empty"),  # found before any question is asked
+    ('{"question": "Who?", "answer": ["x"]}', 'no "answers" list'),  # a typo must not make it unanswerable
 ])
 def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str) -> None:
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"question": "ok", "answers": []}\n' + second + "\n", encoding="utf-8")
     with pytest.raises(QuestionSetError, match=f":2: {says}"):
         load_questions(bad)
+
+
+def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "Who?", "answers": ["x"]}\n', encoding="utf-8-sig")
+    assert load_questions(path)[0]["answers"] == ["x"]
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--compare", "{missing}"], "cannot read it"),
+    (["--compare", "{list}"], "not the output of qa eval --json"),
+    (["--report", "{list}"], "is a file; name a folder"),
+    (["--k", "0"], "k must be a whole number"),
+    (["--threshold", "1.5"], "threshold must be a number from 0 to 1"),
+    (["--threshold", "nan"], "threshold must be a number from 0 to 1"),
+    (["--max-false-abstain", "5"], "must be a share from 0 to 1"),
+    (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions"),
+])
+def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, extra: list[str],
+        says: str) -> None:
+    from qa import cli
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}\n', "utf-8")
+    (tmp_path / "list.json").write_text("[1, 2, 3]")
+    names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json"}
+    monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
+    assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == 1
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "new.json").exists()
+
+
+def test_the_independent_scorer_matches_questions_by_id_not_by_their_words(tmp_path: Path) -> None:
+    """Two turns of a conversation set may both read "When was he born?"; one answerable, one not."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("qa_independent_score", ROOT / "benchmarks" / "independent_score.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "a", "question": "When was he born?", "answers": ["1989"]}\n\n'
+                    '{"question": "When was he born?", "answers": []}\n', encoding="utf-8")
+    run = {"questions": [{"id": "a", "prediction": "1989"}, {"id": "q3", "prediction": None}]}
+    assert module.score(module.question_rows(str(path)), run) == {"em": 1.0, "f1": 1.0, "abstain": 1.0}
+    assert [r["id"] for r in load_questions(path)] == ["a", "q3"]  # the ids qa eval gives the rows
+
+
+def test_a_config_file_named_but_missing_is_an_error(tmp_path: Path) -> None:
+    from qa.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "typo.json")
 
 
 def test_a_question_ask_would_refuse_stops_the_run_before_any_is_asked() -> None:
@@ -132,7 +187,7 @@ def test_a_question_ask_would_refuse_stops_the_run_before_any_is_asked() -> None
 
 def test_a_follow_up_must_name_an_earlier_question(tmp_path: Path) -> None:
     bad = tmp_path / "q.jsonl"
-    bad.write_text('{"id": "a", "question": "Who?", "answers": []}\n{"question": "When was he born?", "after": "b"}\n'
+    bad.write_text('{"id": "a", "question": "Who?", "answers": []}\n{"question": "When was he born?", "answers": [], "after": "b"}\n'
                    '{"id": "b", "question": "Who leads?", "answers": []}\n', encoding="utf-8")
     with pytest.raises(QuestionSetError, match=r':2: "after" must name the id of an earlier question'):
         load_questions(bad)
@@ -199,7 +254,8 @@ def test_each_extractor_has_its_own_threshold_and_calibrate_writes_that_one(tmp_
     assert load_config(config).answer_threshold == 0.25
     assert load_config(config, reader="none").answer_threshold == 0.75
     questions = tmp_path / "q.jsonl"
-    rows = load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")[:12]
+    rows = load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")
+    rows = [r for r in rows if r["answers"]][:10] + [r for r in rows if not r["answers"]][:2]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"),
                      "--reader", "none", "--calibrate", "--config", str(config), "--json"]) == 0

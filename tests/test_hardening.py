@@ -94,6 +94,28 @@ def test_k_must_be_a_positive_whole_number(seed_bot: qa.QA, k: object) -> None:
         seed_bot.ask(VILLAGES, k=k)  # type: ignore[arg-type]
 
 
+def test_k_may_be_any_whole_number_type(seed_bot: qa.QA) -> None:
+    import numpy as np
+
+    assert len(seed_bot.ask(VILLAGES, k=np.int64(3)).sources) == 3
+
+
+@pytest.mark.parametrize("threshold", ["0.1", 1.5, -0.1, float("nan"), True])
+def test_a_threshold_for_one_question_is_checked_like_the_config_s(seed_bot: qa.QA, threshold: object) -> None:
+    with pytest.raises(qa.QuestionError, match="threshold must be a number from 0 to 1"):
+        seed_bot.ask(VILLAGES, threshold=threshold)  # type: ignore[arg-type]
+
+
+def test_history_must_be_earlier_answers_and_cannot_stretch_the_question(seed_bot: qa.QA) -> None:
+    assert seed_bot.ask(VILLAGES, history=None).text == seed_bot.ask(VILLAGES).text  # type: ignore[arg-type]
+    for bad in (["text"], "text", [{"question": "Who?"}]):
+        with pytest.raises(qa.QuestionError, match="history must be a list of earlier answers"):
+            seed_bot.ask("When was he born?", history=bad)  # type: ignore[arg-type]
+    forged = qa.Answer(question="Who is Z" + "a" * 30_000 + "?", text=None)  # an API caller's, or a browser's
+    ans = seed_bot.ask("When was he born?", history=[forged])
+    assert ans.resolved is None and ans.question == "When was he born?"
+
+
 @pytest.mark.parametrize("setting, value, says", [
     ("threshold", "0.3", "threshold must be a number from 0 to 1"),
     ("threshold", 1.5, "threshold must be a number from 0 to 1"),
