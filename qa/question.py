@@ -220,7 +220,7 @@ class Bearing:
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
-                   tuple(_numbers(question, loose=False)))
+                   tuple(_numbers(_asking_clause(question), loose=False)))
 
     @property
     def checks(self) -> bool:
@@ -277,6 +277,17 @@ class Bearing:
         if unsaid and other:
             return f'the question says "{unsaid[0]}", but the closest sentence says "{other[0]}"'
         return ""
+
+
+_LEAD_IN = re.compile(r"[^?]*?[,:;]\s*(?=(?:who|whom|whose|what|when|where|which|why|how)\b)", re.IGNORECASE)
+
+
+def _asking_clause(question: str) -> str:
+    """The question from its question word on, when a lead-in clause comes first: the numbers of a chat preamble
+    in the same sentence ("For my 3rd grade report, when was he born?", "Quick question #2: when ...?") are not
+    facts the answer has to bear out."""
+    lead = _LEAD_IN.match(question)
+    return question[lead.end():] if lead else question
 
 
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")

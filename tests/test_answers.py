@@ -526,6 +526,11 @@ def test_stated_numbers_are_values_without_years_codes_or_asked_counts(text: str
      "the question says 2011, but the closest sentence says 2010"),  # a year is checked against the paragraph too
     ("What is the third largest city?", "The second largest city is Herat, the 4th Kandahar.", "", '"third", but'),
     ("Is the twelfth district the largest?", "The tenth district is the largest.", "", ""),  # yes/no: "no" answers it
+    ("For my 3rd grade report, when was he born?", "He was born on 10 July 1989.", "", ""),  # a chat preamble's
+    ("Quick question #2: when was he born?", "He was born on 10 July 1989.", "", ""),
+    ("In 2 words, what did he study?", "He studied War Studies for 3 years.", "", ""),
+    ("In 2011, who won the 3rd award?", "In 2010 she won the 2nd award.", "", "the question says 2011"),  # years stay
+    ("Of the nine districts, which is largest?", "Of the seven districts, Rokha is largest.", "", ""),  # the cost
 ])
 def test_a_sentence_stating_another_number_than_the_question_does_not_bear_it_out(
         question: str, sentence: str, paragraph: str, objection: str) -> None:
