@@ -49,6 +49,9 @@ def check_index_dir(index_dir: Path, docs_dir: Path) -> None:
     """IndexFolderError unless ``index_dir`` can hold an index beside ``docs_dir``'s documents."""
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexFolderError(f"index folder {index_dir} is a file; name a folder (it is created if missing)")
+    for name in (CURRENT, LOCK):
+        if (index_dir / name).is_dir():
+            raise IndexFolderError(f"{index_dir / name} is a folder, where the index keeps a file; move it away")
     if index_dir.resolve() == docs_dir.resolve():
         raise IndexFolderError(f"the index cannot live in the documents folder itself ({docs_dir}); "
                                "name another folder, or leave --index out for the default")
@@ -176,7 +179,12 @@ def load(index_dir: Path) -> IndexData | None:
         raise IndexCorrupt(f"manifest missing in {folder} ({exc.strerror})") from None
     if hashlib.sha256(manifest_bytes).hexdigest() != digest:
         raise IndexCorrupt(f"{folder / 'manifest.json'} was modified or truncated (checksum mismatch)")
-    manifest = json.loads(manifest_bytes)
+    try:
+        manifest = json.loads(manifest_bytes)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"{folder / 'manifest.json'} is not JSON ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexCorrupt(f"{folder / 'manifest.json'} is not a qa manifest")
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexCorrupt(f"index format {manifest.get('format')} is not {FORMAT_VERSION}")
     for fname, expected in manifest["files"].items():

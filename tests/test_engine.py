@@ -1,6 +1,7 @@
 """The engine on real data: documents, splitting, the persisted index and its incremental updates."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -264,7 +265,8 @@ def test_a_splitter_or_model_change_rebuilds(seed_dir, tmp_index, embedder) -> N
     assert any("model changed" in m for m in renamed.report.messages)
 
 
-@pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "garbage_pointer", "delete_vectors"])
+@pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "garbage_pointer", "delete_vectors",
+                                    "manifest_not_an_object"])
 def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder, damage: str) -> None:
     store_for(seed_dir, tmp_index, embedder)
     version = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
@@ -277,6 +279,9 @@ def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder
         (version / "manifest.json").write_text(json.dumps(manifest))
     elif damage == "garbage_pointer":
         (tmp_index / "CURRENT").write_bytes(b"\xff\xfe nonsense")
+    elif damage == "manifest_not_an_object":  # valid JSON, with the pointer's checksum brought in line
+        (version / "manifest.json").write_bytes(b"[1, 2]")
+        (tmp_index / "CURRENT").write_text(f"{version.name} {hashlib.sha256(b'[1, 2]').hexdigest()}\n")
     else:
         (version / "sentences.npy").unlink()
     store = store_for(seed_dir, tmp_index, embedder)
@@ -320,6 +325,10 @@ def test_an_index_in_the_documents_folder_is_refused_or_left_out_of_it(seed_dir,
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(IndexFolderError, match="is a file"):
         store_for(docs, tmp_path / "a_file", embedder)
+    for name in ("CURRENT", ".lock"):
+        (tmp_path / name / name).mkdir(parents=True)
+        with pytest.raises(IndexFolderError, match=f"{name} is a folder, where the index keeps a file"):
+            store_for(docs, tmp_path / name, embedder)
     store_for(docs, docs / "index", embedder)
     again = store_for(docs, docs / "index", embedder)
     assert not again.report.skipped and again.report.unchanged == [p.name for p in seed_dir.iterdir()]
