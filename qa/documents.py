@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import io
+import logging
 import os
 import re
 import stat
@@ -195,6 +196,12 @@ def _join_hyphenated(pages: Sequence[str]) -> list[str]:
         return f"{left}-{right}" if keep else left + right
 
     return [_LINE_END_HYPHEN.sub(mend, page) for page in pages]
+
+
+# pypdf logs what it mends or gives up on ("EOF marker not found"); with no logging set up, Python prints that on
+# stderr at every index update, beside our own "skipped broken.pdf: ..." line. An application that sets up logging
+# still gets it.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:

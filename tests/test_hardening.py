@@ -378,6 +378,20 @@ def test_damaged_pdfs_are_skipped_with_a_reason(data: bytes) -> None:
         parse(data, "damaged.pdf")
 
 
+def test_pypdf_s_own_warnings_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    """Our "skipped truncated.pdf: unreadable PDF (...)" says it; pypdf's "EOF marker not found" would say it again
+    on every update, through Python's last-resort log handler."""
+    (tmp_path / "truncated.pdf").write_bytes(text_pdf("Kabul")[:300])
+    code = ("import logging, sys; from qa.documents import parse, DocumentError\n"
+            "try: parse(open(sys.argv[1], 'rb').read(), 'truncated.pdf')\n"
+            "except DocumentError as exc: print(exc)\n"
+            "logging.basicConfig(); logging.getLogger('pypdf').warning('still seen once logging is set up')")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "truncated.pdf")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert "unreadable PDF" in done.stdout
+    assert done.stderr.strip() == "WARNING:pypdf:still seen once logging is set up", done.stderr
+
+
 # -- files that change while they are indexed -------------------------------------------------
 
 def write_docs(docs: Path) -> None:
