@@ -6,6 +6,7 @@ so sentence-level matching costs no extra model time at index time.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -132,10 +133,22 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
     return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def model_files_digest(name: str) -> str:
-    """A short identity of a local model folder (weights size+mtime), to notice a swapped model."""
+def weights_digest(name: str) -> str | None:
+    """A fingerprint of a local model folder's weight files (their names, sizes and 34 sampled blocks each), so
+    weights replaced in place (a fine-tune saved over its folder) rebuild the index instead of mixing two models'
+    vectors; about 3 MB read. None for a hub name: its cached files are the hub's to change."""
     path = Path(resolve_model(name))
     if not path.is_dir():
-        return name
-    parts = [f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))]
-    return ";".join(parts) or name
+        return None
+    digest = hashlib.sha256()
+    for file in sorted([*path.rglob("*.safetensors"), *path.rglob("*.bin")]):
+        size = file.stat().st_size
+        digest.update(f"{file.relative_to(path).as_posix()}:{size};".encode())
+        with open(file, "rb") as fh:
+            for at in sorted({min(i * size // _SAMPLES, max(0, size - _BLOCK)) for i in range(_SAMPLES + 1)}):
+                fh.seek(at)
+                digest.update(fh.read(_BLOCK if at else _HEAD))
+    return digest.hexdigest()[:16]
+
+
+_SAMPLES, _BLOCK, _HEAD = 32, 1 << 16, 1 << 20  # blocks spread over each file; its first MiB holds the header

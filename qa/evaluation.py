@@ -11,7 +11,7 @@ import json
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -283,6 +283,3 @@ def table(metrics: dict[str, float | int | None]) -> str:
     rows = ["| metric | value |", "|---|---|"] + [f"| {k} | {_fmt(metrics[k])} |" for k in JSON_KEYS]
     return "\n".join(rows)
 
-
-def as_dict(o: Outcome) -> dict[str, Any]:
-    return asdict(o)

@@ -20,7 +20,7 @@ import numpy as np
 from . import index as persist
 from .config import Config
 from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
-from .embedding import Embedder
+from .embedding import Embedder, weights_digest
 from .splitter import RULES_VERSION, lead_contexts, split_document
 from .types import Passage, Sentence
 
@@ -57,7 +57,8 @@ class UpdateReport:
 def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
     splitter = dict(cfg.splitter_settings(), max_tokens=cfg.max_tokens or embedder.max_tokens,
                     rules=RULES_VERSION)
-    return {"model": {"name": cfg.model, "dim": embedder.dim}, "splitter": splitter}
+    return {"model": {"name": cfg.model, "dim": embedder.dim, "weights": weights_digest(embedder.name)},
+            "splitter": splitter}
 
 
 def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> persist.IndexData | None:

@@ -265,6 +265,23 @@ def test_a_splitter_or_model_change_rebuilds(seed_dir, tmp_index, embedder) -> N
     assert any("model changed" in m for m in renamed.report.messages)
 
 
+def test_model_weights_replaced_in_place_rebuild_the_index(seed_dir, tmp_path, tmp_index) -> None:
+    """A fine-tune saved over its own folder keeps the model's name; its vectors must not meet the old ones."""
+    from qa.embedding import Embedder, resolve_model, weights_digest
+
+    model = Path(shutil.copytree(resolve_model("all-MiniLM-L6-v2"), tmp_path / "model"))
+    assert weights_digest(str(model)) == weights_digest("all-MiniLM-L6-v2") is not None
+    assert weights_digest("someone/hub-model") is None
+    own = Embedder.load(str(model))
+    assert store_for(seed_dir, tmp_index, own, model=str(model)).report.embedded_passages > 0
+    weights = model / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte of the weights, far from the header
+    weights.write_bytes(bytes(data))
+    again = store_for(seed_dir, tmp_index, own, model=str(model))
+    assert any("model changed" in m for m in again.report.messages), again.report.messages
+
+
 @pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "garbage_pointer", "delete_vectors",
                                     "manifest_not_an_object"])
 def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder, damage: str) -> None:
