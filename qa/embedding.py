@@ -134,7 +134,7 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
 
 
 def weights_digest(name: str) -> str | None:
-    """A fingerprint of a local model folder's weight files (their names, sizes and 34 sampled blocks each), so
+    """A fingerprint of a local model folder's weight files (their names, sizes and 33 sampled blocks each), so
     weights replaced in place (a fine-tune saved over its folder) rebuild the index instead of mixing two models'
     vectors; about 3 MB read. None for a hub name: its cached files are the hub's to change."""
     path = Path(resolve_model(name))
