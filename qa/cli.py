@@ -14,6 +14,7 @@ CALIBRATION_MIN = 20
 """Fewer answerable or unanswerable questions than this and --calibrate warns that its threshold is noise."""
 
 if TYPE_CHECKING:
+    from .evaluation import EvalResult
     from .pipeline import QA
 
 
@@ -164,21 +165,34 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import report
-    from .config import load_config, save_config, with_overrides
-    from .evaluation import calibrate, compare, compute, evaluate, load_questions, table
+    from .evaluation import compare, load_questions, table
 
     rows = load_questions(args.questions)
     previous = _previous_run(args.compare) if args.compare else None
     _check_eval_args(args, rows)
-    created = bool(args.calibrate and args.config and not Path(args.config).exists())
-    if created:  # --calibrate --config new.json starts new.json
-        Path(args.config).write_text("{}\n", encoding="utf-8")
+    new_config = Path(args.config) if args.calibrate and args.config and not Path(args.config).exists() else None
+    if new_config:  # --calibrate --config new.json starts new.json (and the run reads it: built-in settings)
+        new_config.write_text("{}\n", encoding="utf-8")
     try:
-        bot = _load(args)
+        bot, result = _evaluate(args, rows)
     except BaseException:
-        if created:
-            Path(args.config).unlink(missing_ok=True)
+        if new_config and new_config.exists() and new_config.read_text(encoding="utf-8") == "{}\n":
+            new_config.unlink()  # a run that failed or was stopped leaves no empty config behind
         raise
+    if args.report:
+        print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)
+    if previous is not None:
+        print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
+    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]]) -> tuple["QA", "EvalResult"]:
+    """Ask every row, and with --calibrate pick the threshold and save it."""
+    from .config import load_config, save_config, with_overrides
+    from .evaluation import calibrate, compute, evaluate
+
+    bot = _load(args)
     k = bot.cfg.k if args.k is None else args.k
     result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
     if args.calibrate:
@@ -187,12 +201,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         path = save_config(with_overrides(load_config(args.config), **{key: best}), args.config, only=(key,))
         print(f"calibrated {key} {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
         result.threshold, result.metrics = best, compute(result.outcomes, best)
-    if args.report:
-        print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)
-    if previous is not None:
-        print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
-    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
-    return 0
+    return bot, result
 
 
 def _previous_run(path: str) -> dict[str, Any]:

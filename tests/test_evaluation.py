@@ -161,6 +161,22 @@ def test_the_independent_scorer_matches_questions_by_id_not_by_their_words(tmp_p
     assert [r["id"] for r in load_questions(path)] == ["a", "q3"]  # the ids qa eval gives the rows
 
 
+def test_calibrate_into_a_new_config_leaves_none_when_the_run_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import cli
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who?", "answers": ["x"]}\n{"question": "Why?", "answers": []}\n', "utf-8")
+    seen: list[str] = []
+
+    def failing_load(args: object) -> None:
+        seen.append((tmp_path / "new.json").read_text())  # the run reads the new file: built-in settings
+        raise ValueError("the engine failed")
+
+    monkeypatch.setattr(cli, "_load", failing_load)
+    assert cli.main(["eval", str(questions), "--calibrate", "--config", str(tmp_path / "new.json")]) == 1
+    assert seen == ["{}\n"] and not (tmp_path / "new.json").exists()
+
+
 def test_a_config_file_named_but_missing_is_an_error(tmp_path: Path) -> None:
     from qa.config import ConfigError, load_config
 
