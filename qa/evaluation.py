@@ -67,8 +67,8 @@ class Outcome:
 def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept.
 
-    Rows marked ``needs_answer`` (a thumbs-down without a correction) are left out, and for a
-    repeated ``id`` the last row wins, so the UI's feedback file is a question set as it stands."""
+    For a repeated ``id`` the last row wins, and rows marked ``needs_answer`` (a thumbs-down without a correction,
+    a withdrawn thumbs-up) are then left out, so the UI's feedback file is a question set as it stands."""
     rows = []
     try:
         lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write, is no row
@@ -87,9 +87,7 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise QuestionSetError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
         if not row["question"].strip():
             raise QuestionSetError(f"{path}:{n}: the question is empty")
-        if row.get("needs_answer"):
-            continue  # UI feedback that still waits for someone to write the right answer
-        if "answers" not in row:  # a typo ("answer") would otherwise count the question as unanswerable
+        if "answers" not in row and not row.get("needs_answer"):  # a typo ("answer") must not make it unanswerable
             raise QuestionSetError(f'{path}:{n}: no "answers" list; write "answers": [] for a question the '
                                    "documents cannot answer")
         row.setdefault("id", f"q{n}")
@@ -97,6 +95,9 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise QuestionSetError(f'{path}:{n}: "after" must name the id of an earlier question, not {row["after"]!r}')
         rows.append(row)
     rows = list({str(r["id"]): r for r in rows}.values())  # a later row with the same id corrects an earlier one
+    # ... and a later thumbs-down without the right answer (or a withdrawn thumbs-up) cancels it: such a row still
+    # waits for someone to write the answer, so the question leaves the set until then
+    rows = [r for r in rows if not r.get("needs_answer")]
     if not rows:
         raise QuestionSetError(f"{path}: no questions")
     return rows

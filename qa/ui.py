@@ -256,7 +256,7 @@ def earlier_answers(turns: Sequence[dict[str, Any]]) -> list[Answer]:
 # Feedback: thumbs up/down appended as evaluator question rows
 # ---------------------------------------------------------------------------
 
-def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = None,
+def feedback_row(turn: dict[str, Any], liked: bool | None, correction: str | None = None,
                  now: datetime | None = None) -> dict[str, Any]:
     """A question row for ``python -m qa eval`` built from a rated turn.
 
@@ -265,6 +265,7 @@ def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = Non
     down without one: we only know ours is wrong, so ``answers = []`` and
     ``needs_answer = true``; such rows are not valid test questions until someone
     fills in the answer (``qa.evaluation.load_questions`` leaves them out).
+    withdrawn (``liked`` None: a thumbs un-clicked): the same, so that it cancels the earlier row of the same id.
     A follow-up is recorded as it was read ("When was Ahmad Massoud born?", with the typed "When was he
     born?" as ``asked``), so the row stands on its own as a test question.
     """
@@ -280,7 +281,7 @@ def feedback_row(turn: dict[str, Any], liked: bool, correction: str | None = Non
         "question": ans.get("resolved") or turn.get("question", ""),  # a follow-up as it stands alone
         **({"asked": turn.get("question", "")} if ans.get("resolved") else {}),
         "answers": answers,
-        "feedback": "up" if liked else "down",
+        "feedback": "withdrawn" if liked is None else "up" if liked else "down",
         "needs_answer": not liked and not fix,
         "our_answer": ours,
         "doc": ans.get("doc"),
@@ -307,12 +308,14 @@ class FeedbackLog:
 
 
 def liked_value(value: Any) -> bool | None:
-    """Gradio's like payload as up (True) / down (False), or None for an un-click or custom option."""
+    """Gradio's like payload as up (True) / down (False) / an un-click (None); ValueError for anything else."""
     if value is True or value == "Like":
         return True
     if value is False or value == "Dislike":
         return False
-    return None
+    if value is None or value == "":
+        return None
+    raise ValueError(f"not a thumbs up or down: {value!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -622,14 +625,19 @@ class Handlers:
     def like(self, turns: Any, liked_raw: Any, index: Any) -> tuple[str, bool | None, dict[str, Any] | None]:
         """A thumbs up/down: the note to show, whether to show the correction row (None: leave it), the rated turn."""
         turns = clean_turns(turns)
-        liked = liked_value(liked_raw)
         index = index[0] if isinstance(index, (list, tuple)) else index
-        if liked is None or not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+        try:
+            liked = liked_value(liked_raw)
+        except ValueError:
+            return "", None, None
+        if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
             return "", None, None
         turn = turns[index // 2]
         if not turn.get("answer"):
             return "Nothing to rate: that question was not answered.", False, None
         self.log.append(feedback_row(turn, liked))
+        if liked is None:
+            return "Rating withdrawn.", False, None
         if liked:
             return "Thanks, noted as a good answer.", False, None
         return "Thanks. If you know the right answer, type it below so it becomes a test question.", True, turn

@@ -258,6 +258,12 @@ def test_feedback_file_loads_as_a_question_set(tmp_path: Path) -> None:
     assert len(rows) == 3 and all(set(r) == FEEDBACK_KEYS for r in rows)
     usable = load_questions(log.path)
     assert [(r["question"], r["answers"]) for r in usable] == [("Where?", ["Quillby"])]
+    for later in (False, None):  # a thumbs-down without the answer, or the thumbs-up un-clicked, cancels an up
+        log.append(ui.feedback_row(second, liked=True, now=NOW))
+        assert [r["question"] for r in load_questions(log.path)] == ["Where?", "Who?"]
+        log.append(ui.feedback_row(second, liked=later, now=NOW))
+        assert [r["question"] for r in load_questions(log.path)] == ["Where?"], later
+    assert json.loads(log.path.read_text(encoding="utf-8").splitlines()[-1])["feedback"] == "withdrawn"
 
 
 def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
@@ -269,13 +275,15 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert h.like(turns, True, [7, 1]) == ("", None, None)  # no such message: nothing happens
     assert h.like(turns, "junk", [0, 1]) == ("", None, None)
     assert h.like(turns, True, [3, 1])[:2] == ("Nothing to rate: that question was not answered.", False)
+    assert h.like(turns, None, 1) == ("Rating withdrawn.", False, None)
     assert h.like(turns, True, 1) == ("Thanks, noted as a good answer.", False, None)
     note, show, pending = h.like(turns, False, [1, 1])
     assert show is True and pending == answered and "type it below" in note
     assert h.correct("   ", pending) == ("Type the right answer first (or ignore the box).", False)
     assert h.correct("in Quillby", pending)[1] is True
     rows = [json.loads(line) for line in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(r["feedback"], r["answers"]) for r in rows] == [("up", ["Quillby"]), ("down", []), ("down", ["in Quillby"])]
+    assert [(r["feedback"], r["answers"]) for r in rows] == [("withdrawn", []), ("up", ["Quillby"]), ("down", []),
+                                                             ("down", ["in Quillby"])]
     assert h.question_set("uploaded JSONL", None) == "Upload a JSONL question file first."
     assert [(r["question"], r["answers"]) for r in h.question_set("feedback file", None)] == [("Where?", ["in Quillby"])]
     assert len(h.question_set("example questions", None)) >= 60
@@ -321,9 +329,14 @@ def test_feedback_appends_from_threads_never_interleave(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value, expected", [(True, True), ("Like", True), (False, False), ("Dislike", False),
-                                             (None, None), ("", None), ("Spam", None)])
+                                             (None, None), ("", None)])
 def test_like_payloads(value: object, expected: bool | None) -> None:
     assert ui.liked_value(value) is expected
+
+
+def test_a_like_payload_of_another_kind_is_no_rating() -> None:
+    with pytest.raises(ValueError, match="not a thumbs up or down"):
+        ui.liked_value("Spam")  # a custom feedback option: neither up, down nor withdrawn
 
 
 @pytest.mark.parametrize("name", ["../../x.txt", "..\\..\\x.txt", "/etc/passwd.txt", "sub/x.txt", "..", ".env.txt",
