@@ -373,6 +373,8 @@ def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
         report = bot.add_file(name, data)
     except DocumentError as exc:
         return f"✗ {inert(str(exc))}"
+    except OSError as exc:  # the documents folder gone, full or read-only: say so, and go on with the next file
+        return f"✗ {inert(name)}: not saved ({inert(exc.strerror or str(exc))}: {inert(str(bot.store.docs_dir))})"
     name = report.saved_as or name  # another name when a different file already has this one
     if name in report.unchanged:
         return f"✓ {inert(name)}: already indexed with the same content"
@@ -668,8 +670,13 @@ class Handlers:
             lines = []
             for i, path in enumerate(paths):
                 progress((i, len(paths)), desc=f"indexing {path.name}", unit="files")
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:  # Gradio's temporary copy went missing
+                    lines.append(f"✗ {inert(path.name)}: the upload could not be read ({inert(exc.strerror or str(exc))})")
+                    continue
                 with self.engine.lock.writing():
-                    lines.append(add_upload(bot, path.name, path.read_bytes(), self.settings.max_upload_bytes))
+                    lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
             return lines
         return self._change(add)
 
@@ -677,7 +684,10 @@ class Handlers:
         """Pick up files added, edited or removed in the documents folder while the app runs."""
         def refresh(bot: "QA") -> list[str]:
             with self.engine.lock.writing():
-                return [rescan_line(bot.refresh())]
+                try:
+                    return [rescan_line(bot.refresh())]
+                except (DocumentError, OSError) as exc:  # the folder renamed or unmounted: the index stays as it was
+                    return [f"✗ rescan failed, the index is unchanged: {inert(str(exc))}"]
         return self._change(refresh)
 
     def _change(self, work: Callable[["QA"], list[str]]) -> tuple[list[list[Any]], str, str]:
@@ -693,10 +703,15 @@ class Handlers:
 
     def question_set(self, source: str, file: str | None) -> list[dict[str, Any]] | str:
         """The rows the Evaluation tab runs, or a message saying why there are none."""
-        from .evaluation import load_questions
+        from .evaluation import QuestionSetError, load_questions
 
         if source == "uploaded JSONL":
-            return load_questions(file) if file else "Upload a JSONL question file first."
+            if not file:
+                return "Upload a JSONL question file first."
+            try:
+                return load_questions(file)
+            except QuestionSetError as exc:  # named as the user knows it, not by Gradio's temporary path
+                raise QuestionSetError(str(exc).replace(str(file), Path(file).name)) from None
         if source == "feedback file":
             rows = load_questions(self.settings.feedback) if self.settings.feedback.exists() else []
             return rows or "The feedback file has no rated questions with answers yet."
@@ -716,8 +731,11 @@ class Handlers:
         except (QuestionSetError, EngineError, OSError) as exc:
             return warning(exc), None, None
         started = time.perf_counter()
-        with self.engine.lock.reading():
-            result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
+        try:
+            with self.engine.lock.reading():
+                result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
+        except QuestionSetError as exc:  # a question ask() would refuse, found before any is asked
+            return warning(exc), None, None
         seconds = time.perf_counter() - started
         for old in self.eval_root.iterdir():
             shutil.rmtree(old, ignore_errors=True)

@@ -479,3 +479,33 @@ def test_the_status_names_the_extractor_and_the_readers_precision() -> None:
     neural = SimpleNamespace(extractor=SimpleNamespace(reader=SimpleNamespace(precision="bf16")))
     assert ui.reader_label(neural) == "neural reader (bf16)"  # type: ignore[arg-type]
     assert ui.reader_label(SimpleNamespace(extractor=HeuristicExtractor(2))) == "heuristic extractor"  # type: ignore[arg-type]
+
+
+def test_a_vanished_documents_folder_or_a_bad_question_file_gets_a_reason_not_an_error(tmp_path: Path,
+                                                                                     embedder) -> None:  # type: ignore[no-untyped-def]
+    """What Gradio would show as a bare "Error" badge: each becomes a line saying what went wrong."""
+    import shutil
+
+    import qa
+
+    docs = Path(shutil.copytree(ui.PROJECT_ROOT / "seeds", tmp_path / "docs"))
+    bot = qa.load(docs=docs, index=tmp_path / "index", embedder=embedder, reader="none")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    upload = tmp_path / "gradio-tmp-5f3a" / "mine.jsonl"
+    upload.parent.mkdir()
+    for content, says in [('{"question": "?!", "answers": []}\n', "question q1: the question has no words"),
+                          ('{"question": "x"\n', "mine.jsonl:1: not JSON")]:
+        upload.write_text(content, encoding="utf-8")
+        table, coverage, _ = h.evaluate("uploaded JSONL", str(upload))
+        shown = html.unescape(table)
+        assert says in shown and "gradio-tmp-5f3a" not in shown and coverage is None, shown
+    new = tmp_path / "up" / "new.txt"
+    new.parent.mkdir()
+    new.write_text("Bazarak is the capital of Panjshir.", encoding="utf-8")
+    shutil.rmtree(docs)  # renamed or unmounted while the app runs
+    _, lines, _ = h.rescan()
+    assert "✗ rescan failed, the index is unchanged" in html.unescape(lines)
+    _, lines, _ = h.upload([str(new), str(tmp_path / "gone.txt")], lambda *a, **k: None)
+    shown = [line for line in html.unescape(lines).splitlines() if line]
+    assert shown[0].startswith("✗ new.txt: not saved") and shown[1].startswith("✗ gone.txt: the upload could not")
+    assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"  # the index still answers
