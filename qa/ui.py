@@ -22,12 +22,11 @@ import threading
 import time
 import unicodedata
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .cli import location_flags
 from .config import PROJECT_ROOT
@@ -436,48 +435,10 @@ def eval_plots(result: "EvalResult", folder: Path) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Engine: loaded in the background, shared by readers, changed by uploads
+# Engine: loaded in the background, shared by every event. No lock: ``QA.ask`` reads one published snapshot, and
+# ``QA.add_file``/``refresh`` build the next one aside and swap it in, so a question asked while an upload is
+# embedded is answered at once from the documents as they were (they serialise among themselves).
 # ---------------------------------------------------------------------------
-
-class ReadWriteLock:
-    """Many asks at once, or one upload alone (writers first, so uploads are not starved).
-
-    ``QA.add_file`` mutates the store in place, so an ask running during an upload could
-    mix old and new passages; this keeps them apart until the engine swaps atomically.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-        self._waiting_writers = 0
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._waiting_writers)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting_writers += 1
-            self._cond.wait_for(lambda: not self._writing and not self._readers)
-            self._waiting_writers -= 1
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
-
 
 class EngineError(RuntimeError):
     """The engine failed to load or is not ready; the message is shown to the user."""
@@ -491,7 +452,6 @@ class Engine:
         self._bot: "QA | None" = None
         self._error: str | None = None
         self._done = threading.Event()
-        self.lock = ReadWriteLock()
         self.started = time.perf_counter()
         self.seconds = 0.0
 
@@ -609,8 +569,7 @@ class Handlers:
         turns = clean_turns(turns)
         try:
             bot = self.engine.get()
-            with self.engine.lock.reading():
-                turn = ask_turn(bot, question, k=self.settings.k, earlier=turns)
+            turn = ask_turn(bot, question, k=self.settings.k, earlier=turns)
         except EngineError as exc:
             turn = new_turn(question, error=str(exc))
         turns = (turns + [turn])[-MAX_TURNS:]
@@ -620,8 +579,7 @@ class Handlers:
         """The API's answer; QuestionError or EngineError for the caller to report."""
         bot = self.engine.get()
         earlier = earlier_answers([{"answer": a} for a in history or () if isinstance(a, dict)])
-        with self.engine.lock.reading():
-            ans = bot.ask(question, k=self.settings.k, history=earlier)
+        ans = bot.ask(question, k=self.settings.k, history=earlier)
         return render_answer(ans), ans.to_dict()
 
     def like(self, turns: Any, liked_raw: Any, index: Any) -> tuple[str, bool | None, dict[str, Any] | None]:
@@ -656,10 +614,9 @@ class Handlers:
             bot = self.engine.get()
         except EngineError as exc:
             return [], warning(exc)
-        with self.engine.lock.reading():
-            rows = documents_rows(bot)
-            skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
-            total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
+        rows = documents_rows(bot)
+        skipped = [f"- skipped {inert(s.name)}: {inert(s.reason)}" for s in bot.report.skipped]
+        total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
         return rows, "\n".join([inert(total)] + skipped)
 
     def upload(self, files: list[str] | None, progress: Callable[..., Any]) -> tuple[list[list[Any]], str, str]:
@@ -675,23 +632,21 @@ class Handlers:
                 except OSError as exc:  # Gradio's temporary copy went missing
                     lines.append(f"✗ {inert(path.name)}: the upload could not be read ({inert(exc.strerror or str(exc))})")
                     continue
-                with self.engine.lock.writing():
-                    lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
+                lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
             return lines
         return self._change(add)
 
     def rescan(self) -> tuple[list[list[Any]], str, str]:
         """Pick up files added, edited or removed in the documents folder while the app runs."""
         def refresh(bot: "QA") -> list[str]:
-            with self.engine.lock.writing():
-                try:
-                    return [rescan_line(bot.refresh())]
-                except (DocumentError, OSError) as exc:  # the folder renamed or unmounted: the index stays as it was
-                    return [f"✗ rescan failed, the index is unchanged: {inert(str(exc))}"]
+            try:
+                return [rescan_line(bot.refresh())]
+            except (DocumentError, OSError) as exc:  # the folder renamed or unmounted: the index stays as it was
+                return [f"✗ rescan failed, the index is unchanged: {inert(str(exc))}"]
         return self._change(refresh)
 
     def _change(self, work: Callable[["QA"], list[str]]) -> tuple[list[list[Any]], str, str]:
-        """Run ``work`` (it takes the write lock) on the engine: the documents table, its lines and what is
+        """Run ``work`` on the engine: the documents table, its lines and what is
         indexed now, and the new status line."""
         try:
             bot = self.engine.get()
@@ -732,8 +687,7 @@ class Handlers:
             return warning(exc), None, None
         started = time.perf_counter()
         try:
-            with self.engine.lock.reading():
-                result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
+            result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
         except QuestionSetError as exc:  # a question ask() would refuse, found before any is asked
             return warning(exc), None, None
         seconds = time.perf_counter() - started

@@ -410,34 +410,40 @@ def test_examples_come_from_the_seed_questions() -> None:
     assert all(answers[q] for q in examples[:6]) and answers[examples[6]] == []
 
 
-def test_write_lock_waits_for_readers_and_goes_before_later_readers() -> None:
-    lock = ui.ReadWriteLock()
-    order: list[str] = []
-    release = threading.Event()
+def test_a_question_is_answered_at_once_while_an_upload_is_embedded(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """An upload of 20 MB embeds for minutes; the chat answers meanwhile from the documents as they were."""
+    import shutil
 
-    def write() -> None:
-        with lock.writing():
-            order.append("write")
-            release.wait(5)
+    import qa
 
-    def read() -> None:
-        with lock.reading():
-            order.append("read")
+    docs = Path(shutil.copytree(ui.PROJECT_ROOT / "seeds", tmp_path / "docs"))
+    bot = qa.load(docs=docs, index=tmp_path / "index", embedder=embedder, reader="none")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    embedding, release = threading.Event(), threading.Event()
+    refresh = bot.store.refresh
 
-    writer, reader = threading.Thread(target=write), threading.Thread(target=read)
-    with lock.reading():
-        writer.start()
-        time.sleep(0.1)
-        reader.start()
-        time.sleep(0.1)
-        assert order == []  # the writer waits for us; the later reader waits for the writer
-    time.sleep(0.1)
-    assert order == ["write"]
-    release.set()
-    writer.join(5)
-    reader.join(5)
-    assert order == ["write", "read"]
+    def slow_refresh() -> UpdateReport:
+        embedding.set()
+        release.wait(60)
+        return refresh()
 
+    bot.store.refresh = slow_refresh  # type: ignore[method-assign]
+    new = tmp_path / "up" / "capital.txt"
+    new.parent.mkdir()
+    new.write_text("The festival of Quillby is held in Bazarak every spring.", encoding="utf-8")
+    done: list[tuple] = []
+    upload = threading.Thread(target=lambda: done.append(h.upload([str(new)], lambda *a, **k: None)))
+    upload.start()
+    try:
+        assert embedding.wait(60)
+        rendered, turns = h.submit("When was Ahmad Massoud born?", [])
+        assert turns[-1]["answer"]["text"] == "10 July 1989" and not done  # answered while the upload waits
+        assert h.submit("Where is the festival of Quillby held?", [])[1][-1]["answer"]["text"] is None
+    finally:
+        release.set()
+        upload.join(60)
+    assert done and "✓ capital.txt: added" in html.unescape(done[0][1])
+    assert h.submit("Where is the festival of Quillby held?", [])[1][-1]["answer"]["text"] == "Bazarak"
 
 def test_engine_reports_load_failures_to_the_user() -> None:
     def broken() -> object:
