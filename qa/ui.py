@@ -57,6 +57,7 @@ CORRECTION_CHARS = 500
 # document text; the browser still shows the same characters.
 _ENTITIES = {c: f"&#{c};" for c in range(0x21, 0x7F) if not chr(c).isalnum()}
 _SPACE = re.compile(r"\s+")
+_KEPT_FORMAT = frozenset("\u200c\u200d\u00ad")  # zero-width non-joiner and joiner ("می‌خواهم", 👨‍👩‍👧), soft hyphen
 
 
 def inert(text: str) -> str:
@@ -64,10 +65,11 @@ def inert(text: str) -> str:
 
     Runs of whitespace become one space (a blank line would end our HTML block and
     let Markdown parsing resume), and invisible format/control characters such as
-    bidi overrides are dropped so a document cannot disguise what it shows.
+    bidi overrides are dropped so a document cannot disguise what it shows; the joiners
+    that Persian, Indic scripts and emoji need, and soft hyphens, are kept.
     """
     text = _SPACE.sub(" ", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = "".join(ch for ch in text if ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf"))
     return text.translate(_ENTITIES)
 
 

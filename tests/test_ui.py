@@ -77,6 +77,11 @@ def test_inert_leaves_no_markup_and_shows_the_same_characters(payload: str) -> N
     assert parse(out).tags == []
 
 
+def test_inert_keeps_the_joiners_words_and_emoji_need() -> None:
+    for text in ("می\u200cخواهم", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "co\u00adoperate"):
+        assert html.unescape(ui.inert(text)) == text
+
+
 def test_inert_removes_blank_lines_and_invisible_controls() -> None:
     out = ui.inert("a\n\n\nb\u202eevil\u200b\x07 c")
     assert html.unescape(out) == "a bevil c"
