@@ -709,7 +709,9 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     """The Chat tab's components (inside an open ``gr.Tab``)."""
     # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
     c = SimpleNamespace()
-    c.chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True,
+    # No copy or share buttons: they copy our HTML with its character references ("evil&#46;md"), and sharing
+    # needs Hugging Face; selecting the text copies what is shown.
+    c.chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True, buttons=[],
                            render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
                            placeholder="Ask a question; every answer is quoted from the documents.")
     with gr.Row():

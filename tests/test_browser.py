@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -147,6 +148,8 @@ def test_answer_shows_highlighted_quote_and_source(page: Page, tmp_path: Path) -
     expect(reply.locator("blockquote mark")).to_contain_text("10 July 1989")
     expect(reply.locator(".qa-source")).to_contain_text("panjshir_resistance_ahmad_massoud.txt")
     expect(reply.locator(".qa-confidence")).to_contain_text("confidence")
+    # no copy buttons (they copied our HTML, character references and all) and no share button (it needs the hub)
+    expect(page.locator("#qa-chat").get_by_role("button", name=re.compile("copy|share", re.IGNORECASE))).to_have_count(0)
     alternatives = reply.locator("details.qa-alternatives")
     expect(alternatives.locator("summary")).to_contain_text("Other possible answers")
     expect(alternatives.locator("mark").first).to_be_hidden()  # folded until asked for
