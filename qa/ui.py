@@ -883,6 +883,8 @@ def prepare(args: argparse.Namespace) -> Settings | str:
         questions = own_questions(docs, args.questions)
     except (ConfigError, QuestionSetError) as exc:
         return str(exc)
+    if not 0 < args.max_upload_mb <= cfg.max_file_mb:  # a larger upload would pass the page and fail the index
+        return f"--max-upload-mb must be above 0 and at most the config's max_file_mb ({cfg.max_file_mb:g})"
     return Settings(feedback=Path(args.feedback).resolve(), questions=questions, max_upload_mb=args.max_upload_mb,
                     max_question_chars=cfg.max_question_chars, k=args.k)
 

@@ -320,6 +320,11 @@ def test_the_app_refuses_bad_flags_before_serving(tmp_path: Path, capsys: pytest
     assert ui.main(["--docs", str(tmp_path), "--k", "0"]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "missing.jsonl" in err and "--k must be at least 1" in err
+    for mb in ("60", "0"):  # the config's max_file_mb is 50: a 60 MB upload would pass the page and fail the index
+        assert ui.main(["--docs", str(tmp_path), "--max-upload-mb", mb]) == 2
+        assert "--max-upload-mb must be above 0 and at most the config's max_file_mb (50)" in capsys.readouterr().err
+    assert ui.main(["--docs", str(tmp_path), "--config", str(tmp_path / "typo.json")]) == 2
+    assert "config file" in capsys.readouterr().err
 
 
 def test_feedback_appends_from_threads_never_interleave(tmp_path: Path) -> None:
