@@ -549,6 +549,12 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1e6)
 
+    @property
+    def browser_upload_bytes(self) -> int:
+        """Gradio's own limit, which its toast states in binary megabytes ("19.1 Mb" for our 20 MB): whole MiB at
+        or above ours, so it reads "20 Mb" and a file between the two gets our own message saying why."""
+        return -(-self.max_upload_bytes // 2**20) * 2**20
+
 
 def warning(exc: Exception) -> str:
     """An error as the app's status lines show it (Markdown-safe)."""
@@ -906,7 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     try:
         _, url, _ = demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
-                                max_file_size=settings.max_upload_bytes, ssr_mode=False, theme=theme, css=CSS,
+                                max_file_size=settings.browser_upload_bytes, ssr_mode=False, theme=theme, css=CSS,
                                 show_error=False)
     except OSError as exc:  # port taken or address not on this machine
         print(f"qa: cannot listen on {args.host}:{args.port} ({exc}); choose another --port or --host",

@@ -362,6 +362,9 @@ def test_upload_size_limits() -> None:
         ui.check_upload("big.txt", 1001, 1000)
     with pytest.raises(DocumentError, match="empty"):
         ui.check_upload("empty.md", 0, 1000)
+    settings = ui.Settings(feedback=Path("fb.jsonl"), max_upload_mb=20)
+    assert settings.max_upload_bytes == 20_000_000 and settings.browser_upload_bytes == 20 * 2**20
+    assert ui.Settings(feedback=Path("fb.jsonl"), max_upload_mb=0.5).browser_upload_bytes == 2**20
 
 
 class RecordingBot:
