@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .cli import location_flags
 from .config import PROJECT_ROOT
@@ -530,6 +530,7 @@ CSS = """
 .qa-reply blockquote { border-left: 3px solid #c9c9c9; margin: 6px 0; padding: 2px 10px; }
 .qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: #666; font-size: 0.9em; }
 .qa-reply .qa-snippet { color: #444; }
+.qa-pending { color: #666; font-style: italic; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 """
 
@@ -582,6 +583,14 @@ class Handlers:
             turn = new_turn(question, error=str(exc))
         turns = (turns + [turn])[-MAX_TURNS:]
         return render_history(turns), turns
+
+    def pending(self, question: str, turns: Any) -> list[dict[str, str]]:
+        """The conversation with the question just asked and a note in place of its answer, shown at once: an
+        answer takes a moment, and while the engine loads, many."""
+        note = "Looking in the documents…" if self.engine.wait(0) else "Loading the index first, then looking…"
+        return render_history(clean_turns(turns)) + [
+            {"role": "user", "content": inert(question)},
+            {"role": "assistant", "content": f'<p class="qa-pending">{inert(note)}</p>'}]
 
     def follow_up(self, question: str, history: list) -> tuple[str, dict]:
         """The API's answer; QuestionError or EngineError for the caller to report."""
@@ -775,8 +784,9 @@ def build(engine: Engine, settings: Settings) -> Any:
     def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
         return gr.update(visible=False)
 
-    def submit(question: str, turns: Any) -> tuple[list[dict[str, str]], list[dict[str, Any]], str, Any]:
-        return *h.submit(question, turns), "", hidden()
+    def submit(question: str, turns: Any) -> Iterator[tuple[list[dict[str, str]], Any, str, Any]]:
+        yield h.pending(question, turns), gr.update(), "", hidden()  # the question shows before its answer
+        yield *h.submit(question, turns), "", hidden()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""

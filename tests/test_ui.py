@@ -528,3 +528,14 @@ def test_a_vanished_documents_folder_or_a_bad_question_file_gets_a_reason_not_an
     shown = [line for line in html.unescape(lines).splitlines() if line]
     assert shown[0].startswith("✗ new.txt: not saved") and shown[1].startswith("✗ gone.txt: the upload could not")
     assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"  # the index still answers
+
+
+def test_a_question_shows_at_once_with_a_note_until_its_answer_comes() -> None:
+    earlier = [json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))]
+    loading = ui.Handlers(ui.Engine(lambda: time.sleep(60)), ui.Settings(feedback=Path("unused.jsonl")))
+    shown = loading.pending("<b>When?</b>", earlier)
+    assert shown[:2] == ui.render_history(earlier) and shown[2] == {"role": "user", "content": ui.inert("<b>When?</b>")}
+    assert shown[3]["role"] == "assistant" and "Loading the index first" in shown[3]["content"]
+    assert "qa-reply" not in shown[3]["content"]  # not yet a reply: the browser tests wait for one
+    ready = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())).start(), ui.Settings(feedback=Path("unused.jsonl")))
+    assert ready.engine.wait(10) and "Looking in the documents" in ready.pending("When?", [])[1]["content"]
