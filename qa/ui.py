@@ -352,7 +352,9 @@ def check_upload(name: str, size: int, limit_bytes: int) -> None:
     Stricter than the engine's ``safe_upload_name`` (which keeps only the base name): a name
     that tries to point elsewhere is an error to report, not something to silently rename.
     """
-    if not name or name != name.strip() or any(c in name for c in "/\\\x00") or name in (".", ".."):
+    if not name or name != name.strip():
+        raise DocumentError(f"{name!r}: a file name may not be empty or start or end with a space")
+    if any(c in name for c in "/\\\x00") or name in (".", ".."):
         raise DocumentError(f"{name!r}: file names may not contain folders or path separators")
     if name.startswith("."):
         raise DocumentError(f"{name!r}: hidden files (names starting with '.') are not indexed")

@@ -356,6 +356,11 @@ def test_unsafe_or_unsupported_upload_names_are_rejected(name: str) -> None:
         ui.check_upload(name, 10, 1000)
 
 
+def test_a_name_with_an_edge_space_is_told_so_not_called_a_path() -> None:
+    with pytest.raises(DocumentError, match="may not be empty or start or end with a space"):
+        ui.check_upload(" spaced.txt", 10, 1000)
+
+
 def test_upload_size_limits() -> None:
     ui.check_upload("ok.pdf", 1000, 1000)
     with pytest.raises(DocumentError, match="over the"):
