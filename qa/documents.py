@@ -252,7 +252,8 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
     skipped: list[Skipped] = []
     left_out = exclude.resolve() if exclude is not None else None
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() != left_out)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and (left_out is None or (Path(root) / d).resolve() != left_out))
         for d in [d for d in dirs if (Path(root) / d).is_symlink()]:
             skipped.append(Skipped((Path(root) / d).relative_to(folder).as_posix(),
                                    "symlinked folder not followed (it could loop); link the files instead"))

@@ -133,6 +133,9 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
     return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+_SAMPLES, _BLOCK, _HEAD = 32, 1 << 16, 1 << 20  # blocks spread over each file; its first MiB holds the header
+
+
 def weights_digest(name: str) -> str | None:
     """A fingerprint of a local model folder's weight files (their names, sizes and 33 sampled blocks each), so
     weights replaced in place (a fine-tune saved over its folder) rebuild the index instead of mixing two models'
@@ -149,6 +152,3 @@ def weights_digest(name: str) -> str | None:
                 fh.seek(at)
                 digest.update(fh.read(_BLOCK if at else _HEAD))
     return digest.hexdigest()[:16]
-
-
-_SAMPLES, _BLOCK, _HEAD = 32, 1 << 16, 1 << 20  # blocks spread over each file; its first MiB holds the header

@@ -145,7 +145,9 @@ TYPE_RULES = [
 ]
 
 
-_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|how|why)\b")
+WH_WORDS = "what|which|who|whom|whose|when|where|how|why"
+"""The question words, as a regex alternation (the question reader and the type reader share them)."""
+_WH = re.compile(rf"\b(?:{WH_WORDS})\b")
 
 
 def answer_type(question: str) -> str:

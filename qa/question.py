@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, opens_sentence
+from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, WH_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -35,7 +35,7 @@ def question_focus(text: str) -> str:
 
 _AUXILIARY = re.compile(r"\s*[\"'\u201c(]*(?:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|shall|should|may|"
                         r"might|must)(?:n['\u2019]t)?\s+\w", re.IGNORECASE)
-_WH_OR_CHOICE = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how|or)\b", re.IGNORECASE)
+_WH_OR_CHOICE = re.compile(rf"\b(?:{WH_WORDS}|or)\b", re.IGNORECASE)
 
 
 def is_yes_no(question: str) -> bool:
@@ -279,7 +279,7 @@ class Bearing:
         return ""
 
 
-_LEAD_IN = re.compile(r"[^?]*?[,:;]\s*(?=(?:who|whom|whose|what|when|where|which|why|how)\b)", re.IGNORECASE)
+_LEAD_IN = re.compile(rf"[^?]*?[,:;]\s*(?=(?:{WH_WORDS})\b)", re.IGNORECASE)
 
 
 def _asking_clause(question: str) -> str:
