@@ -659,7 +659,11 @@ busy machine; 1,088 mined negatives against 1,087, since the keyword terms chang
 uniform weight soup of it with the shipped model (every tensor averaged) 0.584: between its two parents, not
 above them, so no soup ships.  Nor an ensemble: the shipped reader's logits averaged with the two held-out
 readers' of the scorer (trained on 8 of the 10 articles; 0.559 and 0.567 alone) scored 0.587 (session 15), below
-the shipped reader alone, so distilling such an ensemble into one reader was not tried.  Layer-wise
+the shipped reader alone.  Ensembles of readers trained on all 10 articles did no better (session 18, bf16,
+`python benchmarks/reader_ensemble.py default FOLDER ...`, start/end logits averaged per window): the shipped
+reader with seed 7's 0.601, with seed 7's and the `--neg-ratio 0.5` reader's 0.602 (no-answer accuracy 0.291),
+with those and the layer-wise-decay reader's 0.600; so distilling an ensemble into one reader was not tried:
+its teacher would be no better than the reader it replaces.  Layer-wise
 learning-rate decay, which often helps small-data fine-tuning of larger encoders, scored 0.550 here (session 16).
 Twice the mined negatives (`--neg-ratio 0.5`, session 17) traded answers for abstentions: on gold paragraphs F1
 0.546 and no-answer accuracy 0.333 (against 0.599 and 0.243); end to end, at its own calibrated threshold with the

@@ -484,3 +484,22 @@ def test_the_shipped_model_card_is_the_one_its_config_makes(tmp_path: Path) -> N
     config = json.loads((rd.DEFAULT_DIR / rd.CONFIG_NAME).read_text())
     tr.write_model_card(tmp_path, config)
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == (rd.DEFAULT_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def test_ensemble_benchmark_averages_logits_and_refuses_mixed_windows(tiny_run: tuple) -> None:
+    """``benchmarks/reader_ensemble.py``: a reader averaged with itself reads as it does alone; one with
+    other windows cannot be averaged; two different readers give the mean of their logits."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("qa_reader_ensemble", ROOT / "benchmarks" / "reader_ensemble.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    tiny = rd.Reader.load(tiny_run[3], precision="fp32")
+    question = "Who led the Norse?"
+    assert bench.EnsembleReader([tiny, tiny]).read(question, [PASSAGE], top_n=5) == tiny.read(question, [PASSAGE], top_n=5)
+    other = rd.Reader.load(tiny_run[3], precision="int8")
+    encoding = tiny.encode(question, [PASSAGE])
+    mean_start = (tiny.logits(encoding)[0] + other.logits(encoding)[0]) / 2
+    assert torch.allclose(bench.EnsembleReader([tiny, other]).logits(encoding)[0], mean_start)
+    with pytest.raises(SystemExit, match="different windows"):
+        bench.EnsembleReader([tiny, rd.Reader(tiny.model, tiny.tokenizer, 128, 32)])
