@@ -28,7 +28,10 @@ _AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "wil
 """Before a participle in a subject question ("Who was born ..."); "did"/"does" there ask for an object."""
 _VERBS = _AUXILIARIES | {"did", "does"}
 """Verbs that may follow a subject though they are stopwords ("Massoud was ...", "Naeem did ...")."""
-_SUBJECT_WHO = re.compile(rf"\s*who\s+(?:(?:{'|'.join(sorted(_AUXILIARIES))})\s+)?([^\W\d_][\w'\u2019-]*)", re.IGNORECASE)
+_SUBJECT_WHO = re.compile(rf"\s*who\s+(?:(?P<aux>{'|'.join(sorted(_AUXILIARIES))})\s+)?(?P<verb>[^\W\d_][\w'\u2019-]*)",
+                          re.IGNORECASE)
+_BE = frozenset({"is", "was", "are", "were", "be", "been", "being"})
+"""Before a participle they make the passive: "he was stopped by X" says who X stopped, not whom he did."""
 _HE_SHE = re.compile(r"\b(?:he|she|He|She)\b")
 _WORD = re.compile(r"[^\W_][\w'\u2019-]*")
 _NOT_A_SUBJECT_AFTER = STOPWORDS | {"amid", "among", "since", "near", "like", "per", "via", "unlike", "despite",
@@ -42,17 +45,32 @@ def asked_verb(question: str) -> str | None:
     "Who did he join?" and "Who was he married to?" ask for an object, whom "he" in the text is not:
     the question's first word after "who" (and an auxiliary) must be a lower-case content word."""
     m = _SUBJECT_WHO.match(question)
-    if not m or m.group(1).lower() in STOPWORDS or not m.group(1)[0].islower():
+    if not m or m.group("verb").lower() in STOPWORDS or not m.group("verb")[0].islower():
         return None  # "Who was Guy's rival?" asks who someone named is
-    stems = terms(m.group(1))
+    stems = terms(m.group("verb"))
     return stems[0] if stems else None
 
 
-def subject_pronoun(sentence: str, verb: str) -> int | None:
-    """Where "he"/"she" stands right before ``verb`` in ``sentence`` (offset within it), else None."""
+def passive(auxiliaries: Sequence[str], verb: str) -> bool:
+    """Whether ``verb`` after ``auxiliaries`` is passive ("was stopped", "has been named"; "was leading" is not)."""
+    return any(a.lower() in _BE for a in auxiliaries) and not verb.lower().endswith("ing")
+
+
+def asks_passive(question: str) -> bool:
+    """Whether a subject question asks in the passive ("Who was appointed ...?") rather than the active."""
+    m = _SUBJECT_WHO.match(question)
+    return bool(m and m.group("aux")) and passive([m.group("aux")], m.group("verb"))
+
+
+def subject_pronoun(sentence: str, verb: str, passive_voice: bool = False) -> int | None:
+    """Where "he"/"she" stands right before ``verb`` in ``sentence`` (offset within it), else None.
+
+    The voice must agree with the question's (``passive_voice``): "he was stopped by Alexius" does not say
+    that he stopped anyone, and "he appointed" does not say he was appointed."""
     for m in _HE_SHE.finditer(sentence):
         after = [w.group(0) for w in _WORD.finditer(sentence, m.end())][:VERB_REACH]
-        if any(verb in terms(w) for w in after):
+        at = next((j for j, w in enumerate(after) if verb in terms(w)), None)
+        if at is not None and passive(after[:at], after[at]) == passive_voice:
             return m.start()
     return None
 
@@ -104,6 +122,7 @@ def resolve_subjects(question: str, store: "Snapshot", candidates: Sequence[Cand
     verb = asked_verb(question)
     if verb is None:
         return list(candidates)
+    voice, asked = asks_passive(question), set(terms(question))
     out: list[Candidate] = []
     resolved: dict[int, Candidate | None] = {}  # sentence index -> its resolved candidate
     for c in candidates:
@@ -113,7 +132,7 @@ def resolve_subjects(question: str, store: "Snapshot", candidates: Sequence[Cand
             continue
         i = around[0]
         if i not in resolved:
-            resolved[i] = _resolve(store, i, verb, c)
+            resolved[i] = _resolve(store, i, verb, voice, asked, c)
             if resolved[i] is not None:
                 out.append(resolved[i])  # first and best of its sentence: takes its place in the ranking
                 continue
@@ -122,12 +141,14 @@ def resolve_subjects(question: str, store: "Snapshot", candidates: Sequence[Cand
     return out
 
 
-def _resolve(store: "Snapshot", i: int, verb: str, c: Candidate) -> Candidate | None:
+def _resolve(store: "Snapshot", i: int, verb: str, voice: bool, asked: set[str], c: Candidate) -> Candidate | None:
+    """``asked``: the question's terms; a name made only of them is what the question is about, not its answer
+    ("Who declared Ahmad Massoud his father's successor?" is not answered "Ahmad Massoud")."""
     sent = store.sentences[i]
-    at = subject_pronoun(sent.text, verb)
+    at = subject_pronoun(sent.text, verb, voice)
     if at is None:
         return None
     found = antecedent(store, sent.doc, sent.start + at)
-    if found is None:
+    if found is None or set(terms(store.text(sent.doc)[found[0]:found[1]])) <= asked:
         return None
     return replace(c, start=found[0], end=found[1], through=sent.end)

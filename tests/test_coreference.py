@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.coreference import antecedent, asked_verb, subject_pronoun
+from qa.coreference import antecedent, asked_verb, asks_passive, resolve_subjects, subject_pronoun
+from qa.extract import Candidate
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,27 @@ def test_the_pronoun_must_stand_right_before_the_asked_verb() -> None:
     assert subject_pronoun(sentence, "commenc") == sentence.index("he commenced")
     assert subject_pronoun(sentence, "studi") is None
     assert subject_pronoun("The theory he described in detail is old.", "old") is None  # five words on
+
+
+@pytest.mark.parametrize("question,passive", [
+    ("Who was born on 10 July 1989?", True),
+    ("Who was appointed CEO?", True),
+    ("Who stopped Roussel?", False),
+    ("Who was leading the army?", False),  # progressive, not passive
+    ("Who has joined Saleh?", False),
+])
+def test_the_voice_of_a_subject_question(question: str, passive: bool) -> None:
+    assert asks_passive(question) is passive
+
+
+def test_the_pronoun_must_be_the_doer_in_the_voice_asked() -> None:
+    """ "he was stopped by Alexius" says whom Alexius stopped: it does not answer "Who stopped ...?" with "he"."""
+    sentence = "He tried to found a state, but he was stopped by Alexius, and later he stopped the raids."
+    assert subject_pronoun(sentence, "stop") == sentence.index("he stopped")
+    assert subject_pronoun(sentence, "stop", passive_voice=True) == sentence.index("he was stopped")
+    assert subject_pronoun("In 2016 he has been named CEO.", "name", passive_voice=True) == 8
+    assert subject_pronoun("In 2016 he has been named CEO.", "name") is None
+    assert subject_pronoun("He was leading the army.", "lead") == 0  # progressive: active
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +117,22 @@ def test_a_name_in_the_same_sentence_before_the_pronoun_is_not_taken_after_a_pre
 def test_a_question_about_whom_he_joined_keeps_the_readers_answer(bot: qa.QA) -> None:
     ans = bot.ask("Who did Massoud join after the surrender of Kabul?")
     assert ans.text is not None and "Amrullah Saleh" in ans.text
+
+
+def test_a_name_the_question_already_says_is_not_its_answer(memo: qa.QA) -> None:
+    """ "Who named Massoud a successor?" is not answered "Massoud" (a passive "he was named" is no doer either)."""
+    snap = memo.store.snapshot
+    text = snap.text("memo.txt")
+    span = Candidate("memo.txt", text.index("successor"), text.index("successor") + 9, 0.5)
+    assert resolve_subjects("Who named Massoud a successor?", snap, [span]) == [span]
+    joined = Candidate("memo.txt", text.index("Saleh"), text.index("Saleh") + 5, 0.5)
+    [naeem] = resolve_subjects("Who joined Saleh?", snap, [joined])
+    assert text[naeem.start:naeem.end] == "Naeem"
+    assert resolve_subjects("Who joined Naeem's team?", snap, [joined]) == [joined]  # the name is the question's own
+
+
+def test_a_passive_sentence_names_no_doer_and_the_question_names_no_answer(bot: qa.QA) -> None:
+    """On the seed article: "On September 5, 2019, he was declared his father's successor" does not say
+    who declared it, and the question's own "Ahmad Massoud" is not its answer."""
+    ans = bot.ask("Who declared Ahmad Massoud his father's successor?")
+    assert ans.text != "Ahmad Massoud" and "Ahmad Massoud" not in [a.text for a in ans.alternatives]
