@@ -291,6 +291,16 @@ def _asking_clause(question: str) -> str:
 
 
 _NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
+_ASKED_KIND = re.compile(r"\b(?:which|what)\s+$", re.IGNORECASE)
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|ic)$")
+"""A people's adjective ("European", "Chinese", "British"): right after "which"/"what" and before the noun asked
+for, it says what kind of answer is wanted ("Which European country's ...?" -> "Swiss"), not what the text is about."""
+
+
+def asked_kind(question: str, m: re.Match) -> bool:
+    """Whether the capitalised word ``m`` is a people's adjective qualifying the noun a which/what question asks for."""
+    return (bool(_ASKED_KIND.search(question, 0, m.start())) and bool(_DEMONYM.fullmatch(m.group(0)))
+            and bool(re.match(r"\s+[a-z]", question[m.end():])))
 
 
 def shouted(text: str) -> bool:
@@ -311,7 +321,7 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
     """
     unknown = []
     for m in _NAME.finditer(question):
-        if opens_sentence(question, m.start()) or any(m.group(0) in o for o in offered):
+        if opens_sentence(question, m.start()) or any(m.group(0) in o for o in offered) or asked_kind(question, m):
             continue
         name = m.group(0)
         stems = terms(name)

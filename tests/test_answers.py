@@ -225,6 +225,17 @@ def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     assert unknown_names("Did Hervé or José meet Henri?", bare) == ["Henri"]  # accents the documents lack
 
 
+def test_a_peoples_adjective_before_the_asked_noun_is_a_kind_of_answer_not_a_topic() -> None:
+    """ "Which European country's system ...?" is answered "Swiss" by text that never says "European"."""
+    vocabulary = {t: 1.0 for t in ("panjshir", "massoud", "swiss")}
+    assert unknown_names("Which European country's model does Massoud want?", vocabulary) == []
+    assert unknown_names("What Chinese dynasty ruled Panjshir?", vocabulary) == []
+    assert unknown_names("Did the European leaders visit Panjshir?", vocabulary) == ["European"]  # a topic here
+    assert unknown_names("Which country did the European leaders visit?", vocabulary) == ["European"]
+    assert unknown_names("Which Apple product did Massoud use?", vocabulary) == ["Apple"]  # a name, not a people's
+    assert unknown_names("What is the capital of France?", vocabulary) == ["France"]
+
+
 def test_keyword_search_ignores_accents(bot: qa.QA) -> None:
     """Users type "Levy" for "Lévy": BM25 must find the same passage either way, not only dense search."""
     snap = bot._state[0]
