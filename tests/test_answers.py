@@ -691,3 +691,41 @@ def test_a_user_named_hf_reader_is_used(seed_copy: Path, embedder, tmp_path: Pat
     ans = bot.ask("When was Ahmad Massoud born?", threshold=0.0)
     assert ans.text
     assert_verbatim(bot, ans)
+
+
+FAQ = ("Router X200: questions and answers\n\n"
+       "How do I reset the router to factory settings?\n"
+       "Hold the recessed reset button on the back panel for 15 seconds until the status light blinks amber.\n\n"
+       "Does the X200 support mesh networking?\n"
+       "Yes. Up to four X200 units can be joined into a mesh network using the Northwind Connect app.\n\n"
+       "What is the warranty period?\n"
+       "Every X200 comes with a three-year limited warranty.\n")
+
+
+@pytest.mark.parametrize("reader", ["default", "none"])
+def test_a_faq_heading_that_asks_is_never_the_answer(reader: str, tmp_path: Path, embedder,  # type: ignore[no-untyped-def]
+                                                    assert_verbatim: Callable[[qa.QA, Answer], None]) -> None:
+    """A user's question repeats a FAQ's heading word for word; the heading asks, the lines under it tell."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "faq.txt").write_text(FAQ, encoding="utf-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder, reader=reader)
+    text = bot.store.text("faq.txt")
+    headings = [line for line in text.splitlines() if line.endswith("?")]
+    for question in ("Does the X200 support mesh networking?", "How do I reset the router to factory settings?",
+                     "What is the warranty period?"):
+        ans = bot.ask(question)
+        for a in (ans, *ans.alternatives):
+            assert a.quote is None or a.quote.text not in headings, (question, a.quote)
+        if ans.text is not None:
+            assert_verbatim(bot, ans)
+    assert "mesh network" in bot.ask("Does the X200 support mesh networking?").quote.text  # type: ignore[union-attr]
+
+
+def test_a_question_inside_a_paragraph_still_tells(squad_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """"consider ...: Is there a route of at most 2000 kilometres passing through all of Germany's 15 largest
+    cities?" answers a benchmark question: only a question on a line of its own is passed over."""
+    bot = qa.load(squad_dir, tmp_path / "idx", embedder=embedder)
+    ans = bot.ask("By how many kilometers does the traveling salesman problem seek to classify a route between "
+                  "the 15 largest cities in Germany?")
+    assert ans.text == "2000" and ans.quote is not None and ans.quote.text.endswith("?")
