@@ -131,7 +131,7 @@ PATTERNS = {
         r"\b(?:1\d{3}|20\d{2}|\d{3})s?\b(?:\s*(?:BC|AD|CE|BCE))?",
     ],
     "number": [
-        rf"\b(?:about |around |over |nearly |some )?\d[\d,]*(?:\.\d+)?(?:\s+(?:{NUMBER_WORDS}|percent|%))?\b",
+        rf"(?:\b(?:about |around |over |nearly |some )?|[$€£¥₹](?=\d))\d[\d,]*(?:\.\d+)?(?:\s+(?:{NUMBER_WORDS}|percent|%))?\b",
         rf"\b(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*\b",
     ],
     "name": [r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|the|de|du|al|bin|von|van|and|la|le)\s+)?[A-Z][\w'’\-]*)*"],

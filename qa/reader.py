@@ -32,8 +32,10 @@ FORMAT = "qa-reader-v1"
 # Characters trimmed from span edges: tokenisers often glue quotes/commas to answers, and Markdown's
 # emphasis, code and table marks ("**330 metres*", "`1889`", "| 6.2 million") are never part of one.
 _MARKUP = "*_`|~"
-_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—" + _MARKUP
-_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«" + _MARKUP
+CURRENCY = "$€£¥₹"
+"""Signs that belong to the amount they stand before ("$179")."""
+_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—&" + _MARKUP
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&" + _MARKUP
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")
@@ -253,7 +255,7 @@ def _drop_dangling(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a span to whole words, hyphenated compounds and numbers included ("News" -> "News-in-24",
-    "000" -> "173,000", "5" -> "6.5").
+    "000" -> "173,000", "5" -> "6.5", "179" -> "$179").
 
     Word pieces let the reader stop inside a word or at a hyphen; an answer cut there is a
     fragment no reader of the quote would give.
@@ -265,6 +267,8 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     if start >= end:
         return start, end
     while start > 0 and joined(start - 1):
+        start -= 1
+    if start > 0 and text[start - 1] in CURRENCY and text[start].isdigit():  # "$" is a word piece of its own
         start -= 1
     while end < len(text) and joined(end):
         end += 1

@@ -313,6 +313,20 @@ def test_spans_grow_to_whole_numbers() -> None:
         at = text.index(piece)
         assert rd._whole_words(text, at, at + 4) == (at, at + 4)
 
+
+def test_an_amount_keeps_its_currency_sign_and_no_ampersand() -> None:
+    """The tokenizer reads "$" as a word piece of its own, so the reader started "$179" at "179"; and an HTML
+    "&amp;" left spans such as "& £150"."""
+    text = "It retails at £149 in the UK and $179 (US) in the US; tickets cost £95 for partners & £150 for others."
+    at = text.index("179")
+    assert text[slice(*rd._whole_words(text, at, at + 3))] == "$179"
+    at = text.index("149")
+    assert text[slice(*rd._whole_words(text, at, at + 3))] == "£149"
+    assert text[slice(*rd._whole_words(text, text.index("US)"), text.index("US)") + 2))] == "US"
+    at = text.index("& £150")
+    assert text[slice(*rd._strip_span(text, at, at + 6))] == "£150"
+    assert text[slice(*rd._strip_span(text, text.index("partners &"), text.index("partners &") + 10))] == "partners"
+
 def test_spans_take_in_the_bracket_they_open() -> None:
     text = "written T(n) or DTIME(f(n)) [see 3] (often)"
     for phrase, want in [("T(n", "T(n)"), ("DTIME(f(n", "DTIME(f(n))"), ("[see 3", "[see 3]"), ("T(n)", "T(n)"),
