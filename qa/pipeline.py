@@ -164,7 +164,8 @@ class QA:
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
         candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options) if not asked_in_text(snap, c)]
-        unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates))
+        unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
+                                texts=(d.text for d in snap.documents.values()))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, bearing)
         doubted = about if about and not any(near) else ""

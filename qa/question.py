@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, WH_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
@@ -312,12 +312,13 @@ def shouted(text: str) -> bool:
     return any(c.isalpha() for c in text) and not any(c.islower() for c in text)
 
 
-def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence[str] = ()) -> list[str]:
+def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence[str] = (),
+                  texts: Iterable[str] = ()) -> list[str]:
     """Names in the question (capitalised, not a sentence's first word) that no indexed sentence contains.
 
     "Who is the president of France?" over documents that never say "France" is about
     something else, however confidently the reader finds a president in them. Names within ``offered``
-    (a choice's options) do not count.
+    (a choice's options) do not count, nor initials that ``texts`` (the documents) spell out ("UK").
     """
     unknown = []
     for m in _NAME.finditer(question):
@@ -330,7 +331,21 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
         # terms are accent-free already; the bare word too, in case the stemmer cut it oddly
         if not _near(fold_accents(name.lower()), vocabulary) and not all(_near(t, vocabulary) for t in stems):
             unknown.append(name)
-    return unknown
+    return [n for n in unknown if not spelled_out(n, texts)] if unknown and texts else unknown
+
+
+_INITIALS = re.compile(r"[A-Z]{2,4}")
+_BETWEEN_WORDS = r"(?:[ \t\u00a0]+(?:of|the|and|for)[ \t\u00a0]+|[ \t\u00a0]+|-)"
+"""What stands between the words of a name written out, within one line ("United States of America", "Saint-Denis")."""
+
+
+def spelled_out(name: str, texts: Iterable[str]) -> bool:
+    """Whether ``name`` is a few capitals that ``texts`` write out as capitalised words: users type "US" and
+    "UK" for the "United States" and "United Kingdom" of the text ("United States of America" for "USA")."""
+    if not _INITIALS.fullmatch(name):
+        return False
+    full = re.compile(r"\b" + _BETWEEN_WORDS.join(f"{c}[a-z]+" for c in name) + r"\b")
+    return any(full.search(t) for t in texts)
 
 
 def _near(bare: str, vocabulary: dict[str, float]) -> bool:

@@ -11,7 +11,7 @@ import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type, fits_type, question_names, whole_name
 from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
-                         resolve_follow_up, stated_numbers, unknown_names)
+                         resolve_follow_up, spelled_out, stated_numbers, unknown_names)
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -223,6 +223,18 @@ def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     assert unknown_names("Did Herve or Jose meet Henri?", accented) == ["Henri"]  # accents typed bare
     bare = {t: 1.0 for t in terms("Herve met Jose")}
     assert unknown_names("Did Hervé or José meet Henri?", bare) == ["Henri"]  # accents the documents lack
+
+
+def test_initials_the_documents_spell_out_are_known_names() -> None:
+    """Users type "US" and "UK" where the text says "United States" and "United Kingdom"."""
+    vocabulary = {t: 1.0 for t in terms("The X200 retails at £149 in the United Kingdom and $179 in the United States.")}
+    texts = ["The X200 retails at £149 in the United Kingdom and $179 in the United States.", "Upcoming\n\nEvents"]
+    assert unknown_names("How much is the X200 in the US or the UK?", vocabulary, texts=texts) == []
+    assert unknown_names("How much is the X200 in the US or the UK?", vocabulary) == ["US", "UK"]  # no texts given
+    assert unknown_names("How much is it in the USA, the EU or France?", vocabulary, texts=texts) == ["USA", "EU", "France"]
+    assert spelled_out("USA", ["the United States of America"]) and spelled_out("SD", ["near Saint-Denis"])
+    assert not spelled_out("UE", texts)  # "Upcoming" and "Events" are a paragraph apart
+    assert not spelled_out("Us", ["United States"]) and not spelled_out("U", ["United"])
 
 
 def test_a_peoples_adjective_before_the_asked_noun_is_a_kind_of_answer_not_a_topic() -> None:
@@ -736,3 +748,14 @@ def test_a_question_inside_a_paragraph_still_tells(squad_dir: Path, tmp_path: Pa
     ans = bot.ask("By how many kilometers does the traveling salesman problem seek to classify a route between "
                   "the 15 largest cities in Germany?")
     assert ans.text == "2000" and ans.quote is not None and ans.quote.text.endswith("?")
+
+
+def test_ask_reads_initials_the_documents_spell_out(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "prices.txt").write_text("The X200 retails at £149 in the United Kingdom and $179 in the United States.\n",
+                                     encoding="utf-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder, reader="none")
+    ans = bot.ask("How much is the X200 in the UK?")
+    assert ans.text == "£149", ans.message
+    assert "no document mentions EU" in (bot.ask("How much is the X200 in the EU?").message or "")
