@@ -117,8 +117,16 @@ def render(ans: Answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .pipeline import QuestionError
+    from .config import load_config
+    from .pipeline import QuestionError, check_k, clean_question
 
+    try:  # before the engine loads: a question we would refuse should not first cost its ten seconds
+        clean_question(args.question, load_config(args.config).max_question_chars)
+        if args.k is not None:
+            check_k(args.k)
+    except QuestionError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
     bot = _load(args)
     try:
         ans = bot.ask(args.question, k=args.k)

@@ -73,7 +73,8 @@ class Answer:
         return self.text is None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (alternatives without their own sources)."""
+        """Plain JSON-ready dict (alternatives without their own sources, question, message or resolved
+        question: those are the answer's)."""
         return {
             "question": self.question,
             "text": self.text,
@@ -84,7 +85,8 @@ class Answer:
             "quote": self.quote.to_dict() if self.quote else None,
             "sources": [h.to_dict() for h in self.sources],
             "alternatives": [
-                {k: v for k, v in a.to_dict().items() if k not in ("sources", "alternatives")}
+                {k: v for k, v in a.to_dict().items()
+                 if k not in ("sources", "alternatives", "question", "message", "resolved")}
                 for a in self.alternatives
             ],
             "message": self.message,

@@ -170,6 +170,10 @@ def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path
     out, err = blank.communicate(timeout=600)
     assert blank.returncode == 2, err
     assert "qa: please type a question" in err and "Traceback" not in err
+    assert not (tmp_path / "i1").exists()  # refused before the engine loaded: no index was built for it
+    zero = subprocess.run([*base, "--index", str(tmp_path / "i3"), "--k", "0", "a question"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert zero.returncode == 2 and "k must be a whole number" in zero.stderr and not (tmp_path / "i3").exists()
     out, err = noisy.communicate(timeout=600)
     assert noisy.returncode == 0 and "Traceback" not in err, err
     ans = json.loads(out)
