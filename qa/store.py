@@ -326,4 +326,6 @@ class Store:
         if kept != target:
             report.messages.append(f"the folder already holds a different {target.name}, which was kept; "
                                    f"the upload was saved as {kept.name}")
+        elif target.name != filename:  # a path or edge spaces dropped: say so, as for a name already taken
+            report.messages.append(f"{filename!r} was saved as {kept.name}: an upload keeps only its file name")
         return report

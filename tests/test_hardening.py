@@ -494,6 +494,7 @@ def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], na
         report = store.add_file(name, data)
         assert (root / "docs" / lands_as).read_bytes() == data
         assert lands_as in report.added + report.changed and lands_as in store.documents
+        assert f"{name!r} was saved as {lands_as}: an upload keeps only its file name" in report.messages  # not silently
     assert files_outside_docs(root) == before_outside
     assert Path("/etc/passwd").read_bytes() != data
 
