@@ -11,6 +11,7 @@ before they answer, and the status line says when it is ready.
 """
 # No ``from __future__ import annotations`` here: Gradio reads the real return type
 # of the ``/ask`` API function to know it has two outputs.
+import hashlib
 import argparse
 import json
 import os
@@ -40,7 +41,18 @@ if TYPE_CHECKING:
     from .store import UpdateReport
 
 SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_questions.jsonl"
-DEFAULT_FEEDBACK = Path("feedback") / "feedback.jsonl"
+DEFAULT_FEEDBACK = PROJECT_ROOT / "feedback" / "feedback.jsonl"
+"""Where thumbs up/down on answers from seeds/ go; another documents folder gets a file of its own."""
+
+
+def default_feedback(docs: Path) -> Path:
+    """``DEFAULT_FEEDBACK`` for seeds/, else ``feedback/<folder>-<hash>.jsonl``: feedback rows are a question set
+    about their documents (the Evaluation tab runs them), so two folders' rows must not mix in one file."""
+    folder = docs.resolve()
+    if folder == (PROJECT_ROOT / "seeds").resolve():
+        return DEFAULT_FEEDBACK
+    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return DEFAULT_FEEDBACK.parent / f"{folder.name or 'root'}-{tag}.jsonl"
 MAX_TURNS = 50
 """Turns kept in the browser: localStorage holds ~5 MB and each turn carries its passages."""
 QUOTE_CHARS = 700
@@ -866,8 +878,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--k", type=int, default=None, help="how many source passages each answer lists")
     ap.add_argument("--reader", default=None,
                     help='"default" (neural reader; heuristic with a warning if it is missing), "none" or a model path')
-    ap.add_argument("--feedback", default=str(DEFAULT_FEEDBACK),
-                    help=f"JSONL file that thumbs up/down are appended to (default: {DEFAULT_FEEDBACK})")
+    ap.add_argument("--feedback", default=None,
+                    help="JSONL file that thumbs up/down are appended to (default: feedback/feedback.jsonl in the "
+                         "project for seeds/, feedback/<folder>-<hash>.jsonl for another documents folder)")
     ap.add_argument("--questions", default=None,
                     help="JSONL question set about these documents: the example questions and the Evaluation tab's "
                          "own set (default: the seed questions when serving seeds/, else none)")
@@ -903,7 +916,8 @@ def prepare(args: argparse.Namespace) -> Settings | str:
         return str(exc)
     if not 0 < args.max_upload_mb <= cfg.max_file_mb:  # a larger upload would pass the page and fail the index
         return f"--max-upload-mb must be above 0 and at most the config's max_file_mb ({cfg.max_file_mb:g})"
-    return Settings(feedback=Path(args.feedback).resolve(), questions=questions, max_upload_mb=args.max_upload_mb,
+    feedback = Path(args.feedback).resolve() if args.feedback else default_feedback(docs)
+    return Settings(feedback=feedback, questions=questions, max_upload_mb=args.max_upload_mb,
                     max_question_chars=cfg.max_question_chars, k=args.k)
 
 

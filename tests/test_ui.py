@@ -314,6 +314,25 @@ def test_the_seed_questions_belong_to_seeds_only_and_a_folder_can_bring_its_own(
         ui.own_questions(tmp_path, str(tmp_path / "missing.jsonl"))
 
 
+def test_each_documents_folder_has_its_own_feedback_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feedback rows are a question set about their documents: two folders' rows must not mix, and the file
+    is the project's, wherever the app was started from."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a" / "docs").mkdir(parents=True)
+    (tmp_path / "b" / "docs").mkdir(parents=True)
+    seeds = ui.prepare(ui.parser().parse_args(["--docs", str(ui.PROJECT_ROOT / "seeds")]))
+    mine = ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path / "a" / "docs")]))
+    other = ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path / "b" / "docs")]))
+    named = ui.prepare(ui.parser().parse_args(["--docs", "a/docs", "--feedback", "fb.jsonl"]))
+    assert not isinstance(seeds, str) and not isinstance(mine, str) and not isinstance(other, str)
+    assert not isinstance(named, str)
+    assert seeds.feedback == ui.PROJECT_ROOT / "feedback" / "feedback.jsonl"
+    assert mine.feedback.parent == other.feedback.parent == ui.PROJECT_ROOT / "feedback"
+    assert mine.feedback.name.startswith("docs-") and mine.feedback != other.feedback
+    assert ui.prepare(ui.parser().parse_args(["--docs", "a/docs"])).feedback == mine.feedback  # same folder, same file
+    assert named.feedback == tmp_path / "fb.jsonl"
+
+
 def test_the_app_refuses_bad_flags_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ui.main(["--docs", str(tmp_path / "typo")]) == 2
     assert ui.main(["--docs", str(tmp_path), "--questions", str(tmp_path / "missing.jsonl")]) == 2
