@@ -97,9 +97,11 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     rows = list({str(r["id"]): r for r in rows}.values())  # a later row with the same id corrects an earlier one
     # ... and a later thumbs-down without the right answer (or a withdrawn thumbs-up) cancels it: such a row still
     # waits for someone to write the answer, so the question leaves the set until then
+    waiting = sum(bool(r.get("needs_answer")) for r in rows)
     rows = [r for r in rows if not r.get("needs_answer")]
     if not rows:
-        raise QuestionSetError(f"{path}: no questions")
+        raise QuestionSetError(f"{path}: no questions" + (f" with answers yet ({waiting} still waiting for the right "
+                                                          "answer to be written)" if waiting else ""))
     return rows
 
 

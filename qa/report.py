@@ -94,6 +94,7 @@ def plot_confidence(outcomes: Sequence[Outcome], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     right = [o.score for o in outcomes if o.f1(0.0) >= 0.5]
     wrong = [o.score for o in outcomes if o.f1(0.0) < 0.5]
@@ -103,6 +104,7 @@ def plot_confidence(outcomes: Sequence[Outcome], path: Path) -> None:
             color=["tab:green", "tab:red"], alpha=0.8)
     ax.set_xlabel("confidence of the top candidate")
     ax.set_ylabel("questions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no "0.25 questions"
     ax.set_title("Confidence of right and wrong answers")
     ax.legend()
     fig.tight_layout()

@@ -435,7 +435,7 @@ def eval_summary(result: "EvalResult", seconds: float) -> str:
     from .evaluation import table
 
     n = len(result.outcomes)
-    return (f"{n} questions in {seconds:.1f} s · threshold {result.threshold:.2f} · k = {result.k}\n\n"
+    return (f"{n} question{'s' * (n != 1)} in {seconds:.1f} s · threshold {result.threshold:.2f} · k = {result.k}\n\n"
             f"{table(result.metrics)}")
 
 

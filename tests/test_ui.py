@@ -269,6 +269,10 @@ def test_feedback_file_loads_as_a_question_set(tmp_path: Path) -> None:
         log.append(ui.feedback_row(second, liked=later, now=NOW))
         assert [r["question"] for r in load_questions(log.path)] == ["Where?"], later
     assert json.loads(log.path.read_text(encoding="utf-8").splitlines()[-1])["feedback"] == "withdrawn"
+    waiting = ui.FeedbackLog(tmp_path / "waiting.jsonl")
+    waiting.append(ui.feedback_row(second, liked=False, now=NOW))  # only a thumbs-down, no right answer yet
+    with pytest.raises(QuestionSetError, match="no questions with answers yet \\(1 still waiting for the right answer"):
+        load_questions(waiting.path)
 
 
 def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
