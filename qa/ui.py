@@ -430,13 +430,35 @@ def seed_examples(path: Path = SEED_QUESTIONS, answerable: int = 6, unanswerable
     return good + none
 
 
+EVAL_MISSES = 10
+"""Misses listed under the Evaluation tab's table, worst first (``qa eval --report`` writes them all)."""
+
+
 def eval_summary(result: "EvalResult", seconds: float) -> str:
-    """The evaluator's metric table with one line of context above it."""
+    """The evaluator's metric table with one line of context above it and the worst misses below it."""
     from .evaluation import table
 
     n = len(result.outcomes)
     return (f"{n} question{'s' * (n != 1)} in {seconds:.1f} s · threshold {result.threshold:.2f} · k = {result.k}\n\n"
-            f"{table(result.metrics)}")
+            f"{table(result.metrics)}\n\n{eval_misses(result)}")
+
+
+def eval_misses(result: "EvalResult") -> str:
+    """The worst misses as a Markdown list, each with the stage that lost it (as in report.md); the questions,
+    answers and quotes come from files and documents, so they are shown inert."""
+    from .report import failed_stage
+
+    wrong = [o for o in result.outcomes if failed_stage(o, result.threshold)]
+    if not wrong:
+        return "No question missed."
+    wrong.sort(key=lambda o: (o.f1(result.threshold), -o.score))
+    lines = [f"**{len(wrong)} missed**, worst first (all of them: `python -m qa eval ... --report DIR`):"]
+    for o in wrong[:EVAL_MISSES]:
+        pred = o.prediction(result.threshold)
+        gold = ", ".join(f"“{inert(a)}”" for a in o.answers) or "no answer (unanswerable)"
+        ours = f"“{inert(pred)}” ({o.score:.2f})" if pred is not None else f"no answer ({o.score:.2f})"
+        lines.append(f"- {failed_stage(o, result.threshold)}: {inert(o.question)} · ours {ours} · gold {gold}")
+    return "\n".join(lines)
 
 
 def eval_plots(result: "EvalResult", folder: Path) -> tuple[str, str]:

@@ -275,6 +275,7 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
     table = page.locator("#qa-eval-table table")
     expect(table).to_contain_text("n_answerable", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator("#qa-eval-table")).to_contain_text("3 questions")
+    expect(page.locator("#qa-eval-table")).to_contain_text("missed")  # "No question missed." or the misses listed
     for plot in ("#qa-plot-coverage img", "#qa-plot-confidence img"):
         expect(page.locator(plot)).to_be_visible()
         assert page.locator(plot).evaluate("img => img.complete && img.naturalWidth > 0")

@@ -567,3 +567,20 @@ def test_a_question_shows_at_once_with_a_note_until_its_answer_comes() -> None:
     assert "qa-reply" not in shown[3]["content"]  # not yet a reply: the browser tests wait for one
     ready = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())).start(), ui.Settings(feedback=Path("unused.jsonl")))
     assert ready.engine.wait(10) and "Looking in the documents" in ready.pending("When?", [])[1]["content"]
+
+
+def test_the_evaluation_tab_lists_the_worst_misses_inert(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Under the metrics, the misses with the stage that lost them, as report.md has them; a question set is
+    a file from anyone, so its text is shown, never parsed."""
+    import qa
+
+    bot = qa.load(docs=ui.PROJECT_ROOT / "seeds", index=tmp_path / "index", embedder=embedder, reader="none")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    upload = tmp_path / "set.jsonl"
+    upload.write_text('{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}\n'
+                      '{"question": "Who leads <b>Panjshir</b>?", "answers": ["<img src=x>"]}\n', encoding="utf-8")
+    table, coverage, _ = h.evaluate("uploaded JSONL", str(upload))
+    assert coverage is not None and "2 questions in" in table
+    assert "**1 missed**" in table and "<b>" not in table and "<img" not in table
+    assert "Who leads <b>Panjshir</b>?" in html.unescape(table) and "<img src=x>" in html.unescape(table)
+    assert "When was Ahmad Massoud born" not in table.split("missed**")[1]  # answered right: not a miss
