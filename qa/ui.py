@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .cli import location_flags
 from .config import PROJECT_ROOT
-from .documents import SUFFIXES, DocumentError
+from .documents import LEGACY, SUFFIXES, DocumentError
 from .pipeline import QuestionError, resolve_dir
 from .types import Answer, Hit, Quote
 
@@ -347,14 +347,19 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
+LEGACY_NOTE = "read as Windows-1252, not UTF-8: re-save it as UTF-8 if accented letters look wrong"
+"""The Documents table's note for a file decoded by guess (the index's own note is said once, when it is read)."""
+
+
 def documents_rows(bot: "QA") -> list[list[Any]]:
-    """[name, passages, size] per indexed document, for the Documents table."""
+    """[name, passages, size, note] per indexed document, for the Documents table."""
     store = bot.store
     rows = []
     for name in sorted(store.doc_entries):
         lo, hi = store.doc_entries[name]["passages"]
         doc = store.documents.get(name)
-        rows.append([name, hi - lo, human_size(doc.size if doc else int(store.doc_entries[name].get("size", 0)))])
+        size = human_size(doc.size if doc else int(store.doc_entries[name].get("size", 0)))
+        rows.append([name, hi - lo, size, LEGACY_NOTE if getattr(doc, "encoding", "") == LEGACY else ""])
     return rows
 
 
@@ -785,7 +790,7 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
 def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     """The Documents tab's components: what is indexed, and the upload box."""
     d = SimpleNamespace()
-    d.table = gr.Dataframe(headers=["document", "passages", "size"], datatype=["str", "number", "str"],
+    d.table = gr.Dataframe(headers=["document", "passages", "size", "note"], datatype=["str", "number", "str", "str"],
                            interactive=False, elem_id="qa-docs")
     d.status = gr.Markdown(elem_id="qa-docs-status")
     d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",

@@ -437,10 +437,11 @@ def test_a_rescan_names_what_changed_in_the_folder_inertly() -> None:
 
 
 def test_documents_rows_list_name_passages_and_size() -> None:
-    sizes = {"a.txt": SimpleNamespace(size=512), "b.pdf": SimpleNamespace(size=3 * 1024 ** 2)}
+    sizes = {"a.txt": SimpleNamespace(size=512, encoding="cp1252"), "b.pdf": SimpleNamespace(size=3 * 1024 ** 2)}
     entries = {"b.pdf": {"passages": [3, 10]}, "a.txt": {"passages": [0, 3]}}
     store = SimpleNamespace(doc_entries=entries, documents=sizes)
-    assert ui.documents_rows(SimpleNamespace(store=store)) == [["a.txt", 3, "512 B"], ["b.pdf", 7, "3.0 MB"]]
+    assert ui.documents_rows(SimpleNamespace(store=store)) == [["a.txt", 3, "512 B", ui.LEGACY_NOTE],
+                                                                ["b.pdf", 7, "3.0 MB", ""]]
 
 
 def test_examples_come_from_the_seed_questions() -> None:
