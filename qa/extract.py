@@ -163,10 +163,15 @@ def answer_type(question: str) -> str:
     return "thing"
 
 
+_BARE_NUMBER = re.compile(r"[\d,.\s%$€£¥₹–-]+(?:s|st|nd|rd|th)?")
+"""Digits alone: on the SQuAD training articles no answer to a who/whom/whose question is one, and 2 of 205
+to where-questions are (both a rank: "Where did it place among Wii titles?" -> "4th")."""
+
+
 def fits_type(span: str, kind: str) -> bool:
     """Whether a span looks like what the question asks for; "thing" fits anything."""
-    if kind == "name":
-        return bool(re.search(r"(?:^|\s|\()[A-Z0-9]", span))
+    if kind == "name":  # a bare number or year is nobody and nowhere ("Where did she work?" -> "2015")
+        return bool(re.search(r"(?:^|\s|\()[A-Z0-9]", span)) and not _BARE_NUMBER.fullmatch(span)
     return kind not in PATTERNS or any(re.search(p, span) for p in PATTERNS[kind])
 
 

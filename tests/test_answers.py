@@ -654,6 +654,13 @@ def test_a_date_fits_in_capitals_too(span: str, fits: bool) -> None:
     assert fits_type(span, "date") is fits
 
 
+@pytest.mark.parametrize("span,fits", [("2015", False), ("$179", False), ("1990s", False), ("4th", False),
+                                       ("Piyu", True), ("B-52", True), ("Route 66", True), ("10 July 1989", True)])
+def test_a_bare_number_is_nobody_and_nowhere(span: str, fits: bool) -> None:
+    """A who/where question is not answered by digits alone (none of 620 who-answers in the training articles is)."""
+    assert fits_type(span, "name") is fits
+
+
 def test_the_heuristic_reads_an_amount_with_its_currency_sign() -> None:
     from qa.extract import _spans
 
