@@ -810,8 +810,10 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     e.run = gr.Button("Run evaluation", variant="primary", elem_id="qa-run-eval")
     e.table = gr.Markdown(elem_id="qa-eval-table")
     with gr.Row():
-        e.coverage = gr.Image(label="accuracy vs coverage", type="filepath", elem_id="qa-plot-coverage")
-        e.confidence = gr.Image(label="confidence of right and wrong answers", type="filepath",
+        # the plots carry their own titles; Gradio's label box sat on top of them
+        e.coverage = gr.Image(label="accuracy vs coverage", show_label=False, type="filepath",
+                              elem_id="qa-plot-coverage")
+        e.confidence = gr.Image(label="confidence of right and wrong answers", show_label=False, type="filepath",
                                 elem_id="qa-plot-confidence")
     return e
 
