@@ -163,7 +163,8 @@ class QA:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
-        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options) if not asked_in_text(snap, c)]
+        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options)
+                      if not asked_in_text(snap, c)]
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
                                 texts=(d.text for d in snap.documents.values()))
         near = [not about or names_nearby(snap, c, about) for c in candidates]

@@ -331,7 +331,10 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
         # terms are accent-free already; the bare word too, in case the stemmer cut it oddly
         if not _near(fold_accents(name.lower()), vocabulary) and not all(_near(t, vocabulary) for t in stems):
             unknown.append(name)
-    return [n for n in unknown if not spelled_out(n, texts)] if unknown and texts else unknown
+    if not unknown:
+        return unknown
+    texts = tuple(texts)  # read once per name below: a generator would be spent by the first
+    return [n for n in unknown if not spelled_out(n, texts)]
 
 
 _INITIALS = re.compile(r"[A-Z]{2,4}")

@@ -230,6 +230,7 @@ def test_initials_the_documents_spell_out_are_known_names() -> None:
     vocabulary = {t: 1.0 for t in terms("The X200 retails at £149 in the United Kingdom and $179 in the United States.")}
     texts = ["The X200 retails at £149 in the United Kingdom and $179 in the United States.", "Upcoming\n\nEvents"]
     assert unknown_names("How much is the X200 in the US or the UK?", vocabulary, texts=texts) == []
+    assert unknown_names("How much is the X200 in the UK or the US?", vocabulary, texts=iter(texts)) == []  # read twice
     assert unknown_names("How much is the X200 in the US or the UK?", vocabulary) == ["US", "UK"]  # no texts given
     assert unknown_names("How much is it in the USA, the EU or France?", vocabulary, texts=texts) == ["USA", "EU", "France"]
     assert spelled_out("USA", ["the United States of America"]) and spelled_out("SD", ["near Saint-Denis"])
