@@ -239,9 +239,12 @@ def asked_in_text(snap: Snapshot, c: Candidate) -> bool:
     word for word. A question inside a paragraph may ("Is there a route of at most 2000 kilometres ...?" gives
     a benchmark answer); of the 4,371 answers in the SQuAD training articles, 4 are in a sentence ending in "?"."""
     quote = quote_for(snap, c.doc, c.start, c.evidence_end)
-    text = snap.text(c.doc)
-    alone = text[:quote.start].rstrip(" \t")[-1:] in ("", "\n") and text[quote.end:].lstrip(" \t")[:1] in ("", "\n")
-    return alone and quote.text.rstrip(" \"'\u201d\u2019)]").endswith("?")
+    if not quote.text.rstrip(" \"'\u201d\u2019)]").endswith("?"):
+        return False
+    text = snap.text(c.doc)  # only its own line is read: slicing the document on each side cost its length per span
+    line_start, line_end = text.rfind("\n", 0, quote.start) + 1, text.find("\n", quote.end)
+    before, after = text[line_start:quote.start], text[quote.end:len(text) if line_end < 0 else line_end]
+    return not before.strip(" \t") and not after.strip(" \t")
 
 
 def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:
