@@ -123,6 +123,8 @@ MONTH_NAMES = "January|February|March|April|May|June|July|August|September|Octob
 MONTHS = f"{MONTH_NAMES}|{MONTH_NAMES.upper()}"  # headings shout dates ("CALL OF AUGUST 16"); lower-case "may" is a verb
 NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 "sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen")
+CURRENCY = "$€£¥₹"
+"""Signs that belong to the amount they stand before ("$179"): the reader's spans and the number patterns take them."""
 PATTERNS = {
     "date": [
         rf"\b\d{{1,2}}\s+(?:{MONTHS})(?:\s+\d{{3,4}})?\b",
@@ -131,7 +133,7 @@ PATTERNS = {
         r"\b(?:1\d{3}|20\d{2}|\d{3})s?\b(?:\s*(?:BC|AD|CE|BCE))?",
     ],
     "number": [
-        rf"(?:\b(?:about |around |over |nearly |some )?|[$€£¥₹](?=\d))\d[\d,]*(?:\.\d+)?(?:\s+(?:{NUMBER_WORDS}|percent|%))?\b",
+        rf"(?:\b(?:about |around |over |nearly |some )?|[{CURRENCY}](?=\d))\d[\d,]*(?:\.\d+)?(?:\s+(?:{NUMBER_WORDS}|percent|%))?\b",
         rf"\b(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*\b",
     ],
     "name": [r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|the|de|du|al|bin|von|van|and|la|le)\s+)?[A-Z][\w'’\-]*)*"],
@@ -163,7 +165,7 @@ def answer_type(question: str) -> str:
     return "thing"
 
 
-_BARE_NUMBER = re.compile(r"[\d,.\s%$€£¥₹–-]+(?:s|st|nd|rd|th)?")
+_BARE_NUMBER = re.compile(rf"[\d,.\s%{CURRENCY}–-]+(?:s|st|nd|rd|th)?")
 """Digits alone: on the SQuAD training articles no answer to a who/whom/whose question is one, and 2 of 205
 to where-questions are (both a rank: "Where did it place among Wii titles?" -> "4th")."""
 

@@ -341,11 +341,22 @@ def default_index_dir(docs: str | os.PathLike[str], cfg: Config | None = None) -
     folder = resolve_dir(docs).resolve()
     custom = index_settings(cfg) if cfg is not None else None
     custom = None if custom == index_settings(Config()) else custom
-    if custom is None and folder == (PROJECT_ROOT / "seeds").resolve():
+    if custom is None and is_seeds(folder):
         return PROJECT_ROOT / "embeddings"
-    key = str(folder) + ("" if custom is None else json.dumps(custom, sort_keys=True))
-    tag = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return PROJECT_ROOT / "embeddings" / "other" / f"{folder.name or 'root'}-{tag}"
+    salt = "" if custom is None else json.dumps(custom, sort_keys=True)
+    return PROJECT_ROOT / "embeddings" / "other" / folder_tag(folder, salt)
+
+
+def is_seeds(folder: Path) -> bool:
+    """Whether ``folder`` (resolved) is the bundled ``seeds/``, whose index, feedback and questions ship with us."""
+    return folder == (PROJECT_ROOT / "seeds").resolve()
+
+
+def folder_tag(folder: Path, salt: str = "") -> str:
+    """``<name>-<hash of its path and salt>``: a file or folder name that is the documents folder's own, so that
+    what belongs to one folder (its index, its feedback) never lands with another's."""
+    tag = hashlib.sha256((str(folder) + salt).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{folder.name or 'root'}-{tag}"
 
 
 def index_settings(cfg: Config) -> dict[str, object]:

@@ -21,6 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch
 
 from .config import PRECISIONS  # noqa: E402
+from .extract import CURRENCY  # noqa: E402
 from .index import sha256_file  # noqa: E402,F401 - the artifact is checked like the index files
 from .splitter import PARAGRAPH_BREAK  # noqa: E402
 
@@ -32,8 +33,6 @@ FORMAT = "qa-reader-v1"
 # Characters trimmed from span edges: tokenisers often glue quotes/commas to answers, and Markdown's
 # emphasis, code and table marks ("**330 metres*", "`1889`", "| 6.2 million") are never part of one.
 _MARKUP = "*_`|~"
-CURRENCY = "$€£¥₹"
-"""Signs that belong to the amount they stand before ("$179")."""
 _LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—&" + _MARKUP
 _TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&" + _MARKUP
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.

@@ -40,10 +40,16 @@ def gold_location(store: "Store", answers: Sequence[str]) -> str:
     return "not found verbatim in the documents"
 
 
+def worst_misses(result: EvalResult) -> list[Outcome]:
+    """The questions some stage lost, worst first (lowest F1, then the most confident): report.md and the web
+    UI's Evaluation tab list them in this order."""
+    wrong = [o for o in result.outcomes if failed_stage(o, result.threshold)]
+    return sorted(wrong, key=lambda o: (o.f1(result.threshold), -o.score))
+
+
 def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     rows = []
-    wrong = [o for o in result.outcomes if failed_stage(o, result.threshold)]
-    wrong.sort(key=lambda o: (o.f1(result.threshold), -o.score))
+    wrong = worst_misses(result)
     for o in wrong[:limit]:
         pred = o.prediction(result.threshold)
         rows.append(

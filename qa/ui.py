@@ -11,7 +11,6 @@ before they answer, and the status line says when it is ready.
 """
 # No ``from __future__ import annotations`` here: Gradio reads the real return type
 # of the ``/ask`` API function to know it has two outputs.
-import hashlib
 import argparse
 import json
 import os
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import LEGACY, SUFFIXES, DocumentError
-from .pipeline import QuestionError, resolve_dir
+from .pipeline import QuestionError, folder_tag, is_seeds, resolve_dir
 from .types import Answer, Hit, Quote
 
 if TYPE_CHECKING:
@@ -49,10 +48,7 @@ def default_feedback(docs: Path) -> Path:
     """``DEFAULT_FEEDBACK`` for seeds/, else ``feedback/<folder>-<hash>.jsonl``: feedback rows are a question set
     about their documents (the Evaluation tab runs them), so two folders' rows must not mix in one file."""
     folder = docs.resolve()
-    if folder == (PROJECT_ROOT / "seeds").resolve():
-        return DEFAULT_FEEDBACK
-    tag = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return DEFAULT_FEEDBACK.parent / f"{folder.name or 'root'}-{tag}.jsonl"
+    return DEFAULT_FEEDBACK if is_seeds(folder) else DEFAULT_FEEDBACK.parent / f"{folder_tag(folder)}.jsonl"
 MAX_TURNS = 50
 """Turns kept in the browser: localStorage holds ~5 MB and each turn carries its passages."""
 QUOTE_CHARS = 700
@@ -451,12 +447,11 @@ def eval_summary(result: "EvalResult", seconds: float) -> str:
 def eval_misses(result: "EvalResult") -> str:
     """The worst misses as a Markdown list, each with the stage that lost it (as in report.md); the questions,
     answers and quotes come from files and documents, so they are shown inert."""
-    from .report import failed_stage
+    from .report import failed_stage, worst_misses
 
-    wrong = [o for o in result.outcomes if failed_stage(o, result.threshold)]
+    wrong = worst_misses(result)
     if not wrong:
         return "No question missed."
-    wrong.sort(key=lambda o: (o.f1(result.threshold), -o.score))
     lines = [f"**{len(wrong)} missed**, worst first (all of them: `python -m qa eval ... --report DIR`):"]
     for o in wrong[:EVAL_MISSES]:
         pred = o.prediction(result.threshold)
@@ -923,7 +918,7 @@ def own_questions(docs: Path, given: str | None) -> Path | None:
     from .evaluation import load_questions
 
     if given is None:
-        return SEED_QUESTIONS if docs.resolve() == (PROJECT_ROOT / "seeds").resolve() else None
+        return SEED_QUESTIONS if is_seeds(docs.resolve()) else None
     load_questions(given)  # refuses an empty set too
     return Path(given).resolve()
 
