@@ -244,7 +244,7 @@ def asked_in_text(snap: Snapshot, c: Candidate) -> bool:
     text = snap.text(c.doc)  # only its own line is read: slicing the document on each side cost its length per span
     line_start, line_end = text.rfind("\n", 0, quote.start) + 1, text.find("\n", quote.end)
     before, after = text[line_start:quote.start], text[quote.end:len(text) if line_end < 0 else line_end]
-    return not before.strip(" \t") and not after.strip(" \t")
+    return not before.strip(" \t") and not after.strip(" \t\r")  # a Windows file keeps "\r" before each "\n"
 
 
 def objection(bearing: Bearing, snap: Snapshot, quote: Quote, span: str) -> str:
