@@ -15,11 +15,12 @@ import numpy as np
 
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .coreference import resolve_subjects
+from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates)
-from .question import Bearing, choice_options, follow_up, is_yes_no, question_focus, shouted, unknown_names
+from .question import Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted, unknown_names
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -180,6 +181,8 @@ class QA:
         something), the sentence that bears on it (``yes_no``), or the option the documents bear out (a choice
         among ``options``)."""
         candidates = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
+        if (name := described(focus)) is not None:
+            return description_candidates(name, snap, ranked, candidates)
         if yes_no:
             return sentence_candidates(focus, qvec, snap, ranked, candidates)
         return choice_candidates(focus, options, qvec, snap, ranked, candidates) if options else candidates

@@ -131,9 +131,23 @@ _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.
 _DAY = re.compile(rf"\b(?:{MONTH_NAMES}|Jan|Feb|"
                   r"Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
                   r"Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
-_ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds"), "day": (_DAY_QUESTION, _DAY, "names")}
+TITLE_WORDS = ("President|Minister|Chancellor|King|Queen|Prince|Princess|Emperor|Empress|Duke|Duchess|Count|Earl|Lord|"
+               "Lady|Sir|General|Admiral|Colonel|Captain|Commander|Marshal|Chief|Director|Chairman|Chairwoman|Chair|"
+               "CEO|CFO|CTO|Governor|Mayor|Senator|Secretary|Ambassador|Bishop|Archbishop|Pope|Cardinal|Saint|St|"
+               "Professor|Prof|Doctor|Dr|Judge|Justice|Sheikh|Khan|Sultan|Emir|Caliph|Head|Leader|Founder|Officer")
+"""Words that make a capitalised span a description of someone ("First Vice President") rather than a name."""
+_NAME_WORD = r"[A-Z][\w.-]*(?:['\u2019](?!s\b)[\w.-]+)?"  # "O'Brien", not "Guy's"
+NAME_JOIN = r"of|de|da|di|del|der|du|la|le|van|von|bin|ibn|al|and|y"
+_WHO_IS_NAME = re.compile(rf"^\W*(?i:who)\s+(?i:is|was|are|were)\s+(?!.*\b(?:{TITLE_WORDS})\b)(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{NAME_JOIN}))*)"
+                          r"\s*\?*\s*$")
+_DESCRIBES = re.compile(rf"\b(?!(?:{NAME_JOIN}|the|a|an)\b)[a-z][\w'-]*|\b(?:{TITLE_WORDS})\b")
+_ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds none"), "day": (_DAY_QUESTION, _DAY, "names none"),
+          "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
-is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year."""
+is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year; "Who is <a name>?" a
+description ("a U.S. inventor, engineer and solar energy pioneer", "First Vice President"), not another name: the
+reader, which saw few such questions, answered "Who is Stephen Cook?" with "Leonid Levin", named beside him. In
+the SQuAD training articles each of the 3 questions of that form is answered with a description."""
 
 
 _CARDINALS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -192,6 +206,13 @@ def _negations(word: str) -> list[str]:
     return bare + [p + word for p in NEGATIVE_PREFIXES]
 
 
+def described(question: str) -> str | None:
+    """The name a "Who is <a name>?" question asks about ("Margaret Holloway"), else None; "Who was King of
+    France?" names a role, and asks for a name."""
+    m = _WHO_IS_NAME.match(question)
+    return m.group("name") if m else None
+
+
 @dataclass(frozen=True)
 class Bearing:
     """What a quoted sentence has to bear out for a question as asked: its "not", and its words that have an
@@ -208,7 +229,7 @@ class Bearing:
     words: frozenset[str] = frozenset()  # every word of the question, lower-cased
     years: frozenset[str] = frozenset()
     prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
-    asks: str = ""  # "number" or "day" (``_ASKED``): what the answer itself must hold
+    asks: str = ""  # "number", "day" or "description" (``_ASKED``): what the answer itself must hold
     numbers: tuple[tuple[str, str], ...] = ()  # its numbers other than years: (value, as written), ``stated_numbers``
 
     @classmethod
@@ -246,7 +267,7 @@ class Bearing:
         if self.asks and span:
             _, holds, verb = _ASKED[self.asks]
             if not holds.search(span):
-                return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb} none'
+                return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb}'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
