@@ -20,7 +20,8 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates)
-from .question import Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted, unknown_names
+from .question import (Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted,
+                       unknown_names, written_out)
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -199,7 +200,9 @@ class QA:
     def retrieve(self, text: str, k: int, snap: Snapshot, retriever: Retriever) -> tuple[str, np.ndarray, list[Ranked]]:
         """The message's asking part, its vector and the ranked passages: what the extractor reads.
 
-        Keyword search gets the whole message, so a topic named only in a preamble still counts."""
+        Keyword search gets the whole message, so a topic named only in a preamble still counts; both get
+        initials the documents only write out ("CEO") in the documents' words."""
+        text = written_out(text, (d.text for d in snap.documents.values()))
         focus = question_focus(text)
         qvec = self.store.embedder.encode_query(focus)
         return focus, qvec, retriever.search(text, qvec, max(k, self.cfg.reader_passages))

@@ -363,6 +363,28 @@ _BETWEEN_WORDS = r"(?:[ \t\u00a0]+(?:of|the|and|for)[ \t\u00a0]+|[ \t\u00a0]+|-)
 """What stands between the words of a name written out, within one line ("United States of America", "Saint-Denis")."""
 
 
+ROLE_INITIALS = {"CEO": "chief executive", "CFO": "chief financial officer", "COO": "chief operating officer",
+                 "CTO": "chief technology officer", "VP": "vice president", "PM": "prime minister",
+                 "MP": "member of parliament", "HQ": "headquarters", "GDP": "gross domestic product"}
+"""Initials that texts write out in lower case, "CEO" often without its last word ("remained chief executive")."""
+_ROLE_INITIALS = re.compile(rf"\b(?:{'|'.join(ROLE_INITIALS)})\b")
+
+
+def written_out(question: str, texts: Iterable[str]) -> str:
+    """``question`` with initials the documents never use but write out ("CEO") in their words ("chief
+    executive"): "Who is the CEO of Northwind?" was declined for "CEO" over a history saying "remained chief
+    executive", and neither keyword search nor the reader takes one for the other."""
+    found = dict.fromkeys(_ROLE_INITIALS.findall(question))
+    if not found:
+        return question
+    texts = tuple(texts)
+    for initials in found:
+        words = re.compile(rf"\b{ROLE_INITIALS[initials]}\b", re.IGNORECASE)
+        if not any(re.search(rf"\b{initials}\b", t) for t in texts) and any(words.search(t) for t in texts):
+            question = re.sub(rf"\b{initials}\b", ROLE_INITIALS[initials], question)
+    return question
+
+
 def spelled_out(name: str, texts: Iterable[str]) -> bool:
     """Whether ``name`` is a few capitals that ``texts`` write out as capitalised words: users type "US" and
     "UK" for the "United States" and "United Kingdom" of the text ("United States of America" for "USA")."""

@@ -11,7 +11,7 @@ import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type, fits_type, question_names, whole_name
 from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
-                         resolve_follow_up, spelled_out, stated_numbers, unknown_names)
+                         resolve_follow_up, spelled_out, stated_numbers, unknown_names, written_out)
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
 from qa.types import Answer
@@ -757,6 +757,29 @@ def test_a_question_inside_a_paragraph_still_tells(squad_dir: Path, tmp_path: Pa
     ans = bot.ask("By how many kilometers does the traveling salesman problem seek to classify a route between "
                   "the 15 largest cities in Germany?")
     assert ans.text == "2000" and ans.quote is not None and ans.quote.text.endswith("?")
+
+
+def test_role_initials_are_asked_in_the_documents_words() -> None:
+    texts = ["Margaret Holloway remained chief executive until 2015.", "The PM spoke."]
+    assert written_out("Who was the CEO until 2015?", texts) == "Who was the chief executive until 2015?"
+    assert written_out("Who was CEO, and who was PM?", texts) == "Who was chief executive, and who was PM?"  # "PM" is used
+    assert written_out("Who is the CFO?", texts) == "Who is the CFO?"  # never written out: left to be declined
+    assert written_out("Who is the CEO?", ["Our CEO, the chief executive"]) == "Who is the CEO?"
+    assert written_out("Who are the CEOs?", texts) == "Who are the CEOs?"
+
+
+def test_ask_reads_role_initials_the_documents_write_out(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """ "Who was CEO until 2015?" was declined: "no document mentions CEO"."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "history.txt").write_text("Northwind Tools was founded in 1987 in Leeds. Margaret Holloway remained chief "
+                                      "executive until her retirement in 2015, when she was succeeded by Tomasz Nowak.\n",
+                                      encoding="utf-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder)
+    ans = bot.ask("Who was CEO until 2015?")
+    assert ans.text == "Margaret Holloway", ans.message
+    assert ans.question == "Who was CEO until 2015?"
+    assert "no document mentions CFO" in (bot.ask("Who is the CFO?").message or "")
 
 
 def test_ask_reads_initials_the_documents_spell_out(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
