@@ -65,44 +65,75 @@ class Outcome:
 
 
 def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept.
-
-    For a repeated ``id`` the last row wins, and rows marked ``needs_answer`` (a thumbs-down without a correction,
-    a withdrawn thumbs-up) are then left out, so the UI's feedback file is a question set as it stands."""
-    rows = []
+    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept (see ``checked_rows``)."""
     try:
         lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write, is no row
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionSetError(f"cannot read question set {path}: {exc}") from None
+    rows = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            rows.append((f"{path}:{n}", n, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        answers = row.get("answers", []) if isinstance(row, dict) else None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(answers, list) \
-                or not all(isinstance(a, str) for a in answers):
-            raise QuestionSetError(f'{path}:{n}: expected {{"question": str, "answers": [str, ...]}}')
-        if not row["question"].strip():
-            raise QuestionSetError(f"{path}:{n}: the question is empty")
-        if "answers" not in row and not row.get("needs_answer"):  # a typo ("answer") must not make it unanswerable
-            raise QuestionSetError(f'{path}:{n}: no "answers" list; write "answers": [] for a question the '
-                                   "documents cannot answer")
-        row.setdefault("id", f"q{n}")
-        if "after" in row and str(row["after"]) not in {str(r["id"]) for r in rows}:
-            raise QuestionSetError(f'{path}:{n}: "after" must name the id of an earlier question, not {row["after"]!r}')
-        rows.append(row)
-    rows = list({str(r["id"]): r for r in rows}.values())  # a later row with the same id corrects an earlier one
-    # ... and a later thumbs-down without the right answer (or a withdrawn thumbs-up) cancels it: such a row still
-    # waits for someone to write the answer, so the question leaves the set until then
-    waiting = sum(bool(r.get("needs_answer")) for r in rows)
-    rows = [r for r in rows if not r.get("needs_answer")]
-    if not rows:
-        raise QuestionSetError(f"{path}: no questions" + (f" with answers yet ({waiting} still waiting for the right "
+    return checked_rows(rows, str(path))
+
+
+def question_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows given in memory (``qa.evaluate([...])``), checked as a file's are; "row N" names a bad one."""
+    return checked_rows([(f"row {n}", n, row) for n, row in enumerate(rows, 1)], "the questions")
+
+
+def checked_rows(rows: Sequence[tuple[str, int, Any]], name: str) -> list[dict[str, Any]]:
+    """Valid question rows (``where``, number, row) with an ``id`` each (``q<number>`` when it has none).
+
+    Ids are unique, except that a feedback row (the UI's, with ``"feedback"``) corrects an earlier row of the
+    same id: the last one wins, and one marked ``needs_answer`` (a thumbs-down without a correction, a
+    withdrawn thumbs-up) then leaves the set, so the UI's feedback file is a question set as it stands.
+    QuestionSetError names the first bad row."""
+    given = {str(row["id"]) for _, _, row in rows if isinstance(row, dict) and "id" in row}
+    out: dict[str, dict[str, Any]] = {}
+    where_of: dict[str, str] = {}
+    for where, n, row in rows:
+        row = _checked_row(where, row)
+        if "id" not in row:
+            auto = f"q{n}"
+            while auto in given:  # "q3" given to another row: this one must not take its place
+                auto += "'"
+            row["id"] = auto
+        key = str(row["id"])
+        if key in out and "feedback" not in row:
+            raise QuestionSetError(f"{where}: id {row['id']!r} is taken by {where_of[key]}; give each question its own "
+                                   "id (only the web UI's feedback rows correct an earlier row of the same id)")
+        if "after" in row and str(row["after"]) not in out:
+            raise QuestionSetError(f'{where}: "after" must name the id of an earlier question, not {row["after"]!r}')
+        out[key], where_of[key] = row, where  # a correction keeps the place of what it corrects: follow-ups come after it
+    kept = [r for r in out.values() if not r.get("needs_answer")]  # still waiting for the right answer
+    if not kept:
+        waiting = len(out) - len(kept)
+        raise QuestionSetError(f"{name}: no questions" + (f" with answers yet ({waiting} still waiting for the right "
                                                           "answer to be written)" if waiting else ""))
-    return rows
+    return kept
+
+
+def _checked_row(where: str, row: Any) -> dict[str, Any]:
+    """A copy of ``row`` if it is a usable question, else QuestionSetError naming ``where``."""
+    answers = row.get("answers", []) if isinstance(row, dict) else None
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(answers, list) \
+            or not all(isinstance(a, str) for a in answers):
+        raise QuestionSetError(f'{where}: expected {{"question": str, "answers": [str, ...]}}')
+    if not row["question"].strip():
+        raise QuestionSetError(f"{where}: the question is empty")
+    if "answers" not in row and not row.get("needs_answer"):  # a typo ("answer") must not make it unanswerable
+        raise QuestionSetError(f'{where}: no "answers" list; write "answers": [] for a question the '
+                               "documents cannot answer")
+    blank = next((a for a in answers if not m.normalize_answer(a)), None)
+    if blank is not None:
+        raise QuestionSetError(f"{where}: the answer {blank!r} is empty once normalised (case, punctuation and "
+                               '"a", "an", "the" are dropped), so no answer could match it')
+    return dict(row)
 
 
 def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], threshold: float) -> list["Answer"]:
@@ -248,7 +279,7 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
     """Run a question set through ``ask()`` and score it."""
     from .pipeline import load
 
-    rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else list(questions)
+    rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else question_rows(questions)
     bot = bot or load(docs=docs, index=index)
     threshold = bot.cfg.answer_threshold if threshold is None else threshold
     outcomes = run(bot, rows, k=k, progress=progress, threshold=threshold)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import qa
 from qa import metrics as m
-from qa.evaluation import JSON_KEYS, Outcome, calibrate, compare, compute, load_questions, QuestionSetError, table
+from qa.evaluation import (JSON_KEYS, Outcome, QuestionSetError, calibrate, compare, compute, load_questions,
+                           question_rows, table)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,12 +108,39 @@ def test_compare_lists_flips() -> None:
     ('{"question": "Who?", "answers": "x"}', "expected"),
     ('{"question": " \\t ", "answers": []}', "the question is empty"),  # found before any question is asked
     ('{"question": "Who?", "answer": ["x"]}', 'no "answers" list'),  # a typo must not make it unanswerable
+    ('{"question": "Who?", "answers": ["x", "The "]}', "the answer 'The ' is empty once normalised"),  # no prediction matches it
 ])
 def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str) -> None:
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"question": "ok", "answers": []}\n' + second + "\n", encoding="utf-8")
     with pytest.raises(QuestionSetError, match=f":2: {says}"):
         load_questions(bad)
+
+
+def test_ids_given_to_rows_without_one_never_take_a_given_id(tmp_path: Path) -> None:
+    """The row on line 3 without an id was "q3", then replaced by line 4's "q3": two questions became one."""
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": 2, "question": "A?", "answers": ["x"]}\n{"id": 3, "question": "B?", "answers": []}\n'
+                    '{"question": "C?", "answers": []}\n{"id": "q3", "question": "D?", "answers": ["y"]}\n', "utf-8")
+    rows = load_questions(path)
+    assert [r["question"] for r in rows] == ["A?", "B?", "C?", "D?"]
+    assert len({str(r["id"]) for r in rows}) == 4
+    path.write_text('{"id": 2, "question": "A?", "answers": ["x"]}\n{"id": 2, "question": "B?", "answers": []}\n', "utf-8")
+    with pytest.raises(QuestionSetError, match=r"q.jsonl:2: id 2 is taken by .*q.jsonl:1"):
+        load_questions(path)  # before, the first was silently dropped
+
+
+def test_rows_given_in_memory_are_checked_as_a_file_is() -> None:
+    """``qa.evaluate([...])`` raised KeyError: 'id' for rows without one, and KeyError: 'answers' for a typo."""
+    rows = [{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}]
+    assert question_rows(rows) == [rows[0] | {"id": "q1"}] and "id" not in rows[0]  # the caller's rows unchanged
+    with pytest.raises(QuestionSetError, match='row 2: no "answers" list'):
+        question_rows(rows + [{"question": "Who?", "answer": ["x"]}])
+
+
+def test_evaluate_takes_rows_without_ids(bot: qa.QA) -> None:
+    result = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}], bot=bot)
+    assert result.metrics["f1"] == 1.0 and result.outcomes[0].id == "q1"
 
 
 def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
