@@ -244,6 +244,13 @@ def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -
               f"questions; under {CALIBRATION_MIN} of either, the threshold is mostly chance", file=sys.stderr)
 
 
+def _os_error(exc: OSError) -> str:
+    """``exc`` as a user reads it: "cannot write /tmp/i2/.v-1.tmp: Permission denied"."""
+    verb = "cannot write" if isinstance(exc, PermissionError) else "cannot use"
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"{verb}{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train-reader"]:
@@ -269,6 +276,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DocumentError, ModelError, QuestionSetError, ValueError, RuntimeError) as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C at the chat prompt or while indexing: the user knows why it stopped
+        print("", file=sys.stderr)
+        return 130  # 128 + SIGINT
     except BrokenPipeError:  # `qa ask ... | head -2`: the reader of our output left; no traceback for that
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail again
         return 141  # 128 + SIGPIPE, as a shell tool killed by it would report
+    except OSError as exc:  # a read-only index folder, a path too long: one line, not a traceback
+        print(f"qa: {_os_error(exc)}", file=sys.stderr)
+        return 1

@@ -525,3 +525,39 @@ def test_uploads_over_max_file_mb_are_refused_and_not_kept(upload_home: tuple[Pa
         store.add_file("large.txt", b"Bazarak is a town. " * 1000)  # 19 kB, limit 10 kB
     assert not (root / "docs" / "large.txt").exists()
     assert not [p for p in (root / "docs").iterdir() if p.name.endswith(".upload")]
+
+
+@pytest.mark.parametrize("error, code, says", [
+    (PermissionError(13, "Permission denied", "/srv/idx/.v-1.tmp"), 1, "qa: cannot write /srv/idx/.v-1.tmp: Permission denied"),
+    (OSError(36, "File name too long", "/deep/a/b"), 1, "qa: cannot use /deep/a/b: File name too long"),
+    (KeyboardInterrupt(), 130, ""),  # Ctrl-C at the chat prompt or while indexing
+])
+def test_cli_failures_of_the_system_are_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture, error: BaseException,
+                                                                  code: int, says: str) -> None:
+    """A read-only index folder printed a PermissionError traceback; Ctrl-C a KeyboardInterrupt one."""
+    from qa import cli
+
+    def fail(args: object) -> int:
+        raise error
+    monkeypatch.setattr(cli, "cmd_index", fail)
+    assert cli.main(["index"]) == code
+    assert capsys.readouterr().err.strip() == says
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """One such name failed the whole folder ("'utf-8' codec can't encode character '\\udce9'") after embedding it."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.txt").write_text("The ferry leaves at 9.\n", encoding="utf-8")
+    try:
+        with open(os.fsencode(docs) + b"/caf\xe9.txt", "wb") as f:
+            f.write(b"The cafe opened in 1950.\n")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder, reader="none")
+    assert list(bot.store.documents) == ["ok.txt"]
+    assert [(s.name, s.reason) for s in bot.report.skipped] == [
+        ("caf\\xe9.txt", "the file name is not valid UTF-8; rename the file")]
+    assert bot.ask("When does the ferry leave?", threshold=0.0).quote.text == "The ferry leaves at 9."  # type: ignore[union-attr]
+    assert qa.load(docs, tmp_path / "idx", embedder=embedder, reader="none").report.added == []  # the index was saved
