@@ -8,6 +8,7 @@ a message saying why, never a traceback.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
 import time
@@ -19,7 +20,7 @@ import numpy as np
 
 from . import index as persist
 from .config import Config
-from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
+from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder, undecodable
 from .embedding import Embedder, weights_digest
 from .splitter import RULES_VERSION, lead_contexts, split_document
 from .types import Passage, Sentence
@@ -194,7 +195,8 @@ _BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     """Where an uploaded file may go: its bare name inside ``docs_dir``, nowhere else."""
     base = os.path.basename(filename.replace("\\", "/")).strip()
-    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8")) > 200:
+    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8", "replace")) > 200 \
+            or undecodable(base):
         raise DocumentError(f"{filename!r}: not an acceptable file name")
     target = (docs_dir / base).resolve()
     if target.parent != docs_dir.resolve():
@@ -314,13 +316,24 @@ class Store:
         """Save an upload into the docs folder (checked first, so a bad file is never kept) and index it."""
         from .documents import check_size, parse
 
+        if not isinstance(filename, str):
+            raise DocumentError(f"the file name must be text, not {type(filename).__name__}")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise DocumentError(f"{filename!r}: the file's content must be bytes, not {type(data).__name__} "
+                                "(open the file in binary mode, 'rb')")
+        data = bytes(data)
         target = safe_upload_name(self.docs_dir, filename)
         check_size(len(data), target.name, int(self.cfg.max_file_mb * 1e6))
         parse(data, target.name)  # raises DocumentError with the reason
         kept = free_upload_name(target, data)
         tmp = kept.with_name(f".{kept.name}.upload")
-        tmp.write_bytes(data)
-        os.replace(tmp, kept)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, kept)
+        except OSError as exc:  # a read-only or vanished documents folder: nothing was saved, the index is as it was
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise DocumentError(f"{filename!r} could not be saved in {self.docs_dir}: {exc.strerror or exc}") from None
         report = self.refresh()
         report.saved_as = kept.name
         if kept != target:

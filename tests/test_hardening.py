@@ -561,3 +561,32 @@ def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path, embed
         ("caf\\xe9.txt", "the file name is not valid UTF-8; rename the file")]
     assert bot.ask("When does the ferry leave?", threshold=0.0).quote.text == "The ferry leaves at 9."  # type: ignore[union-attr]
     assert qa.load(docs, tmp_path / "idx", embedder=embedder, reader="none").report.added == []  # the index was saved
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("notes.txt", "The ferry leaves at 9.", "content must be bytes, not str"),
+    (None, b"The ferry leaves at 9.", "the file name must be text, not NoneType"),
+    (os.fsdecode(b"caf\xe9.txt"), b"The cafe opened in 1950.", "not an acceptable file name"),
+])
+def test_add_file_refuses_wrong_types_with_a_reason(bot: qa.QA, name: object, data: object, says: str) -> None:
+    """Text for the data gave "TypeError: startswith first arg must be str ...", None for the name an AttributeError."""
+    with pytest.raises(DocumentError, match=says):
+        bot.add_file(name, data)  # type: ignore[arg-type]
+
+
+def test_add_file_takes_a_memoryview(seed_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert bot.add_file("ferry.txt", memoryview(b"The ferry leaves at 9.\n")).saved_as == "ferry.txt"
+
+
+def test_add_file_into_a_folder_that_cannot_be_written_is_a_document_error(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    before = dict(bot.store.documents)
+
+    def refuse(self: Path, data: bytes) -> int:
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    with pytest.raises(DocumentError, match="'ferry.txt' could not be saved in .*: Permission denied"):
+        bot.add_file("ferry.txt", b"The ferry leaves at 9.\n")
+    assert bot.store.documents == before and not list(seed_dir.glob("*ferry*"))
