@@ -176,7 +176,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import compare, load_questions, table
 
     rows = load_questions(args.questions)
-    previous = _previous_run(args.compare) if args.compare else None
+    previous = _previous_run(args.compare, rows) if args.compare else None
     _check_eval_args(args, rows)
     new_config = Path(args.config) if args.calibrate and args.config and not Path(args.config).exists() else None
     if new_config:  # --calibrate --config new.json starts new.json (and the run reads it: built-in settings)
@@ -188,7 +188,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             new_config.unlink()  # a run that failed or was stopped leaves no empty config behind
         raise
     if args.report:
-        print(f"report: {report.write(result, bot.store, args.report)}", file=sys.stderr)
+        print(f"report: {report.write(result, bot.store, args.report, max_false_abstain=args.max_false_abstain)}",
+              file=sys.stderr)
     if previous is not None:
         print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
@@ -206,21 +207,41 @@ def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]]) -> tuple["QA
     if args.calibrate:
         best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
         key = bot.cfg.threshold_key
+        was = getattr(load_config(args.config), key)
         path = save_config(with_overrides(load_config(args.config), **{key: best}), args.config, only=(key,))
-        print(f"calibrated {key} {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}", file=sys.stderr)
+        print(f"calibrated {key} {was:.4f} -> {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}; "
+              f'to undo, set "{key}": {was} there again', file=sys.stderr)
         result.threshold, result.metrics = best, compute(result.outcomes, best)
     return bot, result
 
 
-def _previous_run(path: str) -> dict[str, Any]:
+def _previous_run(path: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The earlier ``--json`` run that ``--compare`` names, read before the evaluation so a typo costs nothing."""
+    from .evaluation import JSON_KEYS, paired
+
     try:
         previous = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"--compare {path}: cannot read it ({exc})") from None
-    if not isinstance(previous, dict) or not isinstance(previous.get("questions", []), list):
+    earlier = previous.get("questions", []) if isinstance(previous, dict) else None
+    if not isinstance(earlier, list) or not all(isinstance(q, dict) and {"question", "f1", "prediction"} <= set(q)
+                                                for q in earlier) or not set(JSON_KEYS) & set(previous):
         raise ValueError(f"--compare {path}: not the output of qa eval --json")
+    if earlier and not paired(rows, earlier):
+        raise ValueError(f"--compare {path}: it shares no question with this question set; compare two runs of the "
+                         "same set")
     return previous
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    """ValueError unless ``folder`` can be created and written: found after the run, it lost every answer."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".qa-write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ValueError(f"{what} {folder}: cannot be written ({exc.strerror or exc})") from None
 
 
 def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
@@ -235,6 +256,14 @@ def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -
         raise ValueError(f"--max-false-abstain must be a share from 0 to 1, not {args.max_false_abstain}")
     if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
         raise ValueError(f"--report {args.report} is a file; name a folder (it is created if missing)")
+    if args.report:
+        _check_writable(Path(args.report), "--report")
+    if args.calibrate and args.threshold is not None:
+        raise ValueError("--calibrate picks the threshold itself; leave out --threshold")
+    if args.calibrate:
+        from .config import config_path
+
+        _check_writable(config_path(args.config).parent, "--calibrate saves the threshold in")
     answerable = sum(bool(r["answers"]) for r in rows)
     if args.calibrate and not 0 < answerable < len(rows):
         raise ValueError("--calibrate needs answerable and unanswerable questions: with one kind only, the best "

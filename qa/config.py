@@ -124,6 +124,8 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
     data: dict[str, Any] = {}
     if path and not file.exists():
         raise ConfigError(f"config file {file} does not exist")
+    if not path and os.environ.get("QA_CONFIG") and not file.exists():  # a typo there ran on the built-in defaults
+        raise ConfigError(f"config file {file} (named by $QA_CONFIG) does not exist")
     if file.exists():
         try:
             data = json.loads(file.read_text(encoding="utf-8"))

@@ -287,26 +287,38 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
 
 
 def compare(current: dict[str, Any], previous: dict[str, Any]) -> str:
-    """Metrics side by side and the questions that flipped between two ``--json`` runs."""
+    """Metrics side by side and the questions that flipped between two ``--json`` runs, matched by their words
+    (ids given by line number would pair different questions once one is inserted), repeats in order."""
     lines = ["| metric | previous | current | change |", "|---|---|---|---|"]
     for key in JSON_KEYS:
         a, b = previous.get(key), current.get(key)
-        delta = f"{b - a:+.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
+        delta = f"{b - a:+d}" if isinstance(a, int) and isinstance(b, int) else \
+            f"{b - a:+.3f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ""
         lines.append(f"| {key} | {_fmt(a)} | {_fmt(b)} | {delta} |")
-    before = {q["id"]: q for q in previous.get("questions", [])}
+    earlier = previous.get("questions", [])
+    pairs = paired(current.get("questions", []), earlier)
     worse, better = [], []
-    for q in current.get("questions", []):
-        old = before.get(q["id"])
-        if old is None:
-            continue
+    for q, old in pairs:
         if old["f1"] >= 0.5 > q["f1"]:
             worse.append(f"- {q['question']} — was {old['prediction']!r}, now {q['prediction']!r}")
         elif q["f1"] >= 0.5 > old["f1"]:
             better.append(f"- {q['question']} — was {old['prediction']!r}, now {q['prediction']!r}")
-    if not before:
+    if not earlier:
         lines.append("\n(previous run has no per-question results: flips unknown)")
+    else:
+        new, gone = len(current.get("questions", [])) - len(pairs), len(earlier) - len(pairs)
+        lines.append(f"\n{len(pairs)} questions in both runs" + (f", {new} only in this one" if new else "")
+                     + (f", {gone} only in the previous one (its metrics cover them)" if gone else ""))
     lines += [f"\nright → wrong ({len(worse)}):", *worse, f"\nwrong → right ({len(better)}):", *better]
     return "\n".join(lines)
+
+
+def paired(current: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(current, previous) rows of the same question: same words, the n-th repeat with the n-th."""
+    waiting: dict[str, list[dict[str, Any]]] = {}
+    for row in previous:
+        waiting.setdefault(str(row.get("question")), []).append(row)
+    return [(row, waiting[key].pop(0)) for row in current if waiting.get(key := str(row.get("question")))]
 
 
 def _fmt(v: Any) -> str:

@@ -118,13 +118,15 @@ def plot_confidence(outcomes: Sequence[Outcome], path: Path) -> None:
     plt.close(fig)
 
 
-def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "qa evaluation") -> Path:
-    """report.md, results.json and the two PNG plots in ``folder``."""
+def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "qa evaluation",
+          max_false_abstain: float = 0.10) -> Path:
+    """report.md, results.json and the two PNG plots in ``folder``; the best threshold is found as
+    ``--calibrate`` finds it, with the same ``max_false_abstain``."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     plot_coverage(result.outcomes, out / "accuracy_vs_coverage.png", result.threshold)
     plot_confidence(result.outcomes, out / "confidence.png")
-    best_t, best_f1 = calibrate(result.outcomes)
+    best_t, best_f1 = calibrate(result.outcomes, max_false_abstain)
     (out / "results.json").write_text(json.dumps(result.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
     (out / "answers.jsonl").write_text(
         "".join(json.dumps(question_row(o, result.threshold), ensure_ascii=False) + "\n" for o in result.outcomes),

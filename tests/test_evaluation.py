@@ -157,6 +157,10 @@ def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
     (["--threshold", "1.5"], "threshold must be a number from 0 to 1"),
     (["--threshold", "nan"], "threshold must be a number from 0 to 1"),
     (["--max-false-abstain", "5"], "must be a share from 0 to 1"),
+    (["--compare", "{foreign}"], "not the output of qa eval --json"),
+    (["--compare", "{other_set}"], "shares no question with this question set"),
+    (["--report", "{list}/sub"], "cannot be written"),  # found after the run, it lost every answer
+    (["--calibrate", "--threshold", "0.2"], "leave out --threshold"),
     (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions"),
 ])
 def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
@@ -167,7 +171,11 @@ def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}\n', "utf-8")
     (tmp_path / "list.json").write_text("[1, 2, 3]")
-    names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json"}
+    (tmp_path / "foreign.json").write_text('{"foo": 1}')
+    (tmp_path / "other.json").write_text(json.dumps({"f1": 1.0, "questions": [{"id": "q1", "question": "Who?",
+                                                                               "f1": 1.0, "prediction": "x"}]}))
+    names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json",
+             "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json"}
     monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
     assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == 1
     assert says in capsys.readouterr().err
@@ -289,6 +297,19 @@ def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
     assert "failed stage" in (tmp_path / "report" / "report.md").read_text() or data["f1"] == 1.0
 
 
+def test_compare_matches_questions_by_their_words_not_their_line() -> None:
+    """One question inserted at the top of an id-less set paired every later question with another's answer."""
+    rows = [{"id": f"q{i}", "question": f"Q{i}", "f1": 1.0, "prediction": "a", "answers": ["a"]} for i in (1, 2, 3)]
+    before = {"f1": 1.0, "n_answerable": 3, "questions": rows}
+    after = {"f1": 0.75, "n_answerable": 4, "questions": [{"id": "q1", "question": "New", "f1": 0.0, "prediction": None,
+                                                           "answers": ["n"]}]
+             + [r | {"id": f"q{i + 2}"} for i, r in enumerate(rows)]}
+    text = compare(after, before)
+    assert "right → wrong (0)" in text and "wrong → right (0)" in text
+    assert "3 questions in both runs, 1 only in this one" in text
+    assert "| n_answerable | 3 | 4 | +1 |" in text  # a count changes by whole questions
+
+
 def test_each_extractor_has_its_own_threshold_and_calibrate_writes_that_one(tmp_path: Path, seed_dir: Path,
                                                                              capsys: pytest.CaptureFixture) -> None:
     from qa import cli
@@ -304,6 +325,8 @@ def test_each_extractor_has_its_own_threshold_and_calibrate_writes_that_one(tmp_
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"),
                      "--reader", "none", "--calibrate", "--config", str(config), "--json"]) == 0
-    assert "calibrated heuristic_threshold" in capsys.readouterr().err
     saved = json.loads(config.read_text())
+    said = capsys.readouterr().err
+    assert f"calibrated heuristic_threshold 0.7500 -> {saved['heuristic_threshold']:.4f}" in said  # the old value, to undo
+    assert '"heuristic_threshold": 0.75 there again' in said
     assert saved["threshold"] == 0.25 and saved["heuristic_threshold"] != 0.75

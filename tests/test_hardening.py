@@ -590,3 +590,12 @@ def test_add_file_into_a_folder_that_cannot_be_written_is_a_document_error(
     with pytest.raises(DocumentError, match="'ferry.txt' could not be saved in .*: Permission denied"):
         bot.add_file("ferry.txt", b"The ferry leaves at 9.\n")
     assert bot.store.documents == before and not list(seed_dir.glob("*ferry*"))
+
+
+def test_a_config_named_by_qa_config_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo there ran on the built-in defaults (threshold 0.3, not the calibrated one) without a word."""
+    monkeypatch.setenv("QA_CONFIG", str(tmp_path / "typo.json"))
+    with pytest.raises(ConfigError, match=r"typo.json \(named by \$QA_CONFIG\) does not exist"):
+        load_config()
+    (tmp_path / "typo.json").write_text('{"k": 3}', encoding="utf-8")
+    assert load_config().k == 3
