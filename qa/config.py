@@ -83,6 +83,9 @@ class Config:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
             if not ok or not low <= value <= high:
                 raise ConfigError(f"setting {name} must be a number from {low:g} to {high:g}, not {value!r}")
+        if not self.dense_weight + self.bm25_weight + self.sentence_weight > 0:  # every ask divided by zero
+            raise ConfigError("settings dense_weight, bm25_weight and sentence_weight cannot all be 0: retrieval "
+                              "would weigh nothing")
 
     @property
     def uses_reader(self) -> bool:

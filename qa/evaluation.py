@@ -277,8 +277,9 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
              docs: str = "seeds", index: str | None = None, k: int = 5, threshold: float | None = None,
              progress: bool | None = False) -> EvalResult:
     """Run a question set through ``ask()`` and score it."""
-    from .pipeline import load
+    from .pipeline import check_k, check_threshold, load
 
+    k, threshold = check_k(k), None if threshold is None else check_threshold(threshold)  # threshold=5 scored F1 0
     rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else question_rows(questions)
     bot = bot or load(docs=docs, index=index)
     threshold = bot.cfg.answer_threshold if threshold is None else threshold

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import index as persist
-from .config import Config
+from .config import Config, ConfigError
 from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder, undecodable
 from .embedding import Embedder, weights_digest
 from .splitter import RULES_VERSION, lead_contexts, split_document
@@ -56,6 +56,9 @@ class UpdateReport:
 
 
 def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
+    if cfg.max_tokens is not None and cfg.max_tokens > embedder.max_tokens:  # the model would cut passages silently
+        raise ConfigError(f"setting max_tokens {cfg.max_tokens} is over the model's limit of {embedder.max_tokens} "
+                          "word pieces; leave it out to use that limit")
     splitter = dict(cfg.splitter_settings(), max_tokens=cfg.max_tokens or embedder.max_tokens,
                     rules=RULES_VERSION)
     return {"model": {"name": cfg.model, "dim": embedder.dim, "weights": weights_digest(embedder.name)},

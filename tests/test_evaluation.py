@@ -141,6 +141,8 @@ def test_rows_given_in_memory_are_checked_as_a_file_is() -> None:
 def test_evaluate_takes_rows_without_ids(bot: qa.QA) -> None:
     result = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}], bot=bot)
     assert result.metrics["f1"] == 1.0 and result.outcomes[0].id == "q1"
+    with pytest.raises(ValueError, match="threshold must be a number from 0 to 1"):
+        qa.evaluate([{"question": "Who?", "answers": []}], bot=bot, threshold=5)
 
 
 def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:

@@ -599,3 +599,14 @@ def test_a_config_named_by_qa_config_must_exist(tmp_path: Path, monkeypatch: pyt
         load_config()
     (tmp_path / "typo.json").write_text('{"k": 3}', encoding="utf-8")
     assert load_config().k == 3
+
+
+def test_settings_that_would_break_retrieval_or_passages_are_refused(seed_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """All fusion weights 0 made every ask raise ZeroDivisionError; max_tokens over the model's 256 word pieces
+    had the model cut passages without a word (26 of 41 sentence vectors were zeros)."""
+    with pytest.raises(ConfigError, match="cannot all be 0"):
+        Config(dense_weight=0, bm25_weight=0, sentence_weight=0)
+    assert Config(dense_weight=0, bm25_weight=0, sentence_weight=1).sentence_weight == 1
+    with pytest.raises(ConfigError, match="max_tokens 100000 is over the model's limit of 256"):
+        qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none", max_tokens=100000)
+    assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
