@@ -315,6 +315,14 @@ class FeedbackLog:
             with open(self.path, "a", encoding="utf-8") as fh:
                 fh.write(line)
 
+    def save(self, row: dict[str, Any]) -> str:
+        """``append``, or why the row was not saved: a click must not look saved when it was lost."""
+        try:
+            self.append(row)
+        except OSError as exc:
+            return f"Not saved: the feedback file {self.path} cannot be written ({exc.strerror or exc})."
+        return ""
+
 
 def liked_value(value: Any) -> bool | None:
     """Gradio's like payload as up (True) / down (False) / an un-click (None); ValueError for anything else."""
@@ -648,7 +656,8 @@ class Handlers:
         turn = turns[index // 2]
         if not turn.get("answer"):
             return "Nothing to rate: that question was not answered.", False, None
-        self.log.append(feedback_row(turn, liked))
+        if unsaved := self.log.save(feedback_row(turn, liked)):
+            return unsaved, False, None
         if liked is None:
             return "Rating withdrawn.", False, None
         if liked:
@@ -659,7 +668,8 @@ class Handlers:
         """A typed right answer after a thumbs down: the note, and whether it was saved."""
         if not isinstance(turn, dict) or not text.strip():
             return "Type the right answer first (or ignore the box).", False
-        self.log.append(feedback_row(turn, liked=False, correction=text))
+        if unsaved := self.log.save(feedback_row(turn, liked=False, correction=text)):
+            return unsaved, False
         return "Thanks, the correction was saved as a test question.", True
 
     def documents(self) -> tuple[list[list[Any]], str]:
@@ -941,6 +951,8 @@ def prepare(args: argparse.Namespace) -> Settings | str:
     if not 0 < args.max_upload_mb <= cfg.max_file_mb:  # a larger upload would pass the page and fail the index
         return f"--max-upload-mb must be above 0 and at most the config's max_file_mb ({cfg.max_file_mb:g})"
     feedback = Path(args.feedback).resolve() if args.feedback else default_feedback(docs)
+    if feedback.is_dir():  # every thumbs click would be lost
+        return f"--feedback {feedback} is a folder; name a file (it is created if missing)"
     return Settings(feedback=feedback, questions=questions, max_upload_mb=args.max_upload_mb,
                     max_question_chars=cfg.max_question_chars, k=args.k)
 

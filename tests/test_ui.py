@@ -300,6 +300,19 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert "--questions" in elsewhere.question_set("example questions", None)
 
 
+def test_a_rating_that_cannot_be_saved_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--feedback naming a folder: the note said "Error", the thumb stayed selected and nothing was saved."""
+    assert ui.main(["--docs", str(tmp_path), "--feedback", str(tmp_path)]) == 2
+    assert "is a folder; name a file" in capsys.readouterr().err
+    blocked = tmp_path / "fb.jsonl"
+    blocked.mkdir()  # a folder where the file should be, made after the app started
+    h = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())).start(), ui.Settings(feedback=blocked))
+    turns = [json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))]
+    note, show, pending = h.like(turns, False, [1, 1])
+    assert note.startswith(f"Not saved: the feedback file {blocked} cannot be written") and not show and pending is None
+    assert h.correct("in Quillby", turns[0])[0].startswith("Not saved")
+
+
 def test_the_seed_questions_belong_to_seeds_only_and_a_folder_can_bring_its_own(tmp_path: Path) -> None:
     """Example questions about Panjshir under a user's own documents would be nonsense."""
     assert ui.own_questions(ui.PROJECT_ROOT / "seeds", None) == ui.SEED_QUESTIONS
@@ -555,7 +568,7 @@ def test_a_vanished_documents_folder_or_a_bad_question_file_gets_a_reason_not_an
     assert "✗ rescan failed, the index is unchanged" in html.unescape(lines)
     _, lines, _ = h.upload([str(new), str(tmp_path / "gone.txt")], lambda *a, **k: None)
     shown = [line for line in html.unescape(lines).splitlines() if line]
-    assert shown[0].startswith("✗ new.txt: not saved") and shown[1].startswith("✗ gone.txt: the upload could not")
+    assert shown[0].startswith("✗ 'new.txt' could not be saved in ") and shown[1].startswith("✗ gone.txt: the upload could not")
     assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"  # the index still answers
 
 
