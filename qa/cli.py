@@ -207,8 +207,9 @@ def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]]) -> tuple["QA
     if args.calibrate:
         best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
         key = bot.cfg.threshold_key
-        was = getattr(load_config(args.config), key)
-        path = save_config(with_overrides(load_config(args.config), **{key: best}), args.config, only=(key,))
+        cfg = load_config(args.config)
+        was = getattr(cfg, key)
+        path = save_config(with_overrides(cfg, **{key: best}), args.config, only=(key,))
         print(f"calibrated {key} {was:.4f} -> {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}; "
               f'to undo, set "{key}": {was} there again', file=sys.stderr)
         result.threshold, result.metrics = best, compute(result.outcomes, best)

@@ -262,7 +262,7 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
                 continue
             path = Path(root) / fname
             rel = path.relative_to(folder).as_posix()
-            if undecodable(rel):  # the index stores names as UTF-8 text: one such name failed the whole folder
+            if _undecodable(rel):  # the index stores names as UTF-8 text: one such name failed the whole folder
                 shown = os.fsencode(rel).decode("utf-8", "backslashreplace")  # "caf\xe9.txt"
                 skipped.append(Skipped(shown, "the file name is not valid UTF-8; rename the file"))
                 continue
@@ -279,7 +279,7 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
     return found, skipped
 
 
-def undecodable(name: str) -> bool:
+def _undecodable(name: str) -> bool:
     """Whether a name holds bytes the file system could not decode (Python keeps them as lone surrogates)."""
     try:
         name.encode("utf-8")

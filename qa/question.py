@@ -137,10 +137,10 @@ TITLE_WORDS = ("President|Minister|Chancellor|King|Queen|Prince|Princess|Emperor
                "Professor|Prof|Doctor|Dr|Judge|Justice|Sheikh|Khan|Sultan|Emir|Caliph|Head|Leader|Founder|Officer")
 """Words that make a capitalised span a description of someone ("First Vice President") rather than a name."""
 _NAME_WORD = r"[A-Z][\w.-]*(?:['\u2019](?!s\b)[\w.-]+)?"  # "O'Brien", not "Guy's"
-NAME_JOIN = r"of|de|da|di|del|der|du|la|le|van|von|bin|ibn|al|and|y"
-_WHO_IS_NAME = re.compile(rf"^\W*(?i:who)\s+(?i:is|was|are|were)\s+(?!.*\b(?:{TITLE_WORDS})\b)(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{NAME_JOIN}))*)"
+_NAME_JOIN = r"of|de|da|di|del|der|du|la|le|van|von|bin|ibn|al|and|y"
+_WHO_IS_NAME = re.compile(rf"^\W*(?i:who)\s+(?i:is|was|are|were)\s+(?!.*\b(?:{TITLE_WORDS})\b)(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{_NAME_JOIN}))*)"
                           r"\s*\?*\s*$")
-_DESCRIBES = re.compile(rf"\b(?!(?:{NAME_JOIN}|the|a|an)\b)[a-z][\w'-]*|\b(?:{TITLE_WORDS})\b")
+_DESCRIBES = re.compile(rf"\b(?!(?:{_NAME_JOIN}|the|a|an)\b)[a-z][\w'-]*|\b(?:{TITLE_WORDS})\b")
 _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds none"), "day": (_DAY_QUESTION, _DAY, "names none"),
           "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What

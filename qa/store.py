@@ -20,7 +20,7 @@ import numpy as np
 
 from . import index as persist
 from .config import Config, ConfigError
-from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder, undecodable
+from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
 from .embedding import Embedder, weights_digest
 from .splitter import RULES_VERSION, lead_contexts, split_document
 from .types import Passage, Sentence
@@ -198,8 +198,7 @@ _BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     """Where an uploaded file may go: its bare name inside ``docs_dir``, nowhere else."""
     base = os.path.basename(filename.replace("\\", "/")).strip()
-    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8", "replace")) > 200 \
-            or undecodable(base):
+    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8")) > 200:
         raise DocumentError(f"{filename!r}: not an acceptable file name")
     target = (docs_dir / base).resolve()
     if target.parent != docs_dir.resolve():
