@@ -15,6 +15,7 @@ import numpy as np
 
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .coreference import resolve_subjects
+from .compass import asked_direction, direction_candidates
 from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
@@ -186,7 +187,10 @@ class QA:
             return description_candidates(name, snap, ranked, candidates)
         if yes_no:
             return sentence_candidates(focus, qvec, snap, ranked, candidates)
-        return choice_candidates(focus, options, qvec, snap, ranked, candidates) if options else candidates
+        if options:
+            return choice_candidates(focus, options, qvec, snap, ranked, candidates)
+        point = asked_direction(focus)
+        return direction_candidates(focus, point, snap, ranked, candidates) if point else candidates
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""
