@@ -45,6 +45,8 @@ class Outcome:
     sources: tuple[str, ...]
     ms: float
     extra: dict[str, Any] = field(default_factory=dict)
+    places: tuple[tuple[str, int, int], ...] = ()
+    """Each source's ``(doc, start, end)``, so a saved run can be checked against the documents."""
 
     @property
     def answerable(self) -> bool:
@@ -187,7 +189,8 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
                            top.text if top else None, ans.score, top.doc if top else None,
                            top.start if top else None, top.end if top else None,
                            top.quote.text if top and top.quote else None,
-                           tuple(h.text for h in ans.sources), ms, extra))
+                           tuple(h.text for h in ans.sources), ms, extra,
+                           tuple((h.doc, h.start, h.end) for h in ans.sources)))
     return out
 
 
@@ -268,8 +271,14 @@ class EvalResult:
 
 
 def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
+    """One question of a saved run, with where its answer, quote and sources are, so that quote hit and recall
+    can be re-checked from the file and the documents, not only F1 and abstention."""
+    answered = o.prediction(threshold) is not None
     row = {"id": o.id, "question": o.question, "answers": list(o.answers), "prediction": o.prediction(threshold),
-           "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold)}
+           "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold),
+           "doc": o.doc if answered else None, "start": o.start if answered else None,
+           "end": o.end if answered else None, "quote": o.quote if answered else None,
+           "sources": [list(place) for place in o.places]}
     return row | ({"resolved": o.extra["resolved"]} if "resolved" in o.extra else {})
 
 

@@ -297,6 +297,26 @@ def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
     for name in ("report.md", "results.json", "accuracy_vs_coverage.png", "confidence.png"):
         assert (tmp_path / "report" / name).stat().st_size > 0
     assert "failed stage" in (tmp_path / "report" / "report.md").read_text() or data["f1"] == 1.0
+    recheck_quote_hit_and_recall(data, seed_dir, tmp_path / "report" / "answers.jsonl")
+
+
+def recheck_quote_hit_and_recall(data: dict, docs: Path, answers: Path) -> None:
+    """Quote hit and recall@k re-computed from the saved rows and the documents alone match the run's own."""
+    saved = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    assert saved == data["questions"]
+    answerable = [q for q in saved if q["answers"]]
+    for q in saved:
+        if q["prediction"] is not None:
+            text = (docs / q["doc"]).read_text(encoding="utf-8")
+            assert text[q["start"]:q["end"]] == q["prediction"] and q["prediction"] in q["quote"] in text
+        else:
+            assert q["doc"] is q["start"] is q["end"] is q["quote"] is None
+        assert q["sources"] and all(end > start for _, start, end in q["sources"])
+    hit = [q["prediction"] is not None and m.contains_answer(q["quote"], q["answers"]) for q in answerable]
+    assert sum(hit) / len(answerable) == pytest.approx(data["quote_hit"])
+    in_top = [any(m.contains_answer((docs / d).read_text(encoding="utf-8")[s:e], q["answers"]) for d, s, e in q["sources"])
+              for q in answerable]
+    assert sum(in_top) / len(answerable) == pytest.approx(data["recall_at_k"])
 
 
 def test_compare_matches_questions_by_their_words_not_their_line() -> None:
