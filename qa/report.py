@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -28,16 +29,20 @@ def failed_stage(o: Outcome, threshold: float) -> str | None:
     return "span"
 
 
-def gold_location(store: "Store", answers: Sequence[str]) -> str:
-    """Where a gold answer really is: document, character range and its sentence."""
-    for gold in answers:
-        for name, doc in store.documents.items():
-            at = doc.text.find(gold)
-            if at >= 0:
-                idx = store.snapshot.sentences_around(name, at, at + len(gold))
+def gold_location(store: "Store", answers: Sequence[str], places: Sequence[tuple[str, int, int]] = ()) -> str:
+    """Where a gold answer really is: in the best-ranked source that holds it, else its first place in any
+    document; case aside, as the scoring ignores it ("Swiss" in "a Swiss model", not in an earlier "swiss").
+    Document, character range and its sentence."""
+    spans = [*places, *((name, 0, len(doc.text)) for name, doc in store.documents.items())]
+    for name, start, end in spans:
+        doc = store.documents.get(name)
+        for gold in answers if doc else ():
+            found = re.compile(re.escape(gold), re.IGNORECASE).search(doc.text, start, end)  # type: ignore[union-attr]
+            if found:
+                idx = store.snapshot.sentences_around(name, found.start(), found.end())
                 sentence = store.sentences[idx[0]].text if idx else ""
-                return f"{name} [{at}:{at + len(gold)}]: “{sentence}”"
-    return "not found verbatim in the documents"
+                return f"{name} [{found.start()}:{found.end()}]: “{sentence}”"
+    return "not found in the documents"
 
 
 def worst_misses(result: EvalResult) -> list[Outcome]:
@@ -55,7 +60,7 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
         rows.append(
             f"### {o.question}\n- gold: {', '.join(map(repr, o.answers)) or '(unanswerable)'}\n"
             f"- ours: {pred!r} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
-            f"- gold is at: {gold_location(store, o.answers) if o.answers else '—'}\n"
+            f"- gold is at: {gold_location(store, o.answers, o.places) if o.answers else '—'}\n"
             f"- failed stage: **{failed_stage(o, result.threshold)}**\n")
     stages: dict[str, int] = {}
     for o in wrong:

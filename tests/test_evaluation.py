@@ -352,3 +352,16 @@ def test_each_extractor_has_its_own_threshold_and_calibrate_writes_that_one(tmp_
     assert f"calibrated heuristic_threshold 0.7500 -> {saved['heuristic_threshold']:.4f}" in said  # the old value, to undo
     assert '"heuristic_threshold": 0.75 there again' in said
     assert saved["threshold"] == 0.25 and saved["heuristic_threshold"] != 0.75
+
+
+def test_the_report_shows_the_gold_answer_where_the_sources_hold_it(bot: qa.QA) -> None:
+    """"Kabul" was shown at its first place in the article ("Kabul is already moaning."), not in the sentence the
+    question is about; a gold answer in other case was "not found"."""
+    from qa.report import gold_location
+
+    question = "From which city would power be de-concentrated under Massoud's proposal?"
+    outcome = qa.evaluate([{"question": question, "answers": ["Kabul"]}], bot=bot).outcomes[0]
+    assert "de-concentration of power from Kabul" in gold_location(bot.store, ["Kabul"], outcome.places)
+    assert "Kabul is already moaning." in gold_location(bot.store, ["Kabul"])  # no sources: the first place
+    assert "Swiss model" in gold_location(bot.store, ["SWISS"], outcome.places)
+    assert gold_location(bot.store, ["Geneva"], outcome.places) == "not found in the documents"
