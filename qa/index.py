@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -26,6 +27,8 @@ import faiss
 import numpy as np
 
 from .types import Passage, Sentence
+
+log = logging.getLogger("qa")
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -78,18 +81,25 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def locked(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
-    """Exclusive lock so two processes never update the same index at once."""
+def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> Iterator[None]:
+    """Exclusive lock so two processes never update the same index at once. A wait longer than ``say_after``
+    seconds is logged once (on stderr unless the application sets up logging): a second ``qa`` started while the
+    first builds a large index would otherwise sit silent for minutes."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as fh:
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        said = False
         while True:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                waited = time.monotonic() - start
+                if waited > timeout:
                     raise IndexCorrupt(f"{index_dir} is locked by another process for over {timeout:.0f}s") from None
+                if waited > say_after and not said:
+                    said = True
+                    log.warning("waiting for another process that is updating %s (up to %.0f s)", index_dir, timeout)
                 time.sleep(0.1)
         try:
             yield

@@ -610,3 +610,25 @@ def test_settings_that_would_break_retrieval_or_passages_are_refused(seed_dir: P
     with pytest.raises(ConfigError, match="max_tokens 100000 is over the model's limit of 256"):
         qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none", max_tokens=100000)
     assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
+
+
+def test_waiting_for_another_process_s_index_lock_is_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A second qa used to wait up to 600 s for the first one's build without a word."""
+    import fcntl
+    import logging
+
+    from qa.index import LOCK, IndexCorrupt, locked
+
+    tmp_path.joinpath(LOCK).touch()
+    with open(tmp_path / LOCK, "a+") as other, caplog.at_level(logging.WARNING, logger="qa"):
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another open file: as another process holds it
+        with pytest.raises(IndexCorrupt, match="locked by another process"):
+            with locked(tmp_path, timeout=0.6, say_after=0.2):
+                pass
+        fcntl.flock(other, fcntl.LOCK_UN)
+    said = [r.getMessage() for r in caplog.records if r.name == "qa"]
+    assert said == [f"waiting for another process that is updating {tmp_path} (up to 1 s)"]
+    caplog.clear()
+    with locked(tmp_path, say_after=0.0):  # free: taken at once, nothing said
+        pass
+    assert not caplog.records
