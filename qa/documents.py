@@ -120,7 +120,7 @@ class _VisibleText(HTMLParser):
     """Collects the text a browser shows: no scripts, styles or head."""
 
     HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe"}
-    BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header",
+    BLOCK = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "header",
              "footer", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "main", "nav"}
 
     CELL_SEPARATOR = " | "
@@ -138,6 +138,8 @@ class _VisibleText(HTMLParser):
             self.hidden += 1
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
+        elif tag == "br":  # a line break, not a paragraph's end: "founded by<br>Clara Weiss" is one sentence
+            self.parts.append("\n")
         self.in_row = tag == "tr" or self.in_row
 
     def handle_endtag(self, tag: str) -> None:

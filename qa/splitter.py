@@ -28,8 +28,9 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 """A blank line and the space after it: where one paragraph ends (the splitter's and the reader's rule)."""
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 LEAD_IN_CHARS = 100
-RULES_VERSION = 3
-"""Bumped when the splitting rules change, so indexes made with the old rules are rebuilt (3: lead contexts)."""
+RULES_VERSION = 4
+"""Bumped when the splitting rules change, so indexes made with the old rules are rebuilt (3: lead contexts;
+4: hard-wrapped lines joined, a question heading joins its answer)."""
 _ANAPHOR = re.compile(r"[\"'\u201c\u2018(]*(?:he|she|it|they|his|her|its|their|him|them|this|these|those)\b", re.I)
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
 
@@ -80,14 +81,36 @@ def _breaks_after(text: str, match: re.Match[str]) -> bool:
     return True
 
 
+_RUNS_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|and|or|but|nor|as|than|is|are|was|were|be|"
+                     r"been|has|have|had|that|which|who|whom|whose|its|their|his|her|our|my|your|this|these|those)$",
+                     re.IGNORECASE)
+"""A line ending in one of these words runs on into the next: no heading ends "founded by"."""
+WRAP_WIDTHS = (40, 100)
+"""Line widths at which text is hard-wrapped (a 50- or 72-column plain-text file, a PDF's lines)."""
+WRAP_SLACK = 20
+"""A wrapped line falls short of its paragraph's widest line by less than a long word or two."""
+
+
 def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut a paragraph at single line breaks that end a heading or start a list item."""
+    """Cut a paragraph at single line breaks that end a heading or start a list item.
+
+    A short line with no closing mark reads as a heading, unless the paragraph is hard-wrapped text (its line
+    is about as wide as the paragraph's widest, itself 40 to 100 characters), the line ends in a word that
+    needs a next one ("founded by"), or the next line goes on in lower case: "recorded three minor" /
+    "incidents in 2023" is one sentence, and cutting it made "incidents in 2023, down from seven in 2022."
+    answer "How many incidents were recorded in 2023?" with "seven"."""
+    lines = [m.span() for m in re.finditer(r"[^\n]*", text[start:end]) if m.start() == 0 or text[start + m.start() - 1] == "\n"]
+    widest = max((len(text[start + s:start + e].strip()) for s, e in lines), default=0)
+    wrapped = len(lines) > 1 and WRAP_WIDTHS[0] <= widest <= WRAP_WIDTHS[1]
     blocks: list[tuple[int, int]] = []
     cur = start
     for m in re.finditer(r"\n", text[start:end]):
         pos = start + m.start()
         line = text[cur:pos].strip()
-        heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) and line[-1:] not in ".!?"
+        nxt = text[pos + 1:end].lstrip()[:1]
+        runs_on = (wrapped and len(line) >= widest - WRAP_SLACK) or nxt.islower() or bool(_RUNS_ON.search(line))
+        heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) \
+            and line[-1:] not in ".!?" and not runs_on
         if heading or line.startswith("#") or _LIST_START.match(text, pos + 1, end):
             blocks.append((cur, pos))
             cur = pos + 1
@@ -187,6 +210,15 @@ def is_lead_in(sentence: str) -> bool:
     return 0 < len(line) <= LEAD_IN_CHARS and line.rstrip("\"'\u201d\u2019)]")[-1:] not in ".!?\u2026"
 
 
+def _asks_alone(text: str, units: Sequence[Unit], i: int) -> bool:
+    """A short question that is a paragraph of its own: a FAQ's heading, which belongs with the answer under it.
+    Alone, it was a passage of its own that matched a user's question best and held no answer."""
+    unit = units[i]
+    alone = all(units[j].paragraph != unit.paragraph for j in (i - 1, i + 1) if 0 <= j < len(units))
+    line = text[unit.start:unit.end].rstrip("\"'\u201d\u2019)]")
+    return alone and line.endswith("?") and len(line) <= LEAD_IN_CHARS
+
+
 def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int,
          lead_in: Sequence[bool] = ()) -> list[tuple[int, int]]:
     """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut.
@@ -263,7 +295,7 @@ def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     first_passage: dict[int, int] = {}
-    lead_in = [is_lead_in(text[u.start:u.end]) for u in units]
+    lead_in = [is_lead_in(text[u.start:u.end]) or _asks_alone(text, units, i) for i, u in enumerate(units)]
     windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences, lead_in)
     for number, (i, j) in enumerate(verify(text, units, windows, tokenizer, limit)):
         start, end = units[i].start, units[j - 1].end

@@ -791,3 +791,17 @@ def test_ask_reads_initials_the_documents_spell_out(tmp_path: Path, embedder) ->
     ans = bot.ask("How much is the X200 in the UK?")
     assert ans.text == "£149", ans.message
     assert "no document mentions EU" in (bot.ask("How much is the X200 in the EU?").message or "")
+
+
+def test_a_hard_wrapped_report_is_answered_from_whole_sentences(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Its lines were read as headings: "incidents in 2023, down from seven in 2022." answered "seven"."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "safety.txt").write_text(
+        "Annual Safety Report 2023\nThe Orion Chemical plant in Rotterdam recorded three minor\nincidents in 2023, "
+        "down from seven in 2022. No employee was\nseriously injured. The plant manager is Sofia Lindqvist.\n",
+        encoding="utf-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder)
+    ans = bot.ask("How many incidents were recorded in 2023?")
+    assert ans.text == "three" and ans.quote is not None and ans.quote.text.startswith("The Orion Chemical plant")
+    assert_verbatim(bot, ans)

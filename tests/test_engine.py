@@ -103,6 +103,44 @@ def test_headings_and_lead_in_lines_stay_with_the_paragraph_they_introduce(seed_
     assert len(split_document(plain, embedder.tokenizer, 256, target_tokens=0)[0]) == 2
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Annual Safety Report 2023\nThe Orion Chemical plant in Rotterdam recorded three minor\nincidents in 2023, down "
+     "from seven in 2022. No employee was\nseriously injured. The plant manager is Sofia Lindqvist.",  # a PDF's lines
+     ["Annual Safety Report 2023", "The Orion Chemical plant in Rotterdam recorded three minor\nincidents in 2023, "
+      "down from seven in 2022.", "No employee was\nseriously injured.", "The plant manager is Sofia Lindqvist."]),
+    ("The Ashbury line opened in 1874 to carry slate\nfrom the quarries. It was extended to the coast in\n1890 and "
+     "to freight in 1962 after the quarries\nshut.",  # textwrap.fill(..., 50)
+     ["The Ashbury line opened in 1874 to carry slate\nfrom the quarries.",
+      "It was extended to the coast in\n1890 and to freight in 1962 after the quarries\nshut."]),
+    ("The orchestra was founded by\nClara Weiss in 1911.", ["The orchestra was founded by\nClara Weiss in 1911."]),
+    ("Region | Support phone\nUS | 1-800-555-0199\nUK | 0800 555 0123",  # short lines: a table, not wrapped text
+     ["Region | Support phone", "US | 1-800-555-0199", "UK | 0800 555 0123"]),
+    ("Panjshir Valley; photo / Rough Guides\nPanjshir is one of the thirty-four provinces of Afghanistan, located in "
+     "the northeastern part of the country.",  # a caption over a long line
+     ["Panjshir Valley; photo / Rough Guides", "Panjshir is one of the thirty-four provinces of Afghanistan, located "
+      "in the northeastern part of the country."]),
+])
+def test_hard_wrapped_lines_are_one_sentence_and_headings_stay_apart(text: str, expected: list[str]) -> None:
+    """Every short line without a closing mark read as a heading: a 50-column file became "It was", "The", ..."""
+    assert [text[u.start:u.end] for u in sentence_spans(text)] == expected
+
+
+def test_a_line_break_in_html_is_not_a_paragraph_break() -> None:
+    assert html_to_text("<p>The orchestra was founded by<br>Clara Weiss in 1911.</p>") == \
+        "The orchestra was founded by\nClara Weiss in 1911."
+
+
+def test_a_faq_question_heading_is_passed_with_its_answer(embedder) -> None:  # type: ignore[no-untyped-def]
+    """Alone, "How much does it cost?" was the best match for "How much does the router cost in the UK?" and held
+    no answer, so the answer's paragraph fell out of the sources and the question was declined."""
+    text = ("General\n\nHow much does it cost?\n\nThe price is $179 in the United States and £149 in the United "
+            "Kingdom.\n\nIs it loud? Not at all. It is silent.\n\nIt ships in a box.")
+    passages, _ = split_document(Document("faq.md", text, "x", len(text)), embedder.tokenizer, 256, target_tokens=0)
+    assert [p.text for p in passages] == [
+        "General\n\nHow much does it cost?\n\nThe price is $179 in the United States and £149 in the United Kingdom.",
+        "Is it loud? Not at all. It is silent.", "It ships in a box."]  # a question inside a paragraph: no heading
+
+
 def test_lead_in_lines() -> None:
     assert is_lead_in("Below is the text of the call:")
     assert is_lead_in("“CALL OF AUGUST 16, by Ahmad Massoud")
