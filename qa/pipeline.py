@@ -47,7 +47,7 @@ def clean_question(question: object, limit: int) -> str:
     if not text:
         raise QuestionError("please type a question")
     if len(text) > limit:
-        raise QuestionError(f"the question is {len(text):,} characters long; please keep it under {limit:,}")
+        raise QuestionError(f"the question is {len(text):,} characters long; please keep it to {limit:,} or fewer")
     if not re.search(r"[^\W_]", text):
         raise QuestionError("the question has no words in it")
     return text

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import LEGACY, SUFFIXES, DocumentError
-from .pipeline import QuestionError, folder_tag, is_seeds, resolve_dir
+from .pipeline import QuestionError, clean_question, folder_tag, is_seeds, resolve_dir
 from .types import Answer, Hit, Quote
 
 if TYPE_CHECKING:
@@ -628,6 +628,15 @@ class Handlers:
         turns = (turns + [turn])[-MAX_TURNS:]
         return render_history(turns), turns
 
+    def refusal(self, question: str) -> str | None:
+        """Why the chat would not ask ``question`` (empty, too long, no words), else None: such a question was a
+        turn of its own, and a too-long one was wiped from the box the user had to shorten it in."""
+        try:
+            clean_question(question, self.settings.max_question_chars)
+        except QuestionError as exc:
+            return f"Not asked: {exc}."
+        return None
+
     def pending(self, question: str, turns: Any) -> list[dict[str, str]]:
         """The conversation with the question just asked and a note in place of its answer, shown at once: an
         answer takes a moment, and while the engine loads, many."""
@@ -776,11 +785,11 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
                            render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
                            placeholder="Ask a question; every answer is quoted from the documents.")
     with gr.Row():
-        c.question = gr.Textbox(show_label=False, placeholder="Ask a question about the documents…",
+        c.question = gr.Textbox(label="Your question", show_label=False, placeholder="Ask a question about the documents…",
                                 max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
                                 info=f"Up to {limit:,} characters.")
         c.send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-        c.clear = gr.Button("Clear", scale=1, elem_id="qa-clear")
+        c.clear = gr.Button("Clear conversation", scale=1, elem_id="qa-clear")  # the chat box has its own "Clear"
     c.feedback_note = gr.Markdown(elem_id="qa-feedback-note")
     with gr.Row(visible=False) as c.correction_row:
         c.correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
@@ -832,7 +841,11 @@ def build(engine: Engine, settings: Settings) -> Any:
     def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
         return gr.update(visible=False)
 
-    def submit(question: str, turns: Any) -> Iterator[tuple[list[dict[str, str]], Any, str, Any]]:
+    def submit(question: str, turns: Any) -> Iterator[tuple[Any, Any, Any, Any]]:
+        if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
+            gr.Warning(refused)
+            yield gr.update(), gr.update(), gr.update(), gr.update()
+            return
         yield h.pending(question, turns), gr.update(), "", hidden()  # the question shows before its answer
         yield *h.submit(question, turns), "", hidden()
 
@@ -896,6 +909,8 @@ def build(engine: Engine, settings: Settings) -> Any:
         d.rescan.click(h.rescan, None, [d.table, d.status, status], concurrency_limit=1, **private)
         e.run.click(evaluate_set, [e.source, e.file], [e.table, e.coverage, e.confidence], concurrency_limit=1,
                     **private)
+        # a file dropped on the box is the set the user means: the radio stayed on "example questions", which ran
+        e.file.upload(lambda _: gr.update(value="uploaded JSONL"), [e.file], [e.source], queue=False, **private)
         demo.load(lambda turns: render_history(clean_turns(turns)), [turns_state], [c.chatbot], queue=False, **private)
         demo.load(h.ready_status, None, [status], **private)
         demo.load(h.documents, None, [d.table, d.status], **private)

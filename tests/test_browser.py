@@ -241,9 +241,17 @@ def test_feedback_is_recorded_and_history_survives_reload(page: Page, app: Simpl
     expect(page.locator("#qa-chat")).to_contain_text(question)
 
 
-def test_empty_question_gets_a_friendly_message(page: Page) -> None:
-    reply = ask(page, "   ?!  ")
-    expect(reply).to_contain_text("Sorry, I can't answer that: the question has no words in it")
+def test_a_question_that_cannot_be_asked_is_refused_and_kept_in_the_box(page: Page) -> None:
+    """It used to become a turn of its own, and a too-long question was wiped from the box."""
+    long_question = "Why " + "really " * 300 + "?"
+    for question, says in (("   ?!  ", "Not asked: the question has no words in it"),
+                           (long_question, "characters long; please keep it to 2,000 or fewer")):
+        page.fill("#qa-question textarea", question)
+        page.click("#qa-ask")
+        expect(page.get_by_text(says).first).to_be_visible(timeout=20_000)
+        expect(page.locator("#qa-question textarea")).to_have_value(question)
+        expect(page.locator("#qa-chat .qa-reply")).to_have_count(0)
+        expect(page.locator("#qa-chat")).not_to_contain_text("Sorry")
 
 
 def test_gradio_client_api(app: SimpleNamespace) -> None:
@@ -269,8 +277,9 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
             {"question": "What is the boiling point of water?", "answers": []}]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     page.get_by_role("tab", name="Evaluation").click()
-    page.get_by_label("uploaded JSONL").check()
+    page.get_by_label("feedback file").check()
     page.set_input_files("#qa-eval-file input[type=file]", str(questions))
+    expect(page.get_by_label("uploaded JSONL")).to_be_checked()  # the dropped file is the set that runs
     page.click("#qa-run-eval")
     table = page.locator("#qa-eval-table table")
     expect(table).to_contain_text("n_answerable", timeout=ANSWER_TIMEOUT_MS)

@@ -178,11 +178,21 @@ class EchoBot:
 
 def test_question_errors_become_a_friendly_message() -> None:
     bot = EchoBot(evil_answer())
-    for question, expected in [("   ", "please type a question"), ("x" * 2001, "please keep it under 2,000")]:
+    for question, expected in [("   ", "please type a question"), ("x" * 2001, "please keep it to 2,000 or fewer")]:
         turn = ui.ask_turn(bot, question)
         assert turn["answer"] is None and expected in turn["error"]
         reply = ui.render_turn(turn)[1]["content"]
         assert "Sorry, I can" in reply and "Traceback" not in reply
+
+
+def test_the_chat_refuses_a_question_it_would_not_ask_before_making_a_turn_of_it() -> None:
+    """An empty message made a turn of its own, and a too-long one was wiped from the box it had to be shortened in;
+    the chat now shows this as a warning and keeps the box (``build.submit``)."""
+    h = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())), ui.Settings(feedback=Path("unused.jsonl")))
+    assert h.refusal("   ") == "Not asked: please type a question."
+    assert h.refusal("x" * 2001) == "Not asked: the question is 2,001 characters long; please keep it to 2,000 or fewer."
+    assert h.refusal(" ?! ") == "Not asked: the question has no words in it."
+    assert h.refusal("x" * 2000) is None and h.refusal("When was he born?") is None
 
 
 def test_a_turn_hands_the_earlier_answers_to_ask_and_shows_how_a_follow_up_was_read() -> None:
