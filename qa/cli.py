@@ -87,7 +87,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     store = open_store(args.docs, args.index, config=args.config, model=args.model)
     print(store.report.summary())
-    return 0 if store.passages else 1
+    if not store.passages:  # the summary's note says why; the exit code alone read as an unexplained failure
+        print(f"qa: nothing indexed: no readable documents in {args.docs}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def render(ans: Answer) -> str:

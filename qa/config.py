@@ -136,12 +136,18 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
             raise ConfigError(f"cannot read config {file}: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"config {file} must hold a JSON object")
-    known = {f.name for f in fields(Config)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"unknown setting(s) {unknown} in {file}; known: {sorted(known)}")
+    _check_known(data, f"in {file}")
+    _check_known(overrides, "passed as keyword arguments")
     data.update({k: v for k, v in overrides.items() if v is not None})
     return Config(**data)
+
+
+def _check_known(settings: dict[str, Any], where: str) -> None:
+    """ConfigError naming the settings that do not exist (``qa.load(..., tresh=0.2)`` raised a bare TypeError)."""
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {unknown} {where}; known: {sorted(known)}")
 
 
 def save_config(cfg: Config, path: str | os.PathLike[str] | None = None, only: tuple[str, ...] = ()) -> Path:
@@ -159,4 +165,5 @@ def save_config(cfg: Config, path: str | os.PathLike[str] | None = None, only: t
 
 
 def with_overrides(cfg: Config, **overrides: Any) -> Config:
+    _check_known(overrides, "passed as keyword arguments")
     return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

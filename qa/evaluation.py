@@ -279,7 +279,7 @@ def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
            "doc": o.doc if answered else None, "start": o.start if answered else None,
            "end": o.end if answered else None, "quote": o.quote if answered else None,
            "sources": [list(place) for place in o.places]}
-    return row | ({"resolved": o.extra["resolved"]} if "resolved" in o.extra else {})
+    return row | {key: value for key, value in o.extra.items() if key not in row}  # the set's own fields, kept
 
 
 def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: "QA | None" = None,

@@ -138,6 +138,12 @@ class QA:
             return report
 
     def add_file(self, filename: str, data: bytes) -> UpdateReport:
+        """Save an upload into the documents folder and index it; what the UI's upload box calls.
+
+        ``filename`` is reduced to its bare name; a name already taken by other content gets " (2)" and so on,
+        the same content is reported as already indexed. DocumentError (a ValueError) says why a file is refused:
+        an unsupported type, empty, binary or undecodable, over ``max_file_mb``, or a folder that cannot be
+        written."""
         with self._lock:
             report = self.store.add_file(filename, data)
             self._publish()
@@ -147,8 +153,13 @@ class QA:
             history: Sequence[Answer] = ()) -> Answer:
         """A verbatim answer with its quote and sources, or ``text=None`` when the documents hold none.
 
-        ``history``: the conversation's earlier answers, oldest first, so that a follow-up such as
-        "When was he born?" is asked about whom they were about (``Answer.resolved`` says how)."""
+        Every ``doc``/``start``/``end`` (of the answer, its quote, its sources and alternatives) slices the
+        document's text to exactly that object's ``text``; ``message`` says why an answer was withheld.
+        ``k``: how many source passages to return (default: config ``k``). ``threshold``: the confidence in [0, 1]
+        below which no answer is given (default: the calibrated one in config). ``history``: the conversation's
+        earlier answers, oldest first, so that a follow-up such as "When was he born?" is asked about whom they
+        were about (``Answer.resolved`` says how). QuestionError (a ValueError) says what is wrong with an empty,
+        over-long or wordless question or a bad ``k``/``threshold``."""
         k = check_k(self.cfg.k if k is None else k)
         threshold = None if threshold is None else check_threshold(threshold)
         asked = clean_question(question, self.cfg.max_question_chars)
@@ -388,6 +399,9 @@ def load(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[str] |
          config: str | os.PathLike[str] | None = None, embedder: Embedder | None = None, **overrides: object) -> QA:
     """Load (and bring up to date) the index over ``docs``; the returned object answers with ``ask()``.
 
-    ``index`` None: ``default_index_dir(docs, config)``."""
+    ``index`` None: ``default_index_dir(docs, config)`` (``embeddings/`` for the seeds). ``config``: a JSON
+    settings file (default ``./qa.json``, else the project's). ``overrides``: any of its settings by name
+    (``reader="none"``, ``model=...``, ``k=3``, ``threshold=...``; see ``qa.config.Config``), over the file's; an
+    unknown name is a ConfigError."""
     extractor = make_extractor(with_overrides(load_config(config), **overrides))  # fail fast, before a sync
     return QA(open_store(docs, index, config, embedder, **overrides), extractor)

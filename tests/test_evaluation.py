@@ -277,6 +277,7 @@ def test_follow_up_rows_are_asked_with_their_conversation(seed_dir: Path, tmp_pa
     assert by_id["fu-02"].extra["resolved"] == "Which news agency reported Mohammad Naeem's remarks?"
     assert by_id["fu-14"].extra["resolved"] == "What was Panjshir's population in 2021?"  # through three turns
     assert question_row(by_id["fu-02"], chat.threshold)["resolved"] == by_id["fu-02"].extra["resolved"]
+    assert question_row(by_id["fu-02"], chat.threshold)["after"] == rows[1]["after"] == "fu-01"  # the set's own field
     assert chat.metrics["f1"] >= alone.metrics["f1"]
     assert chat.metrics["abstain"] == 1.0  # "When was he born?" of two people whose birth the article does not give
 

@@ -610,6 +610,9 @@ def test_settings_that_would_break_retrieval_or_passages_are_refused(seed_dir: P
     with pytest.raises(ConfigError, match="max_tokens 100000 is over the model's limit of 256"):
         qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none", max_tokens=100000)
     assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['tresh'\] passed as keyword arguments"):
+        qa.load(seed_dir, tmp_path / "idx", embedder=embedder, tresh=0.2)  # was a bare TypeError from Config
+    assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
 
 
 def test_waiting_for_another_process_s_index_lock_is_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
