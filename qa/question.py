@@ -141,13 +141,17 @@ _NAME_JOIN = r"of|de|da|di|del|der|du|la|le|van|von|bin|ibn|al|and|y"
 _WHO_IS_NAME = re.compile(rf"^\W*(?i:who)\s+(?i:is|was|are|were)\s+(?!.*\b(?:{TITLE_WORDS})\b)(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{_NAME_JOIN}))*)"
                           r"\s*\?*\s*$")
 _DESCRIBES = re.compile(rf"\b(?!(?:{_NAME_JOIN}|the|a|an)\b)[a-z][\w'-]*|\b(?:{TITLE_WORDS})\b")
+_WHY_QUESTION = re.compile(r"^\W*(?:why|for what reason)\b", re.IGNORECASE)
+_REASON = re.compile(r"\b(?!(?:in|on|at|the|of|and|by|for|to|a|an)\b)[a-z][a-z'-]{2,}")
 _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds none"), "day": (_DAY_QUESTION, _DAY, "names none"),
-          "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name")}
+          "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name"), "reason": (_WHY_QUESTION, _REASON, "gives none")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
 is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year; "Who is <a name>?" a
 description ("a U.S. inventor, engineer and solar energy pioneer", "First Vice President"), not another name: the
 reader, which saw few such questions, answered "Who is Stephen Cook?" with "Leonid Levin", named beside him. In
-the SQuAD training articles each of the 3 questions of that form is answered with a description."""
+the SQuAD training articles each of the 3 questions of that form is answered with a description. "Why ...?" asks for
+a reason, which takes a word in lower case: a user's "Why did Margaret Holloway retire?" was answered "2015" (0.81);
+each of the 36 "why" questions of the training articles has such a word in its answer."""
 
 
 _CARDINALS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -231,6 +235,7 @@ class Bearing:
     prefixed: frozenset[str] = frozenset()  # its lower-case words that may be negated by a prefix, or negate one
     asks: str = ""  # "number", "day" or "description" (``_ASKED``): what the answer itself must hold
     numbers: tuple[tuple[str, str], ...] = ()  # its numbers other than years: (value, as written), ``stated_numbers``
+    plain: frozenset[str] = frozenset()  # the words it writes in lower case and their stems (none for a choice)
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -241,13 +246,15 @@ class Bearing:
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
-                   tuple(_numbers(_asking_clause(question), loose=False)))
+                   tuple(_numbers(_asking_clause(question), loose=False)),
+                   frozenset() if choice_options(question) else _plain_words(question))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
-        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed or self.numbers)
+        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed or self.numbers
+                                    or self.plain)
 
     @property
     def reads_paragraph(self) -> bool:
@@ -268,6 +275,8 @@ class Bearing:
             _, holds, verb = _ASKED[self.asks]
             if not holds.search(span):
                 return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb}'
+        if span and self.plain and _only_echoes(span, self.plain):
+            return f'the closest answer, "{span}", only repeats the question\'s words'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
@@ -298,6 +307,25 @@ class Bearing:
         if unsaid and other:
             return f'the question says "{unsaid[0]}", but the closest sentence says "{other[0]}"'
         return ""
+
+
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+def _plain_words(question: str) -> frozenset[str]:
+    """The words a question writes in lower case, with their stems ("prices" -> "price")."""
+    lower = [w for w in _WORD.findall(question) if w.islower()]
+    return frozenset(lower) | frozenset(terms(" ".join(lower)))
+
+
+def _only_echoes(span: str, plain: frozenset[str]) -> bool:
+    """Whether every word of ``span`` but an article is one the question writes in lower case, as a word or a stem:
+    "Price" (a table's header cell) for "What are the ticket prices?". Answers are never copied from the question;
+    of the 4,371 answerable questions of the training articles 28 have an answer made of the question's words,
+    all names or a choice's option but "both sides" (whose "both" the question lacks)."""
+    spoken = [w.lower() for w in _WORD.findall(span) if w.lower() not in ("a", "an", "the")]
+    return bool(spoken) and not any(c.isdigit() for c in span) and \
+        all(w in plain or bool((stems := terms(w)) and set(stems) <= plain) for w in spoken)
 
 
 _LEAD_IN = re.compile(rf"[^?]*?[,:;]\s*(?=(?:{WH_WORDS})\b)", re.IGNORECASE)

@@ -515,6 +515,25 @@ def test_a_date_question_is_not_answered_with_a_span_that_names_no_day(question:
     assert ("asks for a day" in found and f'"{span}", names none' in found) if objects else found == ""
 
 
+@pytest.mark.parametrize("question,span,says", [
+    ("Why did Margaret Holloway retire?", "2015", 'asks for a reason, but the closest answer, "2015", gives none'),
+    ("Why did Margaret Holloway retire?", "to care for her mother", ""),
+    ("For what reason was the bridge closed in 1990?", "flooding", ""),
+    ("What are the ticket prices?", "Price", 'the closest answer, "Price", only repeats the question\'s words'),
+    ("Which regions have a support phone number?", "Region", 'the closest answer, "Region", only repeats'),
+    ("On how many sides of the connector are the pins located?", "both sides", ""),  # "both" is news
+    ("What kind of graph is an example of an input?", "an arbitrary graph", ""),
+    ("Where is the Sangzao Middle School?", "Sangzao", ""),  # a name the question writes with a capital
+    ("Is the boarding house for male or female students?", "male", ""),  # a yes/no question's option
+    ("Was the school for male or for female students?", "female", ""),
+])
+def test_a_why_question_wants_a_reason_and_no_answer_repeats_the_question(question: str, span: str, says: str) -> None:
+    """A user's FAQ answered "Why did Margaret Holloway retire?" with "2015" (0.81), "What are the ticket prices?"
+    with its table's header cell "Price" (0.81)."""
+    found = Bearing.of(question).objection("A sentence.", span)
+    assert (says in found and found) if says else found == ""
+
+
 def test_a_count_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
     """The reader's best span for it was "the Second Resistance" (0.16), above the threshold. (The heuristic
     extractor only offers numbers for a count: its "2021" is no count either, but it is a number.)"""
