@@ -4,7 +4,8 @@ The reader saw 3 such questions among the 4,719 it was trained on, and answered 
 "Leonid Levin", named beside him, and "Who is Margaret Holloway?" with her successor. Writers describe a person
 where they name them, in a few fixed shapes, so those are read off the sentences that name the person:
 "Tomasz Nowak, the former head of engineering" (apposition), "Ahmad Massoud is an Afghan politician" (copula),
-"the Taliban spokesman Mohammad Naeem" and "First Vice President Amrullah Saleh" (a role before the name).
+"the Taliban spokesman Mohammad Naeem" and "First Vice President Amrullah Saleh" (a role before the name), "The
+current chief executive is Daniel Okafor" and "Principal conductor: Luis Ortega" (a role said before the name).
 """
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ _PHRASE = r"[^,;:.()\"\u201c\u201d]+"
 _AFTER = re.compile(rf"(?:,\s+|{_COPULA})((?:a|an|the|one of the)\s{_PHRASE})|{_COPULA}((?i:{TITLE_WORDS})\b{_PHRASE})")
 _ROLE_BEFORE = re.compile(r"\b(?:the|a|an|of)\s+((?:(?!(?:the|a|an|of)\b)[\w'\u2019-]+\s+){0,3}[a-z][\w-]*)\s+$")
 _TITLE_BEFORE = re.compile(rf"((?:[A-Z][\w-]*\s+){{0,3}}(?:{TITLE_WORDS})\s+)$")
+_ROLE_IS = re.compile(r"(?<![\w-])(?i:the|a|an|our|its|their|his|her)\s+((?:[a-z][\w'-]*\s+){0,4}[a-z][\w'-]*)"
+                      r"\s+(?:is|was|remains|remained)\s+$")
+"""A role said before the name it is: "The current chief executive is Daniel Okafor"."""
+_LABEL = re.compile(r"^[\s*\u2022-]*([A-Z][\w'-]*(?:\s+[\w'-]+){0,4}?)\s*:\s*$")
+"""A list's label before a name, on a line of its own: "Principal conductor: Luis Ortega"."""
 _DESCRIBED = 0.9
 """Each later description found counts this much less: a person is described where first named."""
 
@@ -64,7 +70,7 @@ def _descriptions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     line_start = max(text.rfind("\n", 0, start) + 1, start - 80)
     before = text[line_start:start]
-    m = _TITLE_BEFORE.search(before) or _ROLE_BEFORE.search(before)
+    m = _LABEL.search(before) or _ROLE_IS.search(before) or _TITLE_BEFORE.search(before) or _ROLE_BEFORE.search(before)
     if m and not set(m.group(1).lower().split()) & STOPWORDS - {"us"}:
         out.append((line_start + m.start(1), line_start + m.start(1) + len(m.group(1).rstrip())))
     after = _AFTER.match(text, end, min(len(text), end + 300))

@@ -236,6 +236,7 @@ class Bearing:
     asks: str = ""  # "number", "day" or "description" (``_ASKED``): what the answer itself must hold
     numbers: tuple[tuple[str, str], ...] = ()  # its numbers other than years: (value, as written), ``stated_numbers``
     plain: frozenset[str] = frozenset()  # the words it writes in lower case and their stems (none for a choice)
+    about: str = ""  # whom a "Who is <a name>?" question asks about
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -247,7 +248,7 @@ class Bearing:
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
                    tuple(_numbers(_asking_clause(question), loose=False)),
-                   frozenset() if choice_options(question) else _plain_words(question))
+                   frozenset() if choice_options(question) else _plain_words(question), described(question) or "")
 
     @property
     def checks(self) -> bool:
@@ -275,6 +276,8 @@ class Bearing:
             _, holds, verb = _ASKED[self.asks]
             if not holds.search(span):
                 return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb}'
+            if self.about and re.search(rf"(?<![\w-]){re.escape(self.about)}(?![\w-])", span):
+                return f'the question asks who {self.about} is, but the closest answer, "{span}", names them itself'
         if span and self.plain and _only_echoes(span, self.plain):
             return f'the closest answer, "{span}", only repeats the question\'s words'
         if self.negated and not negates(sentence):

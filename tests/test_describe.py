@@ -47,6 +47,15 @@ def test_who_someone_is_is_not_answered_with_another_name(question: str, span: s
     assert found == (expected if objects else "")
 
 
+def test_who_someone_is_is_not_answered_with_a_span_that_names_them() -> None:
+    """The reader answered "Who is Daniel Okafor?" with "chief executive is Daniel Okafor, who joined the company
+    in 2003 as a finance manager"."""
+    span = "chief executive is Daniel Okafor, who joined the company"
+    assert Bearing.of("Who is Daniel Okafor?").objection("A sentence.", span) == \
+        f'the question asks who Daniel Okafor is, but the closest answer, "{span}", names them itself'
+    assert Bearing.of("Who is Daniel?").objection("A sentence.", "Daniella's tutor") == ""  # a whole name only
+
+
 @pytest.mark.parametrize("text,name,expected", [
     ("Sputnik says the Taliban spokesman Mohammad Naeem told Afghan media.", "Mohammad Naeem", ["Taliban spokesman"]),
     ("After that, he joined First Vice President Amrullah Saleh in rejecting it.", "Amrullah Saleh",
@@ -62,6 +71,11 @@ def test_who_someone_is_is_not_answered_with_another_name(question: str, span: s
     ("Robert Guiscard, an other Norman adventurer previously elevated to the dignity of count of Apulia as the "
      "result of his military successes, ultimately drove the Byzantines out.", "Robert Guiscard",
      ["an other Norman adventurer"]),  # a long description is cut before its clause
+    ("The current chief executive is Daniel Okafor, who joined in 2003.", "Daniel Okafor",
+     ["current chief executive"]),  # the role said before the name it is
+    ("Orchestra\nPrincipal conductor: Luis Ortega\nLeader: Mei Tanaka", "Luis Ortega", ["Principal conductor"]),
+    ("- Principal conductor: Luis Ortega", "Luis Ortega", ["Principal conductor"]),  # a list's label
+    ("In 2003: Daniel Okafor joined.", "Daniel Okafor", []),  # a label of function words is no role
     ("The field began when Stephen Cook and, working independently, Leonid Levin proved it.", "Leonid Levin", []),
     ("Ahmad Massoud was born on 10 July 1989.", "Ahmad Massoud", []),  # "born" says no role
     ("It was written by the author and Jane Smith.", "Jane Smith", []),  # "author and" is no role of hers
