@@ -9,7 +9,7 @@ import pytest
 
 import qa
 from qa.evaluation import load_questions
-from qa.extract import answer_type, fits_type, question_names, whole_name
+from qa.extract import answer_type, fits_type, question_names, whole_name, with_unit
 from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
                          resolve_follow_up, spelled_out, stated_numbers, unknown_names, written_out)
 from qa.retrieval import Retriever, terms
@@ -824,3 +824,35 @@ def test_a_hard_wrapped_report_is_answered_from_whole_sentences(tmp_path: Path, 
     ans = bot.ask("How many incidents were recorded in 2023?")
     assert ans.text == "three" and ans.quote is not None and ans.quote.text.startswith("The Orion Chemical plant")
     assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("question,text,span,expected", [
+    ("How far is the centre from Brenmoor?", "The centre is 12 kilometres from Brenmoor.", "12", "12 kilometres"),
+    ("How long is the Ashbury line?", "The line is eleven miles long.", "eleven", "eleven miles"),
+    ("How high is the observatory?", "It stands at 4,207 metres above the sea.", "4,207", "4,207 metres"),
+    ("How long did the siege last?", "It lasted twenty-five days, then ended.", "twenty-five", "twenty-five days"),
+    ("How tall is the tower in meters?", "It is 541.3 m tall.", "541.3", "541.3"),  # the question names the unit
+    ("How many villages does Panjshir contain?", "It contains 512 villages.", "512", "512"),  # a count
+    ("How long did it last?", "It lasted 4 mysterious weeks.", "4", "4"),  # no unit right after it
+    ("How long is the line?", "The line is 12 miles long.", "The line", "The line"),  # not a bare amount
+])
+def test_a_measure_is_answered_with_its_unit(question: str, text: str, span: str, expected: str) -> None:
+    """A user's "How far is the centre from Brenmoor?" was answered "12", and "How high ...?" "4,207" with
+    "metres" offered as another answer."""
+    start = text.index(span)
+    s, e = with_unit(question, text, start, start + len(span))
+    assert text[s:e] == expected
+
+
+def test_a_measure_through_ask_keeps_its_unit(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "moor.txt").write_text("The Brenmoor visitor centre lies on the edge of the moor. The centre is 12 "
+                                   "kilometres from Brenmoor by road, and the old railway line is eleven miles long.\n",
+                                   encoding="utf-8")
+    bot = qa.load(docs, tmp_path / "idx", embedder=embedder)
+    for question, expected in (("How far is the centre from Brenmoor?", "12 kilometres"),
+                               ("How long is the old railway line?", "eleven miles")):
+        ans = bot.ask(question, threshold=0.0)
+        assert ans.text == expected, (question, ans.text)
+        assert_verbatim(bot, ans)
