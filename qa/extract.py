@@ -153,6 +153,20 @@ _BARE_AMOUNT = re.compile(rf"(?:(?:about|around|over|nearly|some|almost|roughly|
                           rf"(?:[{CURRENCY}]?\d[\d,.]*|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*)", re.IGNORECASE)
 
 
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]*[^\s<>\"'()\[\]{}.,;:!?]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def whole_address(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a span that starts or ends inside a web or mail address to the whole address, without the "<>" round
+    it: the reader stopped "<https://example.org>" at "<https://example" (word pieces again)."""
+    for m in _ADDRESS.finditer(text, max(0, start - 200), min(len(text), end + 200)):
+        if m.start() < end and start < m.end():
+            if m.start() < start or start == m.start() - 1 and text[start] == "<":
+                start = m.start()
+            end = m.end() if end < m.end() or end == m.end() + 1 and text[m.end()] == ">" else end
+    return start, end
+
+
 def with_unit(question: str, text: str, start: int, end: int) -> tuple[int, int]:
     """Take in the unit after a bare amount that answers "how far/long/tall/...": "12" -> "12 kilometres",
     "eleven" -> "eleven miles". On the training articles 21 of 25 such answers with a unit after them include it;

@@ -20,7 +20,7 @@ from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
-                      sentence_candidates, with_unit)
+                      sentence_candidates, whole_address, with_unit)
 from .question import (Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted,
                        unknown_names, written_out)
 from .retrieval import Ranked, Retriever, terms
@@ -194,7 +194,8 @@ class QA:
         something), the sentence that bears on it (``yes_no``), or the option the documents bear out (a choice
         among ``options``)."""
         candidates = [replace(c, start=s, end=e) for c in resolve_subjects(focus, snap, self.extractor.extract(
-            focus, qvec, snap, ranked)) for s, e in [with_unit(focus, snap.text(c.doc), c.start, c.end)]]
+            focus, qvec, snap, ranked)) for s, e in [with_unit(focus, snap.text(c.doc), *whole_address(
+                snap.text(c.doc), c.start, c.end))]]
         if (name := described(focus)) is not None:
             return description_candidates(name, snap, ranked, candidates)
         if yes_no:

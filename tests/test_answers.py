@@ -856,3 +856,20 @@ def test_a_measure_through_ask_keeps_its_unit(tmp_path: Path, embedder) -> None:
         ans = bot.ask(question, threshold=0.0)
         assert ans.text == expected, (question, ans.text)
         assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("text,span,expected", [
+    ("His website is <https://evil.example> now.", "<https://evil", "https://evil.example"),
+    ("See https://qa.example.org/docs/page.html.", "https://qa.example", "https://qa.example.org/docs/page.html"),
+    ("Mail help@nimbus.example.com today.", "help@nimbus", "help@nimbus.example.com"),
+    ("Visit www.example.com, or call.", "example.com", "www.example.com"),
+    ("Go to <https://evil.example>.", "<https://evil.example>", "https://evil.example"),
+    ("The site https://a.example is old.", "The site", "The site"),  # no address in it
+])
+def test_a_span_inside_a_web_or_mail_address_is_the_whole_address(text: str, span: str, expected: str) -> None:
+    """The reader answered "What is his website?" with "<https://evil", stopping inside the address."""
+    from qa.extract import whole_address
+
+    start = text.index(span)
+    s, e = whole_address(text, start, start + len(span))
+    assert text[s:e] == expected
