@@ -7,6 +7,7 @@ import numbers
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -43,7 +44,7 @@ def clean_question(question: object, limit: int) -> str:
     """The question as we will search it, or QuestionError saying what is wrong."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = " ".join(_CONTROL.sub(" ", question).split())
+    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question)).split())  # "é", not "e" + accent
     if not text:
         raise QuestionError("please type a question")
     if len(text) > limit:

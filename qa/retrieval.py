@@ -35,7 +35,10 @@ def _stemmer() -> Any:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens; numbers like 173,000 or 10.5 stay whole."""
+    """Lower-cased word tokens; numbers like 173,000 or 10.5 stay whole. Composed first (NFC): a file saved on a
+    Mac may write "é" as "e" and a combining accent, which no word pattern takes for a letter ("Ferna", "ndez")."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return [w.lower() for w in _WORD.findall(text)]
 
 

@@ -635,3 +635,19 @@ def test_waiting_for_another_process_s_index_lock_is_said_once(tmp_path: Path, c
     with locked(tmp_path, say_after=0.0):  # free: taken at once, nothing said
         pass
     assert not caplog.records
+
+
+def test_accents_written_as_combining_marks_are_letters_of_their_word(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A file saved on a Mac may write "é" as "e" plus a combining accent (NFD); the word pattern cut "Fernández"
+    into "Ferna" and "ndez", so every question naming him was declined: "no document mentions Fernández"."""
+    from qa.retrieval import words
+
+    assert words("Jose\u0301 Ferna\u0301ndez") == words("José Fernández") == ["josé", "fernández"]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "port.txt").write_text(
+        "The harbour master is Jose\u0301 Ferna\u0301ndez. He has run the port of Vigo since 2011.\n", encoding="utf-8")
+    bot = qa.load(tmp_path / "docs", tmp_path / "idx", embedder=embedder)
+    for question in ("Since when has José Fernández run the port?", "Since when has Jose Fernandez run the port?",
+                     "Since when has Jose\u0301 Ferna\u0301ndez run the port?"):
+        ans = bot.ask(question)
+        assert ans.text == "2011", (question, ans.message)
