@@ -23,7 +23,7 @@ from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates, whole_address, with_unit)
 from .question import (Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted,
-                       unknown_names, written_out)
+                       unknown_names, unresolved_person, written_out)
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -168,6 +168,9 @@ class QA:
         if len(text) > self.cfg.max_question_chars:  # a forged history can make a referent of any length
             text, about = asked, None
         answer = self._ask(text, k, threshold, about)
+        if about is None and answer.text is not None and (word := unresolved_person(asked)):
+            note = f'"{word}" was read with no earlier answer to say who it is; name the person to be sure'
+            answer = replace(answer, message=f"{answer.message}; {note}" if answer.message else note)
         return replace(answer, question=asked, resolved=text) if text != asked else answer
 
     def _ask(self, text: str, k: int, threshold: float | None, about: str | None = None) -> Answer:

@@ -478,6 +478,15 @@ def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | No
     return question[:found.start()] + referent + ("'s" if owner else "") + question[found.end():], referent
 
 
+def unresolved_person(question: str) -> str | None:
+    """The he/she/his/her/him a question opens its reference with when it names no one before it ("When was he
+    born?"), which only an earlier answer can say who it is."""
+    found = _PRONOUN.search(question)
+    if not found or found.group(1).lower() not in _PERSONAL or named_phrases(question[:found.start()]):
+        return None
+    return found.group(1).lower()
+
+
 def named_phrases(text: str) -> list[str]:
     """Capitalised phrases ("Ahmad Shah Massoud", "City, University") that are not just a sentence's first word."""
     out = []

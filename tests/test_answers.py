@@ -873,3 +873,14 @@ def test_a_span_inside_a_web_or_mail_address_is_the_whole_address(text: str, spa
     start = text.index(span)
     s, e = whole_address(text, start, start + len(span))
     assert text[s:e] == expected
+
+
+def test_a_pronoun_no_earlier_answer_explains_is_answered_with_a_note(bot: qa.QA) -> None:
+    """"Where did she study?" was answered "London" (of a man) with no word that "she" had been read as anyone."""
+    ans = bot.ask("When was he born?")
+    assert ans.text == "10 July 1989"
+    assert ans.message == '"he" was read with no earlier answer to say who it is; name the person to be sure'
+    assert bot.ask("When was Ahmad Massoud born?").message is None
+    assert bot.ask("When did Massoud say he was ready for reconciliation?").message != ans.message  # named first
+    first = bot.ask("Who is the Taliban spokesman?")
+    assert bot.ask("Which news agency reported his remarks?", history=[first]).message is None  # read as Naeem's
