@@ -36,6 +36,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 """Control characters and surrogates (not valid text; the tokenizer rejects them) become spaces."""
 
 
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*|(?<!\w)__|__(?!\w)|`+|!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+"""HTML tags and Markdown's bold, code and link syntax in a pasted question: "<img src=x onerror=...> Who leads
+the resistance?" and "**Where** is Panjshir?" were read with the markup as words. A link keeps its text."""
+
+
 class QuestionError(ValueError):
     """A question or setting we cannot answer; the message is meant for the user."""
 
@@ -44,7 +49,8 @@ def clean_question(question: object, limit: int) -> str:
     """The question as we will search it, or QuestionError saying what is wrong."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", question)).split())  # "é", not "e" + accent
+    text = unicodedata.normalize("NFC", question)  # "é", not "e" + a combining accent
+    text = " ".join(_MARKUP.sub(lambda m: f" {m.group(1) or ''} ", _CONTROL.sub(" ", text)).split())
     if not text:
         raise QuestionError("please type a question")
     if len(text) > limit:

@@ -651,3 +651,20 @@ def test_accents_written_as_combining_marks_are_letters_of_their_word(tmp_path: 
                      "Since when has Jose\u0301 Ferna\u0301ndez run the port?"):
         ans = bot.ask(question)
         assert ans.text == "2011", (question, ans.message)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("<img src=x onerror=alert(1)> Who leads the resistance?", "Who leads the resistance?"),
+    ("**bold** [link](javascript:alert(1)) Where is Panjshir?", "bold link Where is Panjshir?"),  # a link keeps its text
+    ("When was <b>Ahmad Massoud</b> born?", "When was Ahmad Massoud born?"),
+    ("Is 3 < 5 and 7 > 2?", "Is 3 < 5 and 7 > 2?"),  # no tag
+    ("What does `ls -la` print?", "What does ls -la print?"),
+    ("What is snake_case__name?", "What is snake_case__name?"),  # underscores inside a word stay
+])
+def test_markup_pasted_into_a_question_is_not_read_as_words(question: str, expected: str) -> None:
+    """With the markup read as words, both first questions were declined while their plain forms were answered."""
+    from qa.pipeline import clean_question
+
+    assert clean_question(question, 2000) == expected
+    with pytest.raises(qa.QuestionError, match="please type a question"):
+        clean_question("<script></script>", 2000)
