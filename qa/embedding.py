@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -50,6 +51,17 @@ class Embedder:
 
     name: str
     model: "SentenceTransformer"  # noqa: F821 - imported lazily
+    hook: Callable[[int, int], None] | None = field(default=None, repr=False, compare=False)
+    """Called with (passages embedded, passages to embed) as a build goes: the web UI's upload bar shows it."""
+
+    @contextmanager
+    def reporting(self, hook: Callable[[int, int], None]) -> Iterator[None]:
+        """Report embedding progress to ``hook`` for the duration: a 1.5 MB upload sat 108 s at "0.0%"."""
+        self.hook = hook
+        try:
+            yield
+        finally:
+            self.hook = None
 
     @classmethod
     def load(cls, name: str = DEFAULT_MODEL) -> "Embedder":
@@ -112,6 +124,8 @@ class Embedder:
                 sentence_vecs[i] = _pool_spans(tokens[row], offsets[row], enc["attention_mask"][row].numpy(),
                                                sentence_spans[i])
             bar.update(len(idx))
+            if self.hook is not None:
+                self.hook(min(lo + batch_size, len(texts)), len(texts))
         bar.close()
         return _normalise(passage_vecs), sentence_vecs
 

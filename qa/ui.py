@@ -704,7 +704,11 @@ class Handlers:
                 except OSError as exc:  # Gradio's temporary copy went missing
                     lines.append(f"✗ {inert(path.name)}: the upload could not be read ({inert(exc.strerror or str(exc))})")
                     continue
-                lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
+                def embedded(done: int, total: int, i: int = i, name: str = path.name) -> None:
+                    progress((i + done / total, len(paths)), desc=f"indexing {name}: {done:,} of {total:,} passages",
+                             unit="files")
+                with bot.store.embedder.reporting(embedded):  # progress inside a big file, not only between files
+                    lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
             return lines
         return self._change(add)
 

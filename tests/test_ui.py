@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
+from typing import Any, Sequence
 
 import pytest
 
@@ -510,6 +510,25 @@ def test_a_question_is_answered_at_once_while_an_upload_is_embedded(tmp_path: Pa
     assert done and "✓ capital.txt: added" in html.unescape(done[0][1])
     assert h.submit("Where is the festival of Quillby held?", [])[1][-1]["answer"]["text"] == "Bazarak"
 
+def test_an_upload_reports_progress_inside_a_big_file(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A 1.5 MB upload (8,088 passages) sat at "0/1 files ... 0.0%" for 108 s: progress was only between files."""
+    import qa
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("The lighthouse stands on a rock.\n", encoding="utf-8")
+    bot = qa.load(docs=tmp_path / "docs", index=tmp_path / "index", embedder=embedder, reader="none")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    big = tmp_path / "up" / "big.txt"
+    big.parent.mkdir()
+    big.write_text("".join(f"Paragraph {i} says that ship {i} sailed on day {i}.\n\n" for i in range(100)), encoding="utf-8")
+    calls: list[tuple[Any, str]] = []
+    h.upload([str(big)], lambda value, desc="", unit="": calls.append((value, desc)))
+    inside = [(value, desc) for value, desc in calls if "passages" in desc]
+    assert len(inside) >= 3 and inside[-1] == ((1.0, 1), "indexing big.txt: 100 of 100 passages")
+    assert all(0 < value[0] < 1 for value, _ in inside[:-1]) and "of 100 passages" in inside[0][1]
+    assert bot.store.embedder.hook is None  # reporting ends with the upload
+
+
 def test_engine_reports_load_failures_to_the_user() -> None:
     def broken() -> object:
         raise FileNotFoundError("no such index")
@@ -608,3 +627,4 @@ def test_the_evaluation_tab_lists_the_worst_misses_inert(tmp_path: Path, embedde
     assert "**1 missed**" in table and "<b>" not in table and "<img" not in table
     assert "Who leads <b>Panjshir</b>?" in html.unescape(table) and "<img src=x>" in html.unescape(table)
     assert "When was Ahmad Massoud born" not in table.split("missed**")[1]  # answered right: not a miss
+
