@@ -144,15 +144,24 @@ class QA:
             self._publish()
             return report
 
-    def add_file(self, filename: str, data: bytes) -> UpdateReport:
+    def remove_file(self, name: str) -> tuple[UpdateReport, Path]:
+        """Take the indexed document ``name`` out of the folder and the index; the file is moved to
+        ``<index>/.removed/`` (the returned path), not deleted. DocumentError for a name that is not indexed."""
+        with self._lock:
+            report, kept = self.store.remove_file(name)
+            self._publish()
+            return report, kept
+
+    def add_file(self, filename: str, data: bytes, replace: bool = False) -> UpdateReport:
         """Save an upload into the documents folder and index it; what the UI's upload box calls.
 
         ``filename`` is reduced to its bare name; a name already taken by other content gets " (2)" and so on,
-        the same content is reported as already indexed. DocumentError (a ValueError) says why a file is refused:
+        the same content is reported as already indexed; ``replace=True`` sets such a file aside in
+        ``<index>/.removed/`` and saves the upload under its name. DocumentError (a ValueError) says why a file is refused:
         an unsupported type, empty, binary or undecodable, over ``max_file_mb``, or a folder that cannot be
         written."""
         with self._lock:
-            report = self.store.add_file(filename, data)
+            report = self.store.add_file(filename, data, replace=replace)
             self._publish()
             return report
 

@@ -11,6 +11,7 @@ import bisect
 import contextlib
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +207,11 @@ def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     return target
 
 
+REMOVED = ".removed"
+"""Where ``remove_file`` and a replacing upload put the files they take out of the documents folder, in the index
+folder (whose other contents the documents scan skips)."""
+
+
 def free_upload_name(target: Path, data: bytes) -> Path:
     """``target``, or "name (2).ext" and up when a different file already has its name.
 
@@ -314,8 +320,33 @@ class Store:
     def text(self, doc: str) -> str:
         return self.snapshot.text(doc)
 
-    def add_file(self, filename: str, data: bytes) -> UpdateReport:
-        """Save an upload into the docs folder (checked first, so a bad file is never kept) and index it."""
+    def remove_file(self, name: str) -> tuple[UpdateReport, Path]:
+        """Take an indexed document out of the folder and the index. The file is moved, not deleted, to
+        ``<index>/.removed/`` (the path is returned), so a click in the web UI loses nothing."""
+        if not isinstance(name, str) or name not in self.documents:
+            raise DocumentError(f"{name!r} is not an indexed document of {self.docs_dir}")
+        kept = self._set_aside(self.docs_dir / name, name)
+        return self.refresh(), kept
+
+    def _set_aside(self, path: Path, name: str) -> Path:
+        """Move a document file to ``<index>/.removed/``, time-stamped; DocumentError when it cannot be moved."""
+        folder = self.index_dir / REMOVED
+        kept = folder / f"{time.strftime('%Y%m%d-%H%M%S')} {name.replace('/', ' - ')}"
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = kept.with_name(f"{kept.stem.rsplit(' (', 1)[0]} ({n}){kept.suffix}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, kept)
+        except OSError as exc:
+            raise DocumentError(f"{name!r} could not be moved out of {self.docs_dir}: {exc.strerror or exc}") from None
+        return kept
+
+    def add_file(self, filename: str, data: bytes, replace: bool = False) -> UpdateReport:
+        """Save an upload into the docs folder (checked first, so a bad file is never kept) and index it.
+        ``replace``: a different file of the same name is set aside in ``<index>/.removed/`` and the upload takes
+        its name (otherwise the upload is saved as "name (2).ext")."""
         from .documents import check_size, parse
 
         if not isinstance(filename, str):
@@ -328,6 +359,10 @@ class Store:
         check_size(len(data), target.name, int(self.cfg.max_file_mb * 1e6))
         parse(data, target.name)  # raises DocumentError with the reason
         kept = free_upload_name(target, data)
+        replaced = None
+        if replace and kept != target:  # a different file has the name: set it aside, never overwrite it
+            replaced = self._set_aside(target, target.relative_to(self.docs_dir).as_posix())
+            kept = target
         tmp = kept.with_name(f".{kept.name}.upload")
         try:
             tmp.write_bytes(data)
@@ -338,7 +373,9 @@ class Store:
             raise DocumentError(f"{filename!r} could not be saved in {self.docs_dir}: {exc.strerror or exc}") from None
         report = self.refresh()
         report.saved_as = kept.name
-        if kept != target:
+        if replaced is not None:
+            report.messages.append(f"it replaced the previous {target.name}, which was moved to {replaced}")
+        elif kept != target:
             report.messages.append(f"the folder already holds a different {target.name}, which was kept; "
                                    f"the upload was saved as {kept.name}")
         elif target.name != filename:  # a path or edge spaces dropped: say so, as for a name already taken

@@ -390,11 +390,11 @@ def check_upload(name: str, size: int, limit_bytes: int) -> None:
         raise DocumentError("the file is empty", name)
 
 
-def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int) -> str:
+def add_upload(bot: "QA", name: str, data: bytes, limit_bytes: int, replace: bool = False) -> str:
     """Index one uploaded file; the returned line (Markdown-safe) says what happened or why not."""
     try:
         check_upload(name, len(data), limit_bytes)
-        report = bot.add_file(name, data)
+        report = bot.add_file(name, data, replace=replace)
     except DocumentError as exc:
         return f"✗ {inert(str(exc))}"
     except OSError as exc:  # the documents folder gone, full or read-only: say so, and go on with the next file
@@ -691,8 +691,30 @@ class Handlers:
         total = f"{plural(len(rows), 'document')}, {plural(len(bot.store.passages), 'passage')} indexed"
         return rows, "\n".join([inert(total)] + skipped)
 
-    def upload(self, files: list[str] | None, progress: Callable[..., Any]) -> tuple[list[list[Any]], str, str]:
-        """Index the uploaded files one at a time (asks may run between them): table, what happened, status."""
+    def document_names(self) -> list[str]:
+        """The indexed documents, for the Documents tab's "remove" choice."""
+        try:
+            return sorted(self.engine.get().store.documents)
+        except EngineError:
+            return []
+
+    def remove(self, name: str | None) -> tuple[list[list[Any]], str, str]:
+        """Take a document out of the folder and the index (moved aside, not deleted): table, what happened, status."""
+        def take_out(bot: "QA") -> list[str]:
+            if not name:
+                return ["Choose a document to remove first."]
+            try:
+                report, kept = bot.remove_file(name)
+            except DocumentError as exc:
+                return [f"✗ {inert(str(exc))}"]
+            return [f"✓ {inert(name)}: removed from the folder and the index; the file was moved to "
+                    f"{inert(str(kept))} (move it back and rescan to restore it){report_notes(report)}"]
+        return self._change(take_out)
+
+    def upload(self, files: list[str] | None, progress: Callable[..., Any],
+               replace: bool = False) -> tuple[list[list[Any]], str, str]:
+        """Index the uploaded files one at a time (asks may run between them): table, what happened, status.
+        ``replace``: a file that shares a name with a different document takes its place (set aside, not deleted)."""
         paths = [Path(f) for f in files or []]
 
         def add(bot: "QA") -> list[str]:
@@ -708,7 +730,7 @@ class Handlers:
                     progress((i + done / total, len(paths)), desc=f"indexing {name}: {done:,} of {total:,} passages",
                              unit="files")
                 with bot.store.embedder.reporting(embedded):  # progress inside a big file, not only between files
-                    lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes))
+                    lines.append(add_upload(bot, path.name, data, self.settings.max_upload_bytes, replace))
             return lines
         return self._change(add)
 
@@ -813,7 +835,12 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     d.status = gr.Markdown(elem_id="qa-docs-status")
     d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
                       file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+    d.replace = gr.Checkbox(label="An upload replaces the document of the same name (the old file is set aside)",
+                            value=False, elem_id="qa-replace")
     d.rescan = gr.Button("Rescan the documents folder", elem_id="qa-rescan")
+    with gr.Row():
+        d.pick = gr.Dropdown(label="Document to remove", choices=[], value=None, scale=4, elem_id="qa-remove-pick")
+        d.remove = gr.Button("Remove from the folder", scale=1, elem_id="qa-remove")
     return d
 
 
@@ -875,9 +902,13 @@ def build(engine: Engine, settings: Settings) -> Any:
         note, saved = h.correct(text, turn)
         return (note, hidden(), "", None) if saved else (note, gr.update(), text, turn)
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, str, None, str]:
-        rows, report, status_text = h.upload(files, progress)
+    def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()
+               ) -> tuple[Any, str, None, str]:
+        rows, report, status_text = h.upload(files, progress, replace=bool(replace))
         return rows, report, None, status_text
+
+    def removable() -> Any:
+        return gr.update(choices=h.document_names(), value=None)
 
     def evaluate_set(source: str, file: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)
                      ) -> tuple[str, str | None, str | None]:
@@ -909,7 +940,10 @@ def build(engine: Engine, settings: Settings) -> Any:
         c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
-        d.files.upload(upload, [d.files], [d.table, d.status, d.files, status], concurrency_limit=1, **private)
+        d.files.upload(upload, [d.files, d.replace], [d.table, d.status, d.files, status], concurrency_limit=1,
+                       **private)
+        d.remove.click(h.remove, [d.pick], [d.table, d.status, status], concurrency_limit=1, **private)
+        d.table.change(removable, None, [d.pick], **private)  # every change of the table renews the choice
         d.rescan.click(h.rescan, None, [d.table, d.status, status], concurrency_limit=1, **private)
         e.run.click(evaluate_set, [e.source, e.file], [e.table, e.coverage, e.confidence], concurrency_limit=1,
                     **private)

@@ -288,3 +288,20 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
     for plot in ("#qa-plot-coverage img", "#qa-plot-confidence img"):
         expect(page.locator(plot)).to_be_visible()
         assert page.locator(plot).evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
+    doc = tmp_path / "remove_me.txt"
+    doc.write_text("The Quillby ferry sails at noon every day.\n", encoding="utf-8")
+    upload(page, doc)
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#qa-docs")).to_contain_text("remove_me.txt")
+    page.locator("#qa-remove-pick input").click()
+    page.get_by_role("option", name="remove_me.txt").click()
+    page.click("#qa-remove")
+    expect(page.locator("#qa-docs-status")).to_contain_text("remove_me.txt: removed from the folder and the index",
+                                                            timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#qa-docs")).not_to_contain_text("remove_me.txt")
+    assert not (app.root / "docs" / "remove_me.txt").exists()
+    assert [f.name.endswith(" remove_me.txt") for f in (app.root / "index" / ".removed").iterdir()] == [True]
+    page.get_by_role("tab", name="Chat").click()

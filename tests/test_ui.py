@@ -628,3 +628,37 @@ def test_the_evaluation_tab_lists_the_worst_misses_inert(tmp_path: Path, embedde
     assert "Who leads <b>Panjshir</b>?" in html.unescape(table) and "<img src=x>" in html.unescape(table)
     assert "When was Ahmad Massoud born" not in table.split("missed**")[1]  # answered right: not a miss
 
+
+
+def test_a_document_is_removed_or_replaced_from_the_documents_tab_and_its_file_kept(tmp_path: Path,
+                                                                                      embedder) -> None:  # type: ignore[no-untyped-def]
+    """Replacing a document from the UI saved it as "ferry (2).txt", the old one still answering, and nothing
+    removed one: the folder had to be edited on disk."""
+    import qa
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferry.txt").write_text("The ferry captain is Iain Gillies.\n", encoding="utf-8")
+    (docs / "light.txt").write_text("The lighthouse keeper is Mary Ross.\n", encoding="utf-8")
+    bot = qa.load(docs=docs, index=tmp_path / "index", embedder=embedder, reader="none")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    new = tmp_path / "up" / "ferry.txt"
+    new.parent.mkdir()
+    new.write_text("The ferry captain is Fiona Campbell.\n", encoding="utf-8")
+    rows, said, _ = h.upload([str(new)], lambda *a, **k: None, replace=True)
+    assert "replaced the previous ferry.txt, which was moved to" in html.unescape(said)
+    assert [r[0] for r in rows] == ["ferry.txt", "light.txt"] and "Fiona" in (docs / "ferry.txt").read_text()
+    aside = list((tmp_path / "index" / ".removed").iterdir())
+    assert len(aside) == 1 and aside[0].name.endswith(" ferry.txt") and "Iain" in aside[0].read_text()
+    assert bot.ask("Who is the ferry captain?", threshold=0.0).text == "Fiona Campbell"
+    rows, said, _ = h.upload([str(new)], lambda *a, **k: None)  # the same content again: nothing to replace
+    assert "already indexed" in said and len(list((tmp_path / "index" / ".removed").iterdir())) == 1
+
+    rows, said, _ = h.remove("light.txt")
+    assert [r[0] for r in rows] == ["ferry.txt"] and not (docs / "light.txt").exists()
+    assert "light.txt: removed from the folder and the index" in html.unescape(said)
+    assert any("Mary Ross" in f.read_text() for f in (tmp_path / "index" / ".removed").iterdir())
+    assert h.document_names() == ["ferry.txt"] and "Mary" not in " ".join(p.text for p in bot.store.passages)
+    assert "is not an indexed document" in html.unescape(h.remove("light.txt")[1])
+    assert h.remove(None)[1].startswith("Choose a document to remove first.")
+    assert bot.refresh().removed == []  # the set-aside files are not read back as documents
