@@ -278,7 +278,20 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
                 skipped.append(Skipped(rel, f"broken or looping symlink ({exc})"))
                 continue
             found.append((rel, path))
-    return found, skipped
+    return _one_per_file(found, skipped)
+
+
+def _one_per_file(found: list[tuple[str, Path]],
+                  skipped: list[Skipped]) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """A symlink to a file the folder already holds is skipped, naming that file: the link and its target were
+    both indexed, so every answer from it came twice in the sources."""
+    real: dict[Path, str] = {}
+    for rel, path in sorted(found, key=lambda f: f[1].is_symlink()):  # real files first
+        real.setdefault(path.resolve(), rel)
+    kept = [(rel, path) for rel, path in found if real[path.resolve()] == rel]
+    skipped += [Skipped(rel, f"the same file as {real[path.resolve()]} (a symlink to it)")
+                for rel, path in found if real[path.resolve()] != rel]
+    return kept, skipped
 
 
 def _undecodable(name: str) -> bool:

@@ -52,8 +52,27 @@ class UpdateReport:
                  f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
                  f"passages: {self.passages} ({self.embedded_passages} embedded) in {self.seconds:.2f}s"]
         lines += [f"note: {m}" for m in self.messages]
-        lines += [f"skipped {s.name}: {s.reason}" for s in self.skipped]
-        return "\n".join(lines)
+        return "\n".join(lines + skipped_lines(self.skipped))
+
+
+SKIPPED_ALIKE = 3
+"""From this many files skipped for the same reason on, one line names them (a folder of images said 40 lines)."""
+
+
+def skipped_lines(skipped: list[Skipped], shown: int = 5) -> list[str]:
+    """One line per skipped file, or per reason that several share ("skipped 6 files: unsupported type .npy
+    (idx/a.npy, ...)"): ``ask`` repeats them on every call while the files stay."""
+    by_reason: dict[str, list[str]] = {}
+    for s in skipped:
+        by_reason.setdefault(s.reason, []).append(s.name)
+    lines = []
+    for reason, names in by_reason.items():
+        if len(names) < SKIPPED_ALIKE:
+            lines += [f"skipped {name}: {reason}" for name in names]
+        else:
+            more = ", …" if len(names) > shown else ""
+            lines.append(f"skipped {len(names)} files: {reason} ({', '.join(names[:shown])}{more})")
+    return lines
 
 
 def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:

@@ -668,3 +668,31 @@ def test_markup_pasted_into_a_question_is_not_read_as_words(question: str, expec
     assert clean_question(question, 2000) == expected
     with pytest.raises(qa.QuestionError, match="please type a question"):
         clean_question("<script></script>", 2000)
+
+
+def test_a_symlink_to_a_file_already_in_the_folder_is_read_once(tmp_path: Path) -> None:
+    """The link and its target were both indexed, so each answer from them came twice among the sources."""
+    from qa.documents import read_folder
+
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "volcano.txt").write_text("The volcano last erupted in 1902.\n", encoding="utf-8")
+    os.symlink(docs / "sub" / "volcano.txt", docs / "a_link.txt")  # sorts before its target
+    (tmp_path / "elsewhere.txt").write_text("Kept outside the folder.\n", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.txt", docs / "outside.txt")  # a link out of the folder is the user's choice
+    found, skipped = read_folder(docs)
+    assert sorted(d.name for d in found) == ["outside.txt", "sub/volcano.txt"]
+    assert [(s.name, s.reason) for s in skipped] == [("a_link.txt", "the same file as sub/volcano.txt (a symlink to it)")]
+
+
+def test_files_skipped_for_one_reason_take_one_line() -> None:
+    """A folder holding another index's six files printed six "unsupported type" lines on every ask."""
+    from qa.documents import Skipped
+    from qa.store import UpdateReport
+
+    skipped = [Skipped(f"idx/part{i}.npy", "unsupported type .npy") for i in range(7)]
+    skipped += [Skipped("a.docx", "unsupported type .docx"), Skipped("b.docx", "unsupported type .docx")]
+    lines = UpdateReport(skipped=skipped).summary().splitlines()[2:]
+    assert lines == ["skipped 7 files: unsupported type .npy (idx/part0.npy, idx/part1.npy, idx/part2.npy, "
+                     "idx/part3.npy, idx/part4.npy, …)",
+                     "skipped a.docx: unsupported type .docx", "skipped b.docx: unsupported type .docx"]
