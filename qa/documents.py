@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 """Decoded as text; Markdown and HTML then rendered (``_RENDER``)."""
@@ -125,16 +125,33 @@ class _VisibleText(HTMLParser):
 
     CELL_SEPARATOR = " | "
 
+    CLOSED = {"div", "span", "section", "article", "aside", "nav", "header", "footer", "main", "table", "ul", "ol",
+              "form", "details", "figure", "blockquote"}
+    """Elements whose end tag is required, so one hidden by its attributes can be followed to its end (an unclosed
+    hidden <p> would hide the rest of the page)."""
+    _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.hidden = 0
         self.in_row = False
+        self.styled: list[list[Any]] = []  # [tag, depth] of each open element hidden by its attributes
+
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        """<div hidden> or style="display:none": a browser shows none of it, so it is no answer to quote."""
+        found = dict(attrs)
+        return tag in self.CLOSED and ("hidden" in found or bool(self._HIDING_STYLE.search(found.get("style") or "")))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.styled and tag == self.styled[-1][0]:
+            self.styled[-1][1] += 1
         if tag == "body":  # a <body> closes an unclosed <head> (its end tag is optional)
             self.hidden = 0
         elif tag in self.HIDDEN:
+            self.hidden += 1
+        elif self._hides(tag, attrs):
+            self.styled.append([tag, 1])
             self.hidden += 1
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
@@ -148,6 +165,11 @@ class _VisibleText(HTMLParser):
             self.parts.append(self.CELL_SEPARATOR)
         elif tag == "tr" and self.parts and self.parts[-1] == self.CELL_SEPARATOR:
             self.parts.pop()
+        if self.styled and tag == self.styled[-1][0]:
+            self.styled[-1][1] -= 1
+            if self.styled[-1][1] == 0:
+                self.styled.pop()
+                self.hidden = max(0, self.hidden - 1)
         if tag in self.HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif tag in self.BLOCK:

@@ -424,3 +424,15 @@ def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_o
     own = default_index_dir("seeds", Config(max_tokens=128))  # an experiment must not rebuild the shipped index
     assert own.parent == PROJECT_ROOT / "embeddings" / "other" and own != default_index_dir("seeds", Config(model="x"))
     assert default_index_dir(a, Config()) == default_index_dir(a) != default_index_dir(a, Config(overlap_sentences=0))
+
+
+@pytest.mark.parametrize("html,expected", [
+    ('<p>Shown.</p><div style="display:none"><div>Secret one.</div> Secret two.</div><p>Also shown.</p>',
+     "Shown.\n\nAlso shown."),
+    ("A<div hidden>hidden text</div>B", "A\n\nB"),
+    ('<section style="visibility: hidden">gone</section><span>here</span>', "here"),
+    ('<p style="display:none">An unclosed paragraph<p>Next', "An unclosed paragraph\n\nNext"),  # no end to follow
+])
+def test_html_hidden_by_its_attributes_is_not_read(html: str, expected: str) -> None:
+    """A browser shows none of it, so it was quoted as "visible text" that no reader of the page ever saw."""
+    assert html_to_text(html) == expected
