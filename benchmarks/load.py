@@ -412,7 +412,8 @@ def browser_upload(url: str, event: tuple[int, int], name: str, data: bytes, tim
         files = [{"path": p, "orig_name": name, "meta": {"_type": "gradio.FileData"}} for p in paths]
         session = uuid.uuid4().hex[:11]
         # Join first: /queue/data ends at once for a session with nothing queued; messages wait for the reader.
-        joined = http.post(api + "/queue/join", json={"data": [files], "fn_index": fn_index, "event_data": None,
+        # the event's inputs: the files, then "An upload replaces the document of the same name" (off, as shown)
+        joined = http.post(api + "/queue/join", json={"data": [files, False], "fn_index": fn_index, "event_data": None,
                                                       "session_hash": session, "trigger_id": trigger})
         joined.raise_for_status()
         with http.stream("GET", api + "/queue/data", params={"session_hash": session}) as stream:

@@ -424,7 +424,7 @@ class RecordingBot:
     def __init__(self) -> None:
         self.added: list[str] = []
 
-    def add_file(self, name: str, data: bytes) -> UpdateReport:
+    def add_file(self, name: str, data: bytes, replace: bool = False) -> UpdateReport:
         unchanged = [name] if name in self.added else []
         self.added.append(name)
         notes = [] if unchanged or data.isascii() else [f"read {name} as Windows-1252, not UTF-8"]
