@@ -671,7 +671,8 @@ class Handlers:
             return "Rating withdrawn.", False, None
         if liked:
             return "Thanks, noted as a good answer.", False, None
-        return "Thanks. If you know the right answer, type it below so it becomes a test question.", True, turn
+        return (f"Thanks. If you know the right answer to “{inert(shorten(str(turn.get('question', ''))))}”, type it below "
+                "so it becomes a test question.", True, turn)  # which answer the box is for, after more questions
 
     def correct(self, text: str, turn: Any) -> tuple[str, bool]:
         """A typed right answer after a thumbs down: the note, and whether it was saved."""
@@ -921,7 +922,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
             c = chat_tab(gr, settings.max_question_chars, settings.questions)
-        with gr.Tab("Documents"):
+        with gr.Tab("Documents") as documents_page:
             d = documents_tab(gr, settings)
         with gr.Tab("Evaluation"):
             e = evaluation_tab(gr, settings.questions)
@@ -952,6 +953,8 @@ def build(engine: Engine, settings: Settings) -> Any:
         demo.load(lambda turns: render_history(clean_turns(turns)), [turns_state], [c.chatbot], queue=False, **private)
         demo.load(h.ready_status, None, [status], **private)
         demo.load(h.documents, None, [d.table, d.status], **private)
+        # another browser tab may have uploaded or removed a document since: show the folder as it is now
+        documents_page.select(h.documents, None, [d.table, d.status], **private)
     demo.queue(default_concurrency_limit=1, max_size=64)
     return demo
 

@@ -297,7 +297,7 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert h.like(turns, None, 1) == ("Rating withdrawn.", False, None)
     assert h.like(turns, True, 1) == ("Thanks, noted as a good answer.", False, None)
     note, show, pending = h.like(turns, False, [1, 1])
-    assert show is True and pending == answered and "type it below" in note
+    assert show is True and pending == answered and "the right answer to “Where?”, type it below" in html.unescape(note)
     assert h.correct("   ", pending) == ("Type the right answer first (or ignore the box).", False)
     assert h.correct("in Quillby", pending)[1] is True
     rows = [json.loads(line) for line in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -662,3 +662,14 @@ def test_a_document_is_removed_or_replaced_from_the_documents_tab_and_its_file_k
     assert "is not an indexed document" in html.unescape(h.remove("light.txt")[1])
     assert h.remove(None)[1].startswith("Choose a document to remove first.")
     assert bot.refresh().removed == []  # the set-aside files are not read back as documents
+
+
+def test_opening_the_documents_tab_shows_the_folder_as_it_is_now(tmp_path: Path) -> None:
+    """Another browser tab's upload left this tab's table and counts stale until a reload."""
+    demo = ui.build(ui.Engine(lambda: EchoBot(evil_answer())), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    config = demo.config
+    props = {c["id"]: c.get("props", {}) for c in config["components"]}
+    table = next(i for i, p in props.items() if p.get("elem_id") == "qa-docs")
+    tab = next(i for i, p in props.items() if p.get("label") == "Documents")
+    assert any((tab, "select") in [tuple(t) for t in d["targets"]] and table in d["outputs"]
+               for d in config["dependencies"])
