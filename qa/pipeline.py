@@ -23,7 +23,7 @@ from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates, whole_address, with_unit)
 from .question import (Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted,
-                       unknown_names, unresolved_person, written_out)
+                       unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import Ranked, Retriever, terms
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -256,6 +256,7 @@ class QA:
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             unsaid = objection(bearing, snap, answers[0].quote, answers[0].text or "") if answers else ""  # type: ignore[arg-type]
             never = never or (f" ({unsaid})" if unsaid else "")
+            never = never or (" (most of its words appear in no document)" if unfamiliar(question, snap.term_idf()) else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]

@@ -389,6 +389,15 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
     return [n for n in unknown if not spelled_out(n, texts)]
 
 
+def unfamiliar(question: str, vocabulary: dict[str, float]) -> bool:
+    """Whether most of a question's content words (two or more) appear in no document: a question in another
+    language ("Quand est né Ahmad Massoud ?") or about another subject, which a plain "the documents do not seem
+    to answer this" leaves the user to guess."""
+    stems = terms(question)
+    unknown = [t for t in stems if t not in vocabulary]
+    return len(unknown) >= 2 and len(unknown) > len(stems) / 2
+
+
 _INITIALS = re.compile(r"[A-Z]{2,4}")
 _BETWEEN_WORDS = r"(?:[ \t\u00a0]+(?:of|the|and|for)[ \t\u00a0]+|[ \t\u00a0]+|-)"
 """What stands between the words of a name written out, within one line ("United States of America", "Saint-Denis")."""

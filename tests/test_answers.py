@@ -884,3 +884,16 @@ def test_a_pronoun_no_earlier_answer_explains_is_answered_with_a_note(bot: qa.QA
     assert bot.ask("When did Massoud say he was ready for reconciliation?").message != ans.message  # named first
     first = bot.ask("Who is the Taliban spokesman?")
     assert bot.ask("Which news agency reported his remarks?", history=[first]).message is None  # read as Naeem's
+
+
+def test_a_declined_question_whose_words_the_documents_lack_says_so(bot: qa.QA) -> None:
+    """"Quand est né Ahmad Massoud ?" was declined with a bare "the documents do not seem to answer this"."""
+    from qa.question import unfamiliar
+
+    vocabulary = bot.store.snapshot.term_idf()
+    assert unfamiliar("Quand est né Ahmad Massoud ?", vocabulary)
+    assert not unfamiliar("When was Ahmad Massoud born?", vocabulary)
+    assert not unfamiliar("Where is Quillby?", vocabulary)  # one unknown word: that is an unknown name's case
+    ans = bot.ask("What is the boiling point of water?")
+    assert ans.text is None and ans.message == "the documents do not seem to answer this (most of its words appear in no document)"
+    assert bot.ask("What is the capital of France?").message.endswith("(no document mentions France)")  # the more precise
