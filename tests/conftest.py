@@ -2,7 +2,8 @@
 
 Names are stable, other test files rely on them: ``embedder``, ``seed_dir``,
 ``squad_dir``, ``tmp_index``; also ``one_torch_thread`` and ``assert_verbatim``; and per module
-``seed_copy`` with ``bot`` (the shipped reader) and ``heuristic`` (``reader="none"``) over it.
+``seed_copy`` with ``bot`` (the shipped reader) and ``heuristic`` (``reader="none"``) over it; ``bot_over``
+loads one over documents a test writes.
 """
 from __future__ import annotations
 
@@ -90,3 +91,15 @@ def check_answer_is_verbatim(bot: QA, ans: Answer) -> None:
 def assert_verbatim() -> Callable[[QA, Answer], None]:
     """``assert_verbatim(bot, answer)``: every span the answer shows is its document's text at its offsets."""
     return check_answer_is_verbatim
+
+
+@pytest.fixture
+def bot_over(tmp_path: Path, embedder: Embedder) -> Callable[..., QA]:
+    """``bot_over({"name.txt": "text", ...}, reader=...)``: a QA over a fresh folder holding just those files."""
+    def load(files: dict[str, str], **settings: object) -> QA:
+        docs = tmp_path / "docs"
+        docs.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (docs / name).write_text(text, encoding="utf-8")
+        return qa.load(docs, tmp_path / "idx", embedder=embedder, **settings)
+    return load

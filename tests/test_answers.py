@@ -1,6 +1,7 @@
 """ask(): the Python contract, answer types, abstention, and the user-named reader path."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -812,15 +813,11 @@ def test_ask_reads_initials_the_documents_spell_out(tmp_path: Path, embedder) ->
     assert "no document mentions EU" in (bot.ask("How much is the X200 in the EU?").message or "")
 
 
-def test_a_hard_wrapped_report_is_answered_from_whole_sentences(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_hard_wrapped_report_is_answered_from_whole_sentences(bot_over: Callable[..., qa.QA]) -> None:
     """Its lines were read as headings: "incidents in 2023, down from seven in 2022." answered "seven"."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "safety.txt").write_text(
-        "Annual Safety Report 2023\nThe Orion Chemical plant in Rotterdam recorded three minor\nincidents in 2023, "
-        "down from seven in 2022. No employee was\nseriously injured. The plant manager is Sofia Lindqvist.\n",
-        encoding="utf-8")
-    bot = qa.load(docs, tmp_path / "idx", embedder=embedder)
+    bot = bot_over({"safety.txt": "Annual Safety Report 2023\nThe Orion Chemical plant in Rotterdam recorded three minor"
+                                  "\nincidents in 2023, down from seven in 2022. No employee was\nseriously injured. "
+                                  "The plant manager is Sofia Lindqvist.\n"})
     ans = bot.ask("How many incidents were recorded in 2023?")
     assert ans.text == "three" and ans.quote is not None and ans.quote.text.startswith("The Orion Chemical plant")
     assert_verbatim(bot, ans)
@@ -844,13 +841,9 @@ def test_a_measure_is_answered_with_its_unit(question: str, text: str, span: str
     assert text[s:e] == expected
 
 
-def test_a_measure_through_ask_keeps_its_unit(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "moor.txt").write_text("The Brenmoor visitor centre lies on the edge of the moor. The centre is 12 "
-                                   "kilometres from Brenmoor by road, and the old railway line is eleven miles long.\n",
-                                   encoding="utf-8")
-    bot = qa.load(docs, tmp_path / "idx", embedder=embedder)
+def test_a_measure_through_ask_keeps_its_unit(bot_over: Callable[..., qa.QA]) -> None:
+    bot = bot_over({"moor.txt": "The Brenmoor visitor centre lies on the edge of the moor. The centre is 12 kilometres "
+                                "from Brenmoor by road, and the old railway line is eleven miles long.\n"})
     for question, expected in (("How far is the centre from Brenmoor?", "12 kilometres"),
                                ("How long is the old railway line?", "eleven miles")):
         ans = bot.ask(question, threshold=0.0)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -60,15 +59,12 @@ def test_neighbours_in_the_seed_article(question: str, expected: str, bot: qa.QA
     assert "Parwan" not in {a.text for a in ans.alternatives} or expected == "Parwan"
 
 
-def test_a_direction_of_a_place_no_passage_names_is_not_read_off_another_place(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_direction_of_a_place_no_passage_names_is_not_read_off_another_place(bot_over: Callable[..., qa.QA]) -> None:
     """The binding counts only in passages that name the question's places: Ostland's neighbours are not Westmark's."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "ostland.txt").write_text("Ostland is a small county. It is bordered by Hollin in the north and by "
-                                      "Brackwater in the south.\n", encoding="utf-8")
-    (docs / "westmark.txt").write_text("Westmark is a hill county known for its wool. Its main town is Fennick, "
-                                       "and its rivers run to the sea.\n", encoding="utf-8")
-    bot = qa.load(docs, tmp_path / "idx", embedder=embedder, reader="default")
+    bot = bot_over({"ostland.txt": "Ostland is a small county. It is bordered by Hollin in the north and by Brackwater "
+                                   "in the south.\n",
+                    "westmark.txt": "Westmark is a hill county known for its wool. Its main town is Fennick, and its "
+                                    "rivers run to the sea.\n"})
     assert bot.ask("Which county borders Ostland to the south?").text == "Brackwater"
     snap, retriever = bot._state
     for place, expected in (("Ostland", ["Brackwater"]), ("Westmark", [])):
