@@ -212,9 +212,8 @@ class QA:
         """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
         something), the sentence that bears on it (``yes_no``), or the option the documents bear out (a choice
         among ``options``)."""
-        candidates = [replace(c, start=s, end=e) for c in resolve_subjects(focus, snap, self.extractor.extract(
-            focus, qvec, snap, ranked)) for s, e in [with_unit(focus, snap.text(c.doc), *whole_address(
-                snap.text(c.doc), c.start, c.end))]]
+        found = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
+        candidates = [whole_span(focus, snap, c) for c in found]
         if (name := described(focus)) is not None:
             return description_candidates(name, snap, ranked, candidates)
         if yes_no:
@@ -256,11 +255,20 @@ class QA:
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             unsaid = objection(bearing, snap, answers[0].quote, answers[0].text or "") if answers else ""  # type: ignore[arg-type]
             never = never or (f" ({unsaid})" if unsaid else "")
-            never = never or (" (most of its words appear in no document)" if unfamiliar(question, snap.term_idf()) else "")
+            strange = unfamiliar(question, snap.term_idf())
+            never = never or (" (most of its words appear in no document)" if strange else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]
         return replace(best, question=question, sources=sources, alternatives=tuple(distinct(answers)[1:4]))
+
+
+def whole_span(question: str, snap: Snapshot, c: Candidate) -> Candidate:
+    """The candidate grown to the whole web or mail address it cuts into and, for a measure question, to the
+    unit after its bare amount ("12" -> "12 kilometres"), with either extractor."""
+    text = snap.text(c.doc)
+    start, end = with_unit(question, text, *whole_address(text, c.start, c.end))
+    return replace(c, start=start, end=end)
 
 
 def doubt(snap: Snapshot, candidates: Sequence[Candidate], near: Sequence[bool], trust: float,
