@@ -144,13 +144,14 @@ class _VisibleText(HTMLParser):
         return tag in self.CLOSED and ("hidden" in found or bool(self._HIDING_STYLE.search(found.get("style") or "")))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.styled and tag == self.styled[-1][0]:
+        hides = self._hides(tag, attrs)
+        if self.styled and tag == self.styled[-1][0] and not hides:  # a nested one closes before the hidden one
             self.styled[-1][1] += 1
         if tag == "body":  # a <body> closes an unclosed <head> (its end tag is optional)
             self.hidden = 0
         elif tag in self.HIDDEN:
             self.hidden += 1
-        elif self._hides(tag, attrs):
+        elif hides:
             self.styled.append([tag, 1])
             self.hidden += 1
         elif tag in self.BLOCK:

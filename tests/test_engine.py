@@ -432,6 +432,7 @@ def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_o
     ("A<div hidden>hidden text</div>B", "A\n\nB"),
     ('<section style="visibility: hidden">gone</section><span>here</span>', "here"),
     ('<p style="display:none">An unclosed paragraph<p>Next', "An unclosed paragraph\n\nNext"),  # no end to follow
+    ('<div style="display:none"><div hidden>x</div><div>y</div></div><p>After</p>', "After"),  # nested hidden
 ])
 def test_html_hidden_by_its_attributes_is_not_read(html: str, expected: str) -> None:
     """A browser shows none of it, so it was quoted as "visible text" that no reader of the page ever saw."""
