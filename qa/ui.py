@@ -890,7 +890,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         try:
             return h.follow_up(question, history)
         except (QuestionError, EngineError) as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None  # a refusal for the caller, not a crash to log
 
     def clear() -> tuple[list, list, Any, str]:
         return [], [], hidden(), ""

@@ -264,6 +264,7 @@ def test_gradio_client_api(app: SimpleNamespace) -> None:
     assert 'class="qa-reply"' in rendered
     with pytest.raises(Exception, match="please type a question"):
         client.predict("  ", api_name="/ask")
+    assert "Traceback" not in app.log.read_text()  # a refusal is the caller's answer, not a crash in the server log
     _, first = client.predict("Who is the Taliban spokesman?", api_name="/ask")
     _, follow = client.predict("Which news agency reported his remarks?", [first], api_name="/ask_follow_up")
     assert (follow["resolved"], follow["text"]) == ("Which news agency reported Mohammad Naeem's remarks?", "Sputnik")
