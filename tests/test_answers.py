@@ -890,3 +890,21 @@ def test_a_declined_question_whose_words_the_documents_lack_says_so(bot: qa.QA) 
     ans = bot.ask("What is the boiling point of water?")
     assert ans.text is None and ans.message == "the documents do not seem to answer this (most of its words appear in no document)"
     assert bot.ask("What is the capital of France?").message.endswith("(no document mentions France)")  # the more precise
+
+
+@pytest.mark.parametrize("span,dropped", [("in", True), ("is", True), ("of the", True), ("each other", True),
+                                         ("I Was Here", False), ("No, No, No", False), ("school", False),
+                                         ("1989", False), ("the north", False)])
+def test_a_span_of_function_words_alone_is_never_offered(span: str, dropped: bool) -> None:
+    """A user's alternatives included "in" and "is" at 0.14."""
+    from qa.pipeline import function_words_only
+
+    assert function_words_only(span) is dropped
+
+
+def test_no_answer_or_alternative_is_function_words_alone(bot: qa.QA) -> None:
+    from qa.pipeline import function_words_only
+
+    for question in ("Who is the head chef?", "When was Ahmad Massoud born?", "What did Massoud say about it?"):
+        ans = bot.ask(question, threshold=0.0)
+        assert not any(function_words_only(a.text or "x") for a in (ans, *ans.alternatives)), question
