@@ -22,8 +22,8 @@ from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       sentence_candidates, whole_address, with_unit)
-from .question import (Bearing, choice_options, described, follow_up, is_yes_no, question_focus, shouted,
-                       unfamiliar, unknown_names, unresolved_person, written_out)
+from .question import (Bearing, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
+                       shouted, unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -201,7 +201,8 @@ class QA:
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
                                 texts=(d.text for d in snap.documents.values()))
         near = [not about or names_nearby(snap, c, about) for c in candidates]
-        candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if unknown else 1.0, bearing)
+        strange = bool(unknown) or foreign(focus, snap.term_idf())  # a name, or the question's language, unknown
+        candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if strange else 1.0, bearing)
         doubted = about if about and not any(near) else ""
         sources = tuple(retriever.hit(r) for r in ranked[:k])
         answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, bearing)

@@ -487,6 +487,21 @@ def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | No
     return question[:found.start()] + referent + ("'s" if owner else "") + question[found.end():], referent
 
 
+_ENGLISH = frozenset("the a an of and or in on at to for with by from is are was were be been do does did can could will "
+                     "would shall should may might must has have had what which who whom whose when where why how "
+                     "name list tell give".split())
+"""Words nearly every English question holds one of."""
+
+
+def foreign(question: str, vocabulary: dict[str, float]) -> bool:
+    """Whether a question is in another language than the documents, as far as words can tell: most of its words
+    appear in no document (``unfamiliar``) and it holds none of English's commonest words. "Wann wurde Ahmad
+    Massoud geboren?" was answered "son" above the threshold: the reader saw only the names. Only a sentence that
+    asks ("?") is judged: "Massoud birth date" is an English keyword search."""
+    return "?" in question and unfamiliar(question, vocabulary) and \
+        not any(w.lower() in _ENGLISH for w in _WORD.findall(question))
+
+
 def unresolved_person(question: str) -> str | None:
     """The he/she/his/her/him a question opens its reference with when it names no one before it ("When was he
     born?"), which only an earlier answer can say who it is."""

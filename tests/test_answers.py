@@ -908,3 +908,17 @@ def test_no_answer_or_alternative_is_function_words_alone(bot: qa.QA) -> None:
     for question in ("Who is the head chef?", "When was Ahmad Massoud born?", "What did Massoud say about it?"):
         ans = bot.ask(question, threshold=0.0)
         assert not any(function_words_only(a.text or "x") for a in (ans, *ans.alternatives)), question
+
+
+def test_a_question_in_another_language_is_declined_not_answered_from_its_names(bot: qa.QA) -> None:
+    """"Wann wurde Ahmad Massoud geboren?" was answered "son" above the threshold: the reader read only the names."""
+    from qa.question import foreign
+
+    vocabulary = bot.store.snapshot.term_idf()
+    for question in ("Wann wurde Ahmad Massoud geboren?", "Quand est né Ahmad Massoud ?"):
+        assert foreign(question, vocabulary)
+        ans = bot.ask(question)
+        assert ans.text is None and ans.message.endswith("(most of its words appear in no document)"), question
+    assert not foreign("Massoud birth date", vocabulary)  # an English keyword search, not a sentence that asks
+    assert not foreign("What is the boiling point of water?", vocabulary)  # English, about another subject
+    assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"
