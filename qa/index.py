@@ -160,10 +160,15 @@ def _cleanup(index_dir: Path, keep: str) -> None:
     """Remove earlier states and leftovers of interrupted writes: folders named as ``save`` names them that hold
     nothing but its files, so a user's own "v-drafts" or "v-1.0" folder beside the index is never touched."""
     for child in index_dir.iterdir():
-        if child.name == keep or not _STATE_NAME.fullmatch(child.name) or child.is_symlink() or not child.is_dir():
-            continue
-        if all(f.name in (*FILES, "manifest.json") and f.is_file() and not f.is_symlink() for f in child.iterdir()):
+        if child.name != keep and is_state(child):
             shutil.rmtree(child, ignore_errors=True)
+
+
+def is_state(path: Path) -> bool:
+    """Whether ``path`` is a folder ``save`` made: named as it names them, holding nothing but its files."""
+    if not _STATE_NAME.fullmatch(path.name) or path.is_symlink() or not path.is_dir():
+        return False
+    return all(f.name in (*FILES, "manifest.json") and f.is_file() and not f.is_symlink() for f in path.iterdir())
 
 
 def current_version(index_dir: Path) -> tuple[Path, str] | None:

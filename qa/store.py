@@ -93,9 +93,12 @@ def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> 
         report.messages.append(f"index in {index_dir} is damaged ({exc}); rebuilding it")
         return None
     if old is None:
-        foreign = [p.name for p in index_dir.iterdir() if not p.name.startswith(".")] if index_dir.exists() else []
+        found = [p for p in index_dir.iterdir() if not p.name.startswith(".")] if index_dir.exists() else []
+        foreign = sorted(p.name for p in found if not persist.is_state(p))
         if foreign:
-            report.messages.append(f"no qa index in {index_dir} (found {', '.join(sorted(foreign)[:5])}, left as is); building one")
+            report.messages.append(f"no qa index in {index_dir} (found {', '.join(foreign[:5])}, left as is); building one")
+        elif found:  # our own earlier state without the CURRENT that points at it: replaced by the new one
+            report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
         return None
     for key in ("model", "splitter"):
         if old.manifest.get(key) != header[key]:

@@ -437,3 +437,19 @@ def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_o
 def test_html_hidden_by_its_attributes_is_not_read(html: str, expected: str) -> None:
     """A browser shows none of it, so it was quoted as "visible text" that no reader of the page ever saw."""
     assert html_to_text(html) == expected
+
+
+def test_an_index_that_lost_its_current_pointer_is_rebuilt_and_its_old_state_removed(seed_dir, tmp_index,
+                                                                                        embedder) -> None:
+    """It said "found v-..., left as is" and then removed that folder; a user's own folder is the one left."""
+    store_for(seed_dir, tmp_index, embedder)
+    old = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
+    (tmp_index / "CURRENT").unlink()
+    store = store_for(seed_dir, tmp_index, embedder)
+    assert store.report.messages == [f"the index in {tmp_index} has lost its CURRENT pointer; rebuilding it"]
+    assert not old.exists() and len(store.passages) > 0
+    (tmp_index / "notes").mkdir()
+    (tmp_index / "CURRENT").unlink()
+    store = store_for(seed_dir, tmp_index, embedder)
+    assert store.report.messages == [f"no qa index in {tmp_index} (found notes, left as is); building one"]
+    assert (tmp_index / "notes").is_dir()
