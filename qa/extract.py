@@ -6,7 +6,7 @@ Both return ``Candidate`` spans with exact document offsets and a confidence in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 import numpy as np
@@ -305,6 +305,26 @@ def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, s
     chosen = sorted(best.values(), key=lambda b: b[:2], reverse=True)
     top = max(chosen[0][0], 1e-9)
     return [Candidate(c.doc, c.start, c.end, gate * max(0.0, min(1.0, s / top))) for s, _, c in chosen]
+
+
+_KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kind|type|sort|form)s?\s+of\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)s?\b"
+                      r"(?=\s+(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b|\W*$)",
+                      re.IGNORECASE)
+
+
+def kind_candidates(question: str, store: "Snapshot", candidates: Sequence[Candidate]) -> list[Candidate]:
+    """For "What kind of military leader was Ahmad Shah Massoud?", the extractor's best span that stands right
+    before the noun asked about ("anti-Soviet military leader"), first, at the extractor's best score; the reader
+    had put "an Afghan politician" (0.45) over "anti-Soviet" (0.35). Only a reorder of the extractor's own spans."""
+    m = _KIND_OF.search(question)
+    if not m or not candidates:
+        return list(candidates)
+    noun = re.compile(rf"\s+{re.escape(m.group(1))}s?\b", re.IGNORECASE)
+    before = next((c for c in candidates if noun.match(store.text(c.doc), c.end)), None)
+    if before is None or before is candidates[0]:
+        return list(candidates)
+    gate = max(c.score for c in candidates)
+    return [replace(before, score=gate)] + [c for c in candidates if c is not before]
 
 
 class HeuristicExtractor:

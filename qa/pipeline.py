@@ -21,7 +21,7 @@ from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
-                      sentence_candidates, whole_address, with_unit)
+                      kind_candidates, sentence_candidates, whole_address, with_unit)
 from .question import (Bearing, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
                        shouted, unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
@@ -222,7 +222,9 @@ class QA:
         if options:
             return choice_candidates(focus, options, qvec, snap, ranked, candidates)
         point = asked_direction(focus)
-        return direction_candidates(focus, point, snap, ranked, candidates) if point else candidates
+        if point:
+            return direction_candidates(focus, point, snap, ranked, candidates)
+        return kind_candidates(focus, snap, candidates)
 
     def evidence(self, question: str) -> tuple[Snapshot, "Evidence"]:
         """What the reader's scorer weighs for ``question``, as ``ask()`` would gather it (train-scorer fits on this)."""

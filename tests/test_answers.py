@@ -922,3 +922,24 @@ def test_a_question_in_another_language_is_declined_not_answered_from_its_names(
     assert not foreign("Massoud birth date", vocabulary)  # an English keyword search, not a sentence that asks
     assert not foreign("What is the boiling point of water?", vocabulary)  # English, about another subject
     assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"
+
+
+@pytest.mark.parametrize("question,noun", [
+    ("What kind of military leader was Ahmad Shah Massoud?", "military leader"),
+    ("What kinds of arches does Norman architecture have?", "arche"),  # the plural's "s" is optional in the text
+    ("The traveling salesman problem is an example of what type of problem?", "problem"),
+    ("What type of Turing machine is capable of multiple actions?", "Turing machine"),
+    ("When was Ahmad Massoud born?", None), ("What kind is it?", None),
+])
+def test_which_noun_a_what_kind_of_question_asks_about(question: str, noun: str | None) -> None:
+    from qa.extract import _KIND_OF
+
+    m = _KIND_OF.search(question)
+    assert (m.group(1) if m else None) == noun
+
+
+def test_what_kind_of_is_answered_with_the_words_before_the_noun(bot: qa.QA) -> None:
+    """The reader put "an Afghan politician" (0.45) over "anti-Soviet" (0.35), the words before "military leader"."""
+    ans = bot.ask("What kind of military leader was Ahmad Shah Massoud?")
+    assert ans.text == "anti-Soviet" and "anti-Soviet military leader" in ans.quote.text  # type: ignore[union-attr]
+    assert_verbatim(bot, ans)
