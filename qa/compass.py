@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import YES_NO_PASSAGES, Candidate
+from .extract import YES_NO_PASSAGES, Candidate, gate
 from .retrieval import STOPWORDS, Ranked
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def direction_candidates(question: str, direction: str, store: "Snapshot", ranke
     """The names the best passages that name the question's places bind to ``direction``, gated by the
     extractor's best score (whether the documents speak to the question at all), then the extractor's spans
     that reach into names bound to another direction left out."""
-    gate = max((c.score for c in candidates), default=0.0)
+    best_score = gate(candidates)
     names = _question_names(question)
     found: list[Candidate] = []
     elsewhere: set[tuple[str, int, int]] = set()
@@ -61,7 +61,7 @@ def direction_candidates(question: str, direction: str, store: "Snapshot", ranke
             if point != direction:
                 elsewhere.add((p.doc, start, end))
             elif not any((c.doc, c.start) == (p.doc, start) for c in found):
-                found.append(Candidate(p.doc, start, end, gate * _DECAY ** len(found)))
+                found.append(Candidate(p.doc, start, end, best_score * _DECAY ** len(found)))
     if not found:
         return list(candidates)
     return found + [c for c in candidates if not any(c.doc == d and c.start < e and s < c.end

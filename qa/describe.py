@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from .extract import YES_NO_PASSAGES, Candidate, whole_name
+from .extract import YES_NO_PASSAGES, Candidate, gate, whole_name
 from .question import TITLE_WORDS
 from .retrieval import STOPWORDS, Ranked
 
@@ -41,11 +41,11 @@ def description_candidates(name: str, store: "Snapshot", ranked: Sequence[Ranked
                            candidates: Sequence[Candidate]) -> list[Candidate]:
     """What the best passages call ``name``, first mention first, gated by the extractor's best score (whether
     the documents speak to the question at all), then the extractor's own spans."""
-    gate = max((c.score for c in candidates), default=0.0)
+    best_score = gate(candidates)
     found: list[Candidate] = []
     for doc, start, end in _mentions(name, store, ranked[:YES_NO_PASSAGES]):
         for s, e in _descriptions(store.text(doc), start, end):
-            found.append(Candidate(doc, s, e, gate * _DESCRIBED ** len(found)))
+            found.append(Candidate(doc, s, e, best_score * _DESCRIBED ** len(found)))
     return found + list(candidates)
 
 

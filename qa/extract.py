@@ -37,6 +37,13 @@ class Extractor(Protocol):
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]: ...
 
 
+def gate(candidates: Sequence[Candidate]) -> float:
+    """The extractor's best score: whether the documents speak to the question at all. The candidate builders
+    that read an answer off the text in their own way (a sentence, an option, a description, a direction, a
+    reorder) give their spans this confidence, not one of their own."""
+    return max((c.score for c in candidates), default=0.0)
+
+
 def close_brackets(text: str, start: int, end: int) -> tuple[int, int]:
     """Take in the closing bracket the span opened ("T(n" -> "T(n)"): the reader often stops on the last word piece.
 
@@ -271,13 +278,13 @@ def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", rank
     as the provincial capital.") is what a user needs to decide. Whether the documents speak to the question
     at all is still the extractor's calibrated confidence: its best span's score gates the best sentence,
     and the others get their share of it by sentence score."""
-    gate = max((c.score for c in candidates), default=0.0)
+    best_score = gate(candidates)
     best = rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])[:YES_NO_SENTENCES]
     if not best or best[0][0] <= 0:
         return []
     top = best[0][0]
     sentences = [(store.sentences[i], score) for score, i in best]
-    return [Candidate(s.doc, s.start, s.end, gate * max(0.0, score) / top) for s, score in sentences]
+    return [Candidate(s.doc, s.start, s.end, best_score * max(0.0, score) / top) for s, score in sentences]
 
 
 def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, store: "Snapshot",
@@ -288,7 +295,7 @@ def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, s
     The reader, reading a passage that names one option, answered that one with "Takhar", the province around
     Piyu. Which option a sentence supports is judged like a yes/no question's sentence (meaning, rare shared
     words), nearest the question's other words where one sentence names both; the extractor's best score gates it."""
-    gate = max((c.score for c in candidates), default=0.0)
+    best_score = gate(candidates)
     best: dict[str, tuple[float, float, Candidate]] = {}
     qwords = set(words(question)) - STOPWORDS - {w for o in options for w in words(o)}
     for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES]):
@@ -304,7 +311,7 @@ def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, s
         return list(candidates)
     chosen = sorted(best.values(), key=lambda b: b[:2], reverse=True)
     top = max(chosen[0][0], 1e-9)
-    return [Candidate(c.doc, c.start, c.end, gate * max(0.0, min(1.0, s / top))) for s, _, c in chosen]
+    return [Candidate(c.doc, c.start, c.end, best_score * max(0.0, min(1.0, s / top))) for s, _, c in chosen]
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kind|type|sort|form)s?\s+of\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)s?\b"
@@ -323,8 +330,7 @@ def kind_candidates(question: str, store: "Snapshot", candidates: Sequence[Candi
     before = next((c for c in candidates if noun.match(store.text(c.doc), c.end)), None)
     if before is None or before is candidates[0]:
         return list(candidates)
-    gate = max(c.score for c in candidates)
-    return [replace(before, score=gate)] + [c for c in candidates if c is not before]
+    return [replace(before, score=gate(candidates))] + [c for c in candidates if c is not before]
 
 
 class HeuristicExtractor:

@@ -199,7 +199,7 @@ class QA:
         candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options)
                       if not asked_in_text(snap, c)]
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
-                                texts=(d.text for d in snap.documents.values()))
+                                texts=snap.texts)
         near = [not about or names_nearby(snap, c, about) for c in candidates]
         strange = bool(unknown) or foreign(focus, snap.term_idf())  # a name, or the question's language, unknown
         candidates = doubt(snap, candidates, near, UNKNOWN_NAME_TRUST if strange else 1.0, bearing)
@@ -240,7 +240,7 @@ class QA:
 
         Keyword search gets the whole message, so a topic named only in a preamble still counts; both get
         initials the documents only write out ("CEO") in the documents' words."""
-        text = written_out(text, (d.text for d in snap.documents.values()))
+        text = written_out(text, snap.texts)
         focus = question_focus(text)
         qvec = self.store.embedder.encode_query(focus)
         return focus, qvec, retriever.search(text, qvec, max(k, self.cfg.reader_passages))

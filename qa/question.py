@@ -473,8 +473,8 @@ def resolve_follow_up(question: str, earlier: Sequence["Answer"]) -> str:
 
 def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | None]:
     """``resolve_follow_up``'s question and the name it put in (None when it changed nothing)."""
-    found = _PRONOUN.search(question)
-    if not found or named_phrases(question[:found.start()]):
+    found = _open_pronoun(question)
+    if not found:
         return question, None
     word = found.group(1).lower()
     personal = word in _PERSONAL
@@ -502,13 +502,18 @@ def foreign(question: str, vocabulary: dict[str, float]) -> bool:
         not any(w.lower() in _ENGLISH for w in _WORD.findall(question))
 
 
-def unresolved_person(question: str) -> str | None:
-    """The he/she/his/her/him a question opens its reference with when it names no one before it ("When was he
-    born?"), which only an earlier answer can say who it is."""
+def _open_pronoun(question: str) -> re.Match[str] | None:
+    """The question's first pronoun when it names no one before it ("When was he born?", not "When did Massoud
+    say he ..."): the one an earlier answer has to explain."""
     found = _PRONOUN.search(question)
-    if not found or found.group(1).lower() not in _PERSONAL or named_phrases(question[:found.start()]):
-        return None
-    return found.group(1).lower()
+    return None if not found or named_phrases(question[:found.start()]) else found
+
+
+def unresolved_person(question: str) -> str | None:
+    """The he/she/his/her/him of ``_open_pronoun``, which only an earlier answer can say who it is."""
+    found = _open_pronoun(question)
+    word = found.group(1).lower() if found else None
+    return word if word in _PERSONAL else None
 
 
 def named_phrases(text: str) -> list[str]:

@@ -99,8 +99,8 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     needs a next one ("founded by"), or the next line goes on in lower case: "recorded three minor" /
     "incidents in 2023" is one sentence, and cutting it made "incidents in 2023, down from seven in 2022."
     answer "How many incidents were recorded in 2023?" with "seven"."""
-    lines = [m.span() for m in re.finditer(r"[^\n]*", text[start:end]) if m.start() == 0 or text[start + m.start() - 1] == "\n"]
-    widest = max((len(text[start + s:start + e].strip()) for s, e in lines), default=0)
+    lines = text[start:end].split("\n")
+    widest = max(len(line.strip()) for line in lines)
     wrapped = len(lines) > 1 and WRAP_WIDTHS[0] <= widest <= WRAP_WIDTHS[1]
     blocks: list[tuple[int, int]] = []
     cur = start

@@ -15,7 +15,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -234,17 +234,22 @@ REMOVED = ".removed"
 folder (whose other contents the documents scan skips)."""
 
 
+def numbered(target: Path, taken: Callable[[Path], bool]) -> Path:
+    """``target``, or "name (2).ext" and up: the first that is not ``taken``."""
+    n, path = 1, target
+    while taken(path):
+        n += 1
+        path = target.with_name(f"{target.stem} ({n}){target.suffix}")
+    return path
+
+
 def free_upload_name(target: Path, data: bytes) -> Path:
     """``target``, or "name (2).ext" and up when a different file already has its name.
 
     An upload that happens to share a name with a document (two "report.pdf"s) must not replace it: the
     folder is the user's, and the old file would be gone. The same bytes again are the same document."""
-    n = 1
-    path = target
-    while path.exists() and not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data):
-        n += 1
-        path = target.with_name(f"{target.stem} ({n}){target.suffix}")
-    return path
+    return numbered(target, lambda path: path.exists() and not (
+        path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data))
 
 
 class Snapshot:
@@ -267,6 +272,11 @@ class Snapshot:
         self._sentence_offset = offsets
         self._idf: dict[str, float] | None = None
         self._terms: list[frozenset[str]] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        """Every document's text: what checks of a question against the whole folder read."""
+        return [d.text for d in self.documents.values()]
 
     def sentences_in(self, doc: str, start: int, end: int) -> range:
         """Indices of the sentences lying inside [start, end) of ``doc``."""
@@ -353,11 +363,7 @@ class Store:
     def _set_aside(self, path: Path, name: str) -> Path:
         """Move a document file to ``<index>/.removed/``, time-stamped; DocumentError when it cannot be moved."""
         folder = self.index_dir / REMOVED
-        kept = folder / f"{time.strftime('%Y%m%d-%H%M%S')} {name.replace('/', ' - ')}"
-        n = 1
-        while kept.exists():
-            n += 1
-            kept = kept.with_name(f"{kept.stem.rsplit(' (', 1)[0]} ({n}){kept.suffix}")
+        kept = numbered(folder / f"{time.strftime('%Y%m%d-%H%M%S')} {name.replace('/', ' - ')}", Path.exists)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             shutil.move(path, kept)
