@@ -21,7 +21,7 @@ from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
-                      kind_candidates, sentence_candidates, whole_address, with_unit)
+                      kind_candidates, sentence_candidates, whole_address, with_unit, year_of_date)
 from .question import (Bearing, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
                        shouted, unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
@@ -268,9 +268,10 @@ class QA:
 
 def whole_span(question: str, snap: Snapshot, c: Candidate) -> Candidate:
     """The candidate grown to the whole web or mail address it cuts into and, for a measure question, to the
-    unit after its bare amount ("12" -> "12 kilometres"), with either extractor."""
+    unit after its bare amount ("12" -> "12 kilometres"); a whole date cut to its year for "what year"; with
+    either extractor."""
     text = snap.text(c.doc)
-    start, end = with_unit(question, text, *whole_address(text, c.start, c.end))
+    start, end = year_of_date(question, text, *with_unit(question, text, *whole_address(text, c.start, c.end)))
     return replace(c, start=start, end=end)
 
 
