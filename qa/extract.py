@@ -185,6 +185,31 @@ def with_unit(question: str, text: str, start: int, end: int) -> tuple[int, int]
     return start, unit.end()
 
 
+_SEVERAL = re.compile(r"\b(?:what|which|name|list)\s+(?:the\s+)?(?:two|three|four|five|six|several|both)\b|"
+                      r"\b(?:who|what|which)\s+(?:\w+\s+)?(?:are|were)\b(?!\s+(?:the|a|an)\s+\w+\s*(?:of|'s))|"
+                      r"\b(?:what|which)\s+(?:other\s+)?(?!(?:was|has|does|is|his|this|its|has)\b)[a-z]{2,}[^su\W']s\b",
+                      re.IGNORECASE)
+_NOT_NAME = r"(?!(?:In|On|At|By|For|From|With|Both|Originally|After|Before|During|When|While|Also|But)\b)"
+"""Capitalised words that open a sentence, not a name: "Originally KLM and Air France" lists two airlines."""
+_ITEM = rf"(?:(?:the|a|an)\s+)?{_NOT_NAME}[A-Z][\w'’\-]*(?:\s+(?:(?:of|the|de|du|von|van|la|le)\s+)?{_NOT_NAME}[A-Z0-9][\w'’\-]*)*"
+_ITEMS = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})*")
+_NAME_LIST = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})*,?\s+(?:and|or|&)\s+{_ITEM}")
+
+
+def whole_list(question: str, text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow one name of a list of names to the whole list where the question asks for several ("Which
+    airlines ...?", "What two ...?", "Who were ...?"): the reader answered "Who are Scout's two primary female
+    models?" with "Miss Maudie" of "Calpurnia and Miss Maudie". On the training articles 53 of 60 such gold
+    answers that lie in a list of names are the whole list, articles aside (against 47 of 145 for other questions)."""
+    if not _SEVERAL.search(question) or not _ITEMS.fullmatch(text, start, end):
+        return start, end  # a year inside "November 2013 MGM and the McClory" is not one of its names
+    lo = max(0, start - 300)
+    for m in _NAME_LIST.finditer(text, lo, min(len(text), end + 300)):
+        if m.start() <= start and end <= m.end() and (m.start(), m.end()) != (start, end):
+            return m.start(), m.end()
+    return start, end
+
+
 _YEAR_QUESTION = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 _DAY_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _WHOLE_DATE = re.compile(rf"(?:(?:on|in)\s+)?(?:{_DAY_ORDINAL}\s+(?:of\s+)?)?(?:{MONTHS})\.?(?:\s+{_DAY_ORDINAL})?,?\s+"

@@ -21,7 +21,8 @@ from .describe import description_candidates
 from .embedding import Embedder
 from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
-                      kind_candidates, sentence_candidates, whole_address, with_unit, year_of_date)
+                      kind_candidates, sentence_candidates, whole_address, whole_list, with_unit,
+                      year_of_date)
 from .question import (Bearing, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
                        shouted, unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
@@ -272,6 +273,7 @@ def whole_span(question: str, snap: Snapshot, c: Candidate) -> Candidate:
     either extractor."""
     text = snap.text(c.doc)
     start, end = year_of_date(question, text, *with_unit(question, text, *whole_address(text, c.start, c.end)))
+    start, end = whole_list(question, text, start, end)
     return replace(c, start=start, end=end)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import qa
 from qa.evaluation import load_questions
-from qa.extract import answer_type, fits_type, question_names, whole_name, with_unit, year_of_date
+from qa.extract import answer_type, fits_type, question_names, whole_list, whole_name, with_unit, year_of_date
 from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
                          resolve_follow_up, spelled_out, stated_numbers, unknown_names, written_out)
 from qa.retrieval import Retriever, terms
@@ -876,6 +876,27 @@ def test_a_what_year_question_through_ask_gets_the_year(bot_over: Callable[..., 
     assert ans.text == "2001"
     assert_verbatim(bot, ans)
     assert bot.ask("When was the first iPod released?", threshold=0.0).text == "October 23, 2001"
+
+
+LISTS = ("Scout's models are Calpurnia and Miss Maudie. In 2007 United, Continental, Delta, and Emirates signed. "
+         "Originally KLM and Air France considered it. In November 2013 MGM and the McClory estate agreed.")
+
+
+@pytest.mark.parametrize("question,span,expected", [
+    ("Who are Scout's two primary female models?", "Miss Maudie", "Calpurnia and Miss Maudie"),
+    ("Which airlines made deals in 2007?", "Delta", "United, Continental, Delta, and Emirates"),
+    ("What three airlines signed?", "United, Continental", "United, Continental, Delta, and Emirates"),
+    ("What are two airlines that considered it?", "KLM", "KLM and Air France"),  # "Originally" opens the sentence
+    ("Which airline made a deal in 2007?", "Delta", "Delta"),  # asks for one
+    ("Who was Scout's model?", "Miss Maudie", "Miss Maudie"),
+    ("In what year were the rights worked out?", "2013", "2013"),  # not a name of the list
+])
+def test_a_question_asking_for_several_gets_the_whole_list_of_names(question: str, span: str, expected: str) -> None:
+    """Held-out readers answered "Which airlines made deals ...?" with "United" of four airlines, and the
+    benchmark's "What individuals were responsible for authoring ...?" with one of its two authors."""
+    start = LISTS.index(span)
+    s, e = whole_list(question, LISTS, start, start + len(span))
+    assert LISTS[s:e] == expected
 
 
 @pytest.mark.parametrize("text,span,expected", [
