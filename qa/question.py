@@ -164,6 +164,9 @@ _NUMBER_VALUE = {w: i for i, w in enumerate(_CARDINALS)} | {w: i for i, w in enu
     {w: 20 + 10 * i for i, w in enumerate(_TENS)} | {w: 20 + 10 * i for i, w in enumerate(_TENTHS)} | \
     {"hundred": 100, "dozen": 12}
 _ORDINALS_SET = frozenset(_ORDINALS + _TENTHS)
+_ORDINAL_WORD = re.compile(rf"\b(?:\d+(?:st|nd|rd|th)|(?:(?:{'|'.join(_TENS)})-)?(?:{'|'.join(_ORDINALS + _TENTHS)}))\b",
+                           re.IGNORECASE)
+"""An ordinal ("twenty-fourth", "41st"): a rank, never a count; "twenty" of "twenty-fourth" counts nothing."""
 _VAGUE = frozenset({"zero", "zeroth", "one", "first", "second"})  # "one of", "at first", "a second"
 _NUMBER = re.compile(r"(?<![\w.,/-])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?(?![\w/-]|[.,]\d)"
                      rf"|\b({'|'.join(_NUMBER_VALUE)})(?:-({'|'.join(_CARDINALS[1:10] + _ORDINALS[1:10])}))?\b",
@@ -274,7 +277,7 @@ class Bearing:
         month or a weekday ("2021" is no answer to "On what date did Kabul surrender?")."""
         if self.asks and span:
             _, holds, verb = _ASKED[self.asks]
-            if not holds.search(span):
+            if not holds.search(_ORDINAL_WORD.sub(" ", span) if self.asks == "number" else span):
                 return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb}'
             if self.about and re.search(rf"(?<![\w-]){re.escape(self.about)}(?![\w-])", span):
                 return f'the question asks who {self.about} is, but the closest answer, "{span}", names them itself'

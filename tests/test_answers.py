@@ -498,6 +498,10 @@ def test_a_sentence_that_says_the_opposite_of_the_question_does_not_bear_it_out(
     ("What was the total population of the city?", "the capital", True),
     ("What is the area of Panjshir?", "3,610 km2", False),
     ("What is the area known for?", "its emeralds", False),  # "the area" is a place here
+    ("How many films has Daniel Craig appeared in?", "the twenty-fourth", True),  # a rank counts nothing
+    ("How many weeks was it on the list?", "its 41st week", True),
+    ("How many weeks was it on the list?", "41 weeks", False),
+    ("How many awards did she win at the 46th Grammys?", "five of the 46th", False),
 ])
 def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
