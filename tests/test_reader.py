@@ -302,6 +302,21 @@ def test_spans_grow_to_whole_words_and_hyphenated_names() -> None:
 
 
 
+@pytest.mark.parametrize("text,piece,want", [
+    ("The class DTIME(f(n)) holds them.", "DTIME", "DTIME(f(n))"),
+    ("It is in DTIME(n2) now.", "n2", "DTIME(n2)"),
+    ("So T(n) = O(n2) here.", "n2", "O(n2)"),
+    ("Call print() first.", "print", "print()"),
+    ("Massoud (born 1989) spoke.", "Massoud", "Massoud"),  # a space: an aside, not arguments
+    ("It runs in O(n log n) time.", "O", "O"),  # arguments with spaces are left alone
+])
+def test_spans_grow_to_the_notation_they_are_part_of(text: str, piece: str, want: str) -> None:
+    """The reader answered "What is the expression used to identify ... DTIME(f(n))?" with "DTIME"."""
+    at = text.index(piece)
+    s, e = rd._whole_words(text, at, at + len(piece))
+    assert text[s:e] == want
+
+
 def test_spans_grow_to_whole_numbers() -> None:
     """The reader's word pieces split "173,000" at the comma; "000" was offered as an alternative answer."""
     text = "As of 2021, the population was about 173,000, up 6.5 percent; Taliban, 1989, 2012."
