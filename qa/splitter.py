@@ -28,9 +28,10 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 """A blank line and the space after it: where one paragraph ends (the splitter's and the reader's rule)."""
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 LEAD_IN_CHARS = 100
-RULES_VERSION = 4
+RULES_VERSION = 5
 """Bumped when the splitting rules change, so indexes made with the old rules are rebuilt (3: lead contexts;
-4: hard-wrapped lines joined, a question heading joins its answer)."""
+4: hard-wrapped lines joined, a question heading joins its answer; 5: "45 °C." ends a sentence, "1. Purpose"
+does not end at "1.")."""
 _ANAPHOR = re.compile(r"[\"'\u201c\u2018(]*(?:he|she|it|they|his|her|its|their|him|them|this|these|those)\b", re.I)
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
 
@@ -64,8 +65,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     token = word.group(0).lower().strip(".")
     if token in ABBREVIATIONS:
         return True
-    if len(token) == 1 and token.isalpha():
-        return True
+    if len(token) == 1 and token.isalpha():  # an initial, unless a unit after an amount: "at 45 °C.", "4.2 V."
+        at = max(0, dot - 20) + word.start()
+        return not re.search(r"(?:\d[ \t\u00a0]?|°)$", text[max(0, at - 2):at])
     return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
 
 
@@ -77,8 +79,12 @@ def _breaks_after(text: str, match: re.Match[str]) -> bool:
     if not (ch.isupper() or ch.isdigit() or ch in _OPENERS or not ch.isalpha()):
         return False
     if match.group(0)[0] == "." and len(match.group(0).rstrip("\"'\u201d\u2019)]")) == 1:
-        return not _is_abbreviation(text, match.start())
+        return not _is_abbreviation(text, match.start()) and not _SECTION_NUMBER.search(text, 0, match.start())
     return True
+
+
+_SECTION_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}(?:\.\d{1,3})*$")
+"""A section's number opening a line, before its "." ("1. Purpose", "2.3. Sick pay"): no sentence ends there."""
 
 
 _RUNS_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|and|or|but|nor|as|than|is|are|was|were|be|"
@@ -223,8 +229,8 @@ def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap:
          lead_in: Sequence[bool] = ()) -> list[tuple[int, int]]:
     """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut.
 
-    A window holding only lead-in lines (``lead_in[u]``) runs on into the next paragraph, so a
-    heading is found together with the text it introduces.
+    A window holding only lead-in lines (``lead_in[u]``) runs on into the next paragraph, and one that would
+    end in them leaves them to the next window, so a heading is found together with the text it introduces.
     """
     windows: list[tuple[int, int]] = []
     i, n = 0, len(units)
@@ -238,6 +244,11 @@ def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap:
             tokens += counts[j]
             j += 1
         j = max(j, i + 1)
+        k = j
+        while k > i and lead[k - 1] and units[k - 1].paragraph == units[j - 1].paragraph:
+            k -= 1
+        if i < k < j < n and units[k - 1].paragraph != units[k].paragraph:
+            j = k  # a heading that would close the window opens the next one, with the section it introduces
         windows.append((i, j))
         if j >= n:
             break

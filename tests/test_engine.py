@@ -91,6 +91,28 @@ def test_sentences_keep_abbreviations_numbers_quotes_and_headings() -> None:
                    "“Is all lost?” he asked.", "Non.", "A new paragraph starts here"]
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("The cells were cycled at 45 °C. The loss was 5%. It held 4.2 V. Then J. Smith left.",
+     ["The cells were cycled at 45 °C.", "The loss was 5%.", "It held 4.2 V.", "Then J. Smith left."]),
+    ("1. Purpose\n\nThis policy applies. It ends.\n\n2.3. Sick pay\n\nIt is paid. Section 3.\n",
+     ["1. Purpose", "This policy applies.", "It ends.", "2.3. Sick pay", "It is paid.", "Section 3."]),
+])
+def test_units_end_sentences_and_section_numbers_do_not(text: str, expected: list[str]) -> None:
+    """A user's abstract quoted three sentences for one answer ("... at 45 °C. The capacity loss ..."), and
+    "1. Purpose" was split into "1." and "Purpose"."""
+    assert [text[u.start:u.end] for u in sentence_spans(text)] == expected
+
+
+def test_a_heading_never_closes_a_passage(embedder) -> None:  # type: ignore[no-untyped-def]
+    """A numbered section heading ended the passage before its section ("... One cartridge. 2. Technical
+    specifications"), so the section's passage lacked the words a question about it uses."""
+    body = " ".join(f"Item {i} is listed here with a few more words." for i in range(12))
+    doc = Document("m.txt", f"{body}\n\n2. Technical specifications\n\nThe pump pressure is 15 bar.", "x", 60)
+    passages, _ = split_document(doc, embedder.tokenizer, 256, target_tokens=120)
+    assert passages[-1].text.startswith("2. Technical specifications") and "15 bar" in passages[-1].text
+    assert not any(p.text.endswith("specifications") for p in passages)
+
+
 def test_headings_and_lead_in_lines_stay_with_the_paragraph_they_introduce(seed_dir, embedder) -> None:
     doc = read_folder(seed_dir)[0][0]
     passages, _ = split_document(doc, embedder.tokenizer, embedder.max_tokens, target_tokens=0)
