@@ -38,6 +38,8 @@ _TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&" + _MARKUP
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")
+_IN_TITLE = re.compile(r"[A-Z]\w*\s+[A-Z]\w*$")
+"""A capitalised short word after a capitalised word ends a title, not a phrase: "The Beat Goes On"."""
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 # The artifact stores only the word-embedding rows fine-tuning changed.
 DELTA_ROWS = "word_embeddings.delta.rows"
@@ -226,6 +228,9 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+_ABBREVIATION_END = re.compile(r"(?<![^\W\d_])[^\W\d_]{1,3}\.[^\W\d_]{1,3}\.$")
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim whitespace/punctuation from span edges, keeping exact offsets.
 
@@ -237,8 +242,8 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAIL_STRIP):
         last = text[end - 1]
-        if last == "." and "." in text[max(start, end - 4) : end - 1]:
-            break
+        if last == "." and _ABBREVIATION_END.search(text, max(start, end - 8), end):
+            break  # "U.S.", not the full stop of "78.2%."
         if last == ")" and "(" in text[start : end - 1]:
             break
         end -= 1
@@ -247,7 +252,8 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _drop_dangling(text: str, start: int, end: int) -> tuple[int, int]:
     """Cut trailing function words and the punctuation before them ("Panjshir, the" -> "Panjshir")."""
-    while (m := _LAST_WORD.search(text, start, end)) and m.group(1).lower() in _DANGLING:
+    while (m := _LAST_WORD.search(text, start, end)) and m.group(1).lower() in _DANGLING \
+            and not _IN_TITLE.search(text, start, end):
         start, end = _strip_span(text, start, m.start(1))
     return start, end
 

@@ -360,6 +360,9 @@ def test_spans_do_not_end_on_a_function_word() -> None:
         start = text.index(phrase)
         s, e = rd._drop_dangling(text, start, start + len(phrase))
         assert text[s:e] == want
+    title = "It launched at The Beat Goes On... in 2005."  # a title's last word is no dangling "on"
+    s, e = rd._drop_dangling(title, *rd._strip_span(title, title.index("The"), title.index(" in")))
+    assert title[s:e] == "The Beat Goes On"
 
 
 def test_strip_span_keeps_exact_offsets() -> None:
@@ -371,6 +374,9 @@ def test_strip_span_keeps_exact_offsets() -> None:
     assert text[s:e] == "(in 911)"
     s, e = rd._strip_span(text, text.index("U.S."), text.index("U.S.") + 4)
     assert text[s:e] == "U.S."
+    for raw, want in [("78.2%.", "78.2%"), ("Washington D.C.", "Washington D.C."), ("5.5.", "5.5"), ("Ph.D.", "Ph.D.")]:
+        s, e = rd._strip_span(raw, 0, len(raw))  # a number's decimal point is no abbreviation's
+        assert raw[s:e] == want
     s, e = rd._strip_span(text, text.index("\xa0"), len(text))
     assert text[s:e] == "Done"
     marked = "It is **330 metres** tall, | 6.2 million | and `1889`."  # Markdown kept in a .txt file
