@@ -155,7 +155,7 @@ UNITS = (r"(?:(?:square|cubic|nautical)\s+)?(?:kilometres|kilometers|kilometre|k
          r"kilograms|grams|g|tonnes|tons|pounds|lb|lbs|years|year|months|month|weeks|week|days|day|hours|hour|"
          r"minutes|minute|seconds|second|acres|hectares|ha|storeys|stories|floors|light-years|mph|knots|km/h|"
          r"degrees|percent|per cent|%)")
-_UNIT_AFTER = re.compile(rf"[ \t\u00a0]?{UNITS}(?![\w/-])", re.IGNORECASE)
+UNIT_AFTER = re.compile(rf"[ \t\u00a0]?{UNITS}(?![\w/-])", re.IGNORECASE)
 _BARE_AMOUNT = re.compile(rf"(?:(?:about|around|over|nearly|some|almost|roughly|up to)\s+)?"
                           rf"(?:[{CURRENCY}]?\d[\d,.]*|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*)", re.IGNORECASE)
 
@@ -180,7 +180,7 @@ def with_unit(question: str, text: str, start: int, end: int) -> tuple[int, int]
     the other 4 but one ask "in meters"/"in acres", so a question naming its unit keeps the bare number."""
     if not _MEASURE_QUESTION.match(question) or _IN_UNITS.search(question):
         return start, end
-    if not _BARE_AMOUNT.fullmatch(text, start, end) or not (unit := _UNIT_AFTER.match(text, end)):
+    if not _BARE_AMOUNT.fullmatch(text, start, end) or not (unit := UNIT_AFTER.match(text, end)):
         return start, end
     return start, unit.end()
 

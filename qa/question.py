@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, WH_WORDS, opens_sentence
+from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -174,9 +174,23 @@ _NUMBER = re.compile(r"(?<![\w.,/-])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?(?
 _ASKED_COUNT = re.compile(r"\b(?:what|which|name)\s+(?:(?:are|were|is|was)\s+)?(?:the\s+)?$", re.IGNORECASE)
 
 
-def _numbers(text: str, loose: bool) -> Iterator[tuple[str, str]]:
-    """(value, as written) for each number ``stated_numbers`` takes from ``text``."""
+_IN_NAME = re.compile(rf"(?<![.!?:;]\s)(?<![.!?:;]\s\s)(?<!^)\b(?!(?:{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|"
+                      r"Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|In|On|At|By|For|From|To|Of|With|"
+                      r"About|After|Before|Since|Until|Over|Under|Around|Nearly|Some|All|Only|Top|Page|Chapter|Section|"
+                      r"Table|Figure|Step|Part|Article|Room|Floor|Level|Grade|Class|Year|Day|Week|Month|Season|Episode|"
+                      r"Volume|No)\b)[A-Z][\w-]*[ \t]+$")
+"""A capitalised word, not a sentence's first, right before a number: the number is part of a name ("Pro 450",
+"Boeing 747"), unless the word is a month ("May 27"), a preposition or a numbered part ("Chapter 3")."""
+
+
+def _numbers(text: str, loose: bool, in_names: bool = True) -> Iterator[tuple[str, str]]:
+    """(value, as written) for each number ``stated_numbers`` takes from ``text``; unless ``in_names``, not those
+    that are part of a name ("the Brewmaster Pro 450"), which a question's number check must not hold against
+    a sentence about the same thing ("It costs €549"). A sentence's numbers all count: its "Hot 100" says 100."""
     for m in _NUMBER.finditer(text):
+        if not in_names and m.group(1) and _IN_NAME.search(text, max(0, m.start() - 30), m.start()) \
+                and not UNIT_AFTER.match(text, m.end()):
+            continue  # not "Kodak 45 mm": a measure
         ordinal = m.group(0)[-1].isalpha() if m.group(1) else (m.group(3) or m.group(2)).lower() in _ORDINALS_SET
         if not loose and not ordinal and _ASKED_COUNT.search(text, max(0, m.start() - 40), m.start()):
             continue  # "What two guests ...?" counts the answer; "What is the third ...?" states a fact
@@ -250,7 +264,7 @@ class Bearing:
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
-                   tuple(_numbers(_asking_clause(question), loose=False)),
+                   tuple(_numbers(_asking_clause(question), loose=False, in_names=False)),
                    frozenset() if choice_options(question) else _plain_words(question), described(question) or "")
 
     @property
@@ -345,7 +359,8 @@ def _asking_clause(question: str) -> str:
     return question[lead.end():] if lead else question
 
 
-_NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:['\u2019][^\W_]+)?")
+_NAME = re.compile(r"(?<=[\s(\"'\u201c])[A-Z][^\W_]*(?:-[^\W_]+)*(?:['\u2019][^\W_]+)?")
+"""A name as a question writes it, hyphenated parts included: "Wi-Fi", not "Wi" (named so in a decline's message)."""
 _ASKED_KIND = re.compile(r"\b(?:which|what)\s+$", re.IGNORECASE)
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|ic)$")
 """A people's adjective ("European", "Chinese", "British"): right after "which"/"what" and before the noun asked
@@ -381,7 +396,7 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
             continue
         name = m.group(0)
         stems = terms(name)
-        if name.lower() in vocabulary or all(t in vocabulary for t in stems):
+        if name.lower() in vocabulary or all(t in vocabulary for t in stems) or _plural_known(name, vocabulary):
             continue
         # terms are accent-free already; the bare word too, in case the stemmer cut it oddly
         if not _near(fold_accents(name.lower()), vocabulary) and not all(_near(t, vocabulary) for t in stems):
@@ -390,6 +405,12 @@ def unknown_names(question: str, vocabulary: dict[str, float], offered: Sequence
         return unknown
     texts = tuple(texts)  # read once per name below: a generator would be spent by the first
     return [n for n in unknown if not spelled_out(n, texts)]
+
+
+def _plural_known(name: str, vocabulary: dict[str, float]) -> bool:
+    """Whether the documents write the name's plural: initials are not stemmed ("DVDs" stays "dvds"), so "How long
+    can I keep a DVD?" was declined as naming something no document mentions."""
+    return any(name.lower() + ending in vocabulary for ending in ("s", "es", "'s"))
 
 
 def unfamiliar(question: str, vocabulary: dict[str, float]) -> bool:
@@ -481,7 +502,10 @@ def follow_up(question: str, earlier: Sequence["Answer"]) -> tuple[str, str | No
         return question, None
     word = found.group(1).lower()
     personal = word in _PERSONAL
-    referent = next(filter(None, (_referent(a, personal) for a in reversed(earlier[-FOLLOW_UP_TURNS:]))), None)
+    # "it" means the last turn's subject or nothing: reaching back past a turn about something unnamed ("Who
+    # proposed the open day?" -> "When is it?") read it as the person two turns before
+    turns = earlier[-FOLLOW_UP_TURNS:] if personal else earlier[-1:]
+    referent = next(filter(None, (_referent(a, personal) for a in reversed(turns))), None)
     if referent is None:
         return question, None
     after = question[found.end():].split(maxsplit=1)
@@ -519,6 +543,13 @@ def unresolved_person(question: str) -> str | None:
     return word if word in _PERSONAL else None
 
 
+def _with_model_number(text: str, name: str) -> str:
+    """The name with the model number written after it ("Brewmaster Pro 450"): "How much does it weigh?" after
+    "What is the Brewmaster Pro 450?" was asked of the "Brewmaster Pro" and answered "450"."""
+    m = re.search(re.escape(name) + r"(?:[ \t]+\d[\w.-]*(?<![.-]))?", text)
+    return m.group(0) if m else name
+
+
 def named_phrases(text: str) -> list[str]:
     """Capitalised phrases ("Ahmad Shah Massoud", "City, University") that are not just a sentence's first word."""
     out = []
@@ -536,10 +567,10 @@ def _referent(turn: "Answer", personal: bool) -> str | None:
     """Whom an earlier turn was about: the name in "Who is X?", else (for he/she) the person a "who"
     question asked for, else the first name it asked about."""
     asked = turn.resolved or turn.question
-    names = named_phrases(asked)
+    names = [_with_model_number(asked, n) for n in named_phrases(asked)]
     copula = re.match(r"\s*who (?:is|was|are|were)\s+", asked, re.IGNORECASE)
     if copula and names and asked[copula.end():].startswith(names[0]):
-        return names[0]
+        return names[0] if personal else None  # a person is a "he" or "she", not an "it"
     if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if it is a name
         found = turn.text if turn.text and NAME_PHRASE.match(turn.text) else None  # "an Afghan politician" is not
         return found if found and len(found.split()) <= REFERENT_WORDS else None

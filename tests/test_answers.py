@@ -127,6 +127,11 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
      "When was he born?", "When was he born?"),  # a long phrase, not a name to ask about
     ([Answer("Who is the son of Ahmad Shah Massoud?", "an Afghan politician")], "Where did he study?",
      "Where did he study?"),  # a description, not a name: it was read "Where did an Afghan politician study?"
+    ([Answer("Who is Helena Ferreira?", "biologist"), Answer("Who proposed the open day?", "Liam")], "When is it?",
+     "When is it?"),  # "it" is the last turn's unnamed subject, not the person two turns back
+    ([Answer("Who is Helena Ferreira?", "biologist")], "What is its population?", "What is its population?"),
+    ([Answer("What is the Brewmaster Pro 450?", "an espresso machine")], "How much does it weigh?",
+     "How much does Brewmaster Pro 450 weigh?"),  # the model number is part of the name
 ])
 def test_follow_up_pronouns_take_the_conversations_subject(earlier: list[Answer], question: str, read_as: str) -> None:
     assert resolve_follow_up(question, earlier) == read_as
@@ -224,6 +229,9 @@ def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     assert unknown_names("Did Herve or Jose meet Henri?", accented) == ["Henri"]  # accents typed bare
     bare = {t: 1.0 for t in terms("Herve met Jose")}
     assert unknown_names("Did Hervé or José meet Henri?", bare) == ["Henri"]  # accents the documents lack
+    library = {t: 1.0 for t in terms("DVDs are lent for one week; the network is eduroam.")}
+    assert unknown_names("How long can I keep a DVD?", library) == []  # initials are not stemmed: "DVDs"
+    assert unknown_names("What is the Wi-Fi network name?", library) == ["Wi-Fi"]  # named whole, not "Wi"
 
 
 def test_initials_the_documents_spell_out_are_known_names() -> None:
@@ -556,9 +564,22 @@ def test_a_count_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
     ("Which are the three largest?", set(), {"3"}),
     ("He was first, at 6.5 metres", {"6.5"}, {"1", "6.5"}),
     ("seventeen or seven, twentieth", {"17", "7", "20"}, {"17", "7", "20"}),
+    ("The Pro 450 weighs 9.8 kg", {"450", "9.8"}, {"450", "9.8"}),  # a sentence's numbers all count
 ])
 def test_stated_numbers_are_values_without_years_codes_or_asked_counts(text: str, strict: set, loose: set) -> None:
     assert stated_numbers(text) == strict and stated_numbers(text, loose=True) == loose
+
+
+@pytest.mark.parametrize("question,numbers", [
+    ("How much does the Brewmaster Pro 450 cost?", []),  # a model's number names it
+    ("Who shot the film on Kodak 45 mm film stock?", ["45"]),  # a measure, though a name stands before it
+    ("What happened on May 27 in Chapter 3?", ["27", "3"]),  # a day; a numbered part
+    ("What did Apollo 11 find after 12 days?", ["12"]),
+])
+def test_a_number_that_is_part_of_a_name_is_not_held_against_the_sentence(question: str, numbers: list[str]) -> None:
+    """"How much does the Brewmaster Pro 450 cost?" was declined: 'the question says "450", but the closest
+    sentence says "350"' (a 350 ml milk jug)."""
+    assert [value for value, _ in Bearing.of(question).numbers] == numbers
 
 
 @pytest.mark.parametrize("question,sentence,paragraph,objection", [
