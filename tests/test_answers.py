@@ -857,6 +857,12 @@ def test_a_hard_wrapped_report_is_answered_from_whole_sentences(bot_over: Callab
     ("How many villages does Panjshir contain?", "It contains 512 villages.", "512", "512"),  # a count
     ("How long did it last?", "It lasted 4 mysterious weeks.", "4", "4"),  # no unit right after it
     ("How long is the line?", "The line is 12 miles long.", "The line", "The line"),  # not a bare amount
+    ("What is the pump pressure?", "Pump pressure | 15 bar", "15", "15 bar"),  # a user's spec table
+    ("What temperature should the milk reach?", "Heat it to 65 °C. Then pour.", "65", "65 °C"),
+    ("What is the cell's capacity?", "Each cell holds 2.0 Ah at 4.2 V.", "2.0", "2.0 Ah"),
+    ("How many days of leave are there?", "There are 25 days of leave.", "25", "25"),  # a count
+    ("What percentage voted?", "Turnout was 64% in all.", "64", "64"),  # asks for the percentage
+    ("In millimeters, how much rain falls?", "About 1,270 mm of rain falls.", "1,270", "1,270"),  # names its unit
 ])
 def test_a_measure_is_answered_with_its_unit(question: str, text: str, span: str, expected: str) -> None:
     """A user's "How far is the centre from Brenmoor?" was answered "12", and "How high ...?" "4,207" with
@@ -988,12 +994,14 @@ def test_a_question_in_another_language_is_declined_not_answered_from_its_names(
     from qa.question import foreign
 
     vocabulary = bot.store.snapshot.term_idf()
-    for question in ("Wann wurde Ahmad Massoud geboren?", "Quand est né Ahmad Massoud ?"):
+    for question in ("Wann wurde Ahmad Massoud geboren?", "Quand est né Ahmad Massoud ?",
+                     "Quando nasceu Ahmad Shah Massoud?"):  # two foreign words, three of a name: names do not count
         assert foreign(question, vocabulary)
         ans = bot.ask(question)
         assert ans.text is None and ans.message.endswith("(most of its words appear in no document)"), question
     assert not foreign("Massoud birth date", vocabulary)  # an English keyword search, not a sentence that asks
     assert not foreign("What is the boiling point of water?", vocabulary)  # English, about another subject
+    assert not foreign("Ahmad Massoud birthday?", vocabulary)  # one unknown word is no language
     assert bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"
 
 
