@@ -523,10 +523,14 @@ _ENGLISH = frozenset("the a an of and or in on at to for with by from is are was
 def foreign(question: str, vocabulary: dict[str, float]) -> bool:
     """Whether a question is in another language than the documents, as far as words can tell: most of its words
     appear in no document (``unfamiliar``) and it holds none of English's commonest words. "Wann wurde Ahmad
-    Massoud geboren?" was answered "son" above the threshold: the reader saw only the names. Only a sentence that
-    asks ("?") is judged: "Massoud birth date" is an English keyword search."""
-    return "?" in question and unfamiliar(question, vocabulary) and \
-        not any(w.lower() in _ENGLISH for w in _WORD.findall(question))
+    Massoud geboren?" was answered "son" above the threshold: the reader saw only the names, which are left out of
+    the count. Only a sentence that asks ("?") is judged: "Massoud birth date" is an English keyword search."""
+    if "?" not in question or any(w.lower() in _ENGLISH for w in _WORD.findall(question)):
+        return False
+    unnamed = question
+    for name in named_phrases(question):  # names read alike in any language: "Quando nasceu Helena Ferreira?"
+        unnamed = unnamed.replace(name, " ")
+    return unfamiliar(unnamed, vocabulary)
 
 
 def _open_pronoun(question: str) -> re.Match[str] | None:
