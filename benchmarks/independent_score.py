@@ -80,9 +80,15 @@ def score(questions: list[dict], run: dict) -> dict[str, float]:
 
 
 def main() -> None:
-    run = json.load(open(sys.argv[2], encoding="utf-8"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Re-score a `qa eval --json` run with the official SQuAD 2.0 rules.")
+    parser.add_argument("questions", help="the JSONL question set the run asked")
+    parser.add_argument("run", help="the run: `python -m qa eval QUESTIONS --json > RUN.json`")
+    args = parser.parse_args()
+    run = json.load(open(args.run, encoding="utf-8"))
     ours = {"em": run["em"], "f1": run["f1"], "abstain": run["abstain"]}
-    theirs = score(question_rows(sys.argv[1]), run)
+    theirs = score(question_rows(args.questions), run)
     same = {k: (ours[k] is None and theirs[k] is None) or (ours[k] is not None and theirs[k] is not None
                                                            and abs(ours[k] - theirs[k]) < 1e-9) for k in ours}
     for key in ours:

@@ -26,7 +26,12 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "benchmarks" / "squad2-dev" / "docs"
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("docs", nargs="?", default=str(ROOT / "benchmarks" / "squad2-dev" / "docs"),
+                        help="documents folder to index (default: the shared benchmark's)")
+    source = Path(parser.parse_args().docs)
     cfg = load_config()
     embedder = Embedder.load(cfg.model)
     embedder.model.encode(["warm up the model"] * 8)

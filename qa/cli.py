@@ -248,29 +248,37 @@ def _check_writable(folder: Path, what: str) -> None:
         raise ValueError(f"{what} {folder}: cannot be written ({exc.strerror or exc})") from None
 
 
-def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
-    """ValueError for settings that would fail or mislead only after the whole set has been asked."""
-    from .pipeline import check_k, check_threshold
+class ArgumentRefused(ValueError):
+    """An argument refused before anything is asked: exit code 2, as ``ask`` gives for a bad question or --k."""
 
-    if args.k is not None:
-        check_k(args.k)
-    if args.threshold is not None:
-        check_threshold(args.threshold)
+
+def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
+    """ArgumentRefused (or ValueError, for a folder that cannot be written) for settings that would fail or
+    mislead only after the whole set has been asked."""
+    from .pipeline import QuestionError, check_k, check_threshold
+
+    try:
+        if args.k is not None:
+            check_k(args.k)
+        if args.threshold is not None:
+            check_threshold(args.threshold)
+    except QuestionError as exc:
+        raise ArgumentRefused(str(exc)) from None
     if not 0.0 <= args.max_false_abstain <= 1.0:
-        raise ValueError(f"--max-false-abstain must be a share from 0 to 1, not {args.max_false_abstain}")
+        raise ArgumentRefused(f"--max-false-abstain must be a share from 0 to 1, not {args.max_false_abstain}")
     if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
         raise ValueError(f"--report {args.report} is a file; name a folder (it is created if missing)")
     if args.report:
         _check_writable(Path(args.report), "--report")
     if args.calibrate and args.threshold is not None:
-        raise ValueError("--calibrate picks the threshold itself; leave out --threshold")
+        raise ArgumentRefused("--calibrate picks the threshold itself; leave out --threshold")
     if args.calibrate:
         from .config import config_path
 
         _check_writable(config_path(args.config).parent, "--calibrate saves the threshold in")
     answerable = sum(bool(r["answers"]) for r in rows)
     if args.calibrate and not 0 < answerable < len(rows):
-        raise ValueError("--calibrate needs answerable and unanswerable questions: with one kind only, the best "
+        raise ArgumentRefused("--calibrate needs answerable and unanswerable questions: with one kind only, the best "
                          "threshold is 0 or 1, which would answer everything or nothing")
     if args.calibrate and min(answerable, len(rows) - answerable) < CALIBRATION_MIN:
         print(f"qa: note: calibrating on {answerable} answerable and {len(rows) - answerable} unanswerable "
@@ -306,6 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}
     try:
         return handlers[args.command](args)
+    except ArgumentRefused as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
     except (DocumentError, ModelError, QuestionSetError, ValueError, RuntimeError) as exc:
         print(f"qa: {exc}", file=sys.stderr)
         return 1

@@ -151,23 +151,23 @@ def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
     assert load_questions(path)[0]["answers"] == ["x"]
 
 
-@pytest.mark.parametrize("extra, says", [
-    (["--compare", "{missing}"], "cannot read it"),
-    (["--compare", "{list}"], "not the output of qa eval --json"),
-    (["--report", "{list}"], "is a file; name a folder"),
-    (["--k", "0"], "k must be a whole number"),
-    (["--threshold", "1.5"], "threshold must be a number from 0 to 1"),
-    (["--threshold", "nan"], "threshold must be a number from 0 to 1"),
-    (["--max-false-abstain", "5"], "must be a share from 0 to 1"),
-    (["--compare", "{foreign}"], "not the output of qa eval --json"),
-    (["--compare", "{other_set}"], "shares no question with this question set"),
-    (["--report", "{list}/sub"], "cannot be written"),  # found after the run, it lost every answer
-    (["--calibrate", "--threshold", "0.2"], "leave out --threshold"),
-    (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions"),
+@pytest.mark.parametrize("extra, says, code", [
+    (["--compare", "{missing}"], "cannot read it", 1),  # a file that cannot be used: 1
+    (["--compare", "{list}"], "not the output of qa eval --json", 1),
+    (["--report", "{list}"], "is a file; name a folder", 1),
+    (["--k", "0"], "k must be a whole number", 2),  # an argument refused: 2, as for `ask`
+    (["--threshold", "1.5"], "threshold must be a number from 0 to 1", 2),
+    (["--threshold", "nan"], "threshold must be a number from 0 to 1", 2),
+    (["--max-false-abstain", "5"], "must be a share from 0 to 1", 2),
+    (["--compare", "{foreign}"], "not the output of qa eval --json", 1),
+    (["--compare", "{other_set}"], "shares no question with this question set", 1),
+    (["--report", "{list}/sub"], "cannot be written", 1),  # found after the run, it lost every answer
+    (["--calibrate", "--threshold", "0.2"], "leave out --threshold", 2),
+    (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions", 2),
 ])
 def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, extra: list[str],
-        says: str) -> None:
+        says: str, code: int) -> None:
     from qa import cli
 
     questions = tmp_path / "q.jsonl"
@@ -179,7 +179,7 @@ def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
     names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json",
              "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json"}
     monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
-    assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == 1
+    assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == code
     assert says in capsys.readouterr().err
     assert not (tmp_path / "new.json").exists()
 
