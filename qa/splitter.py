@@ -28,10 +28,10 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 """A blank line and the space after it: where one paragraph ends (the splitter's and the reader's rule)."""
 _LIST_START = re.compile(r"\s*([#>*\-\u2022]|\d+[.)]\s)")
 LEAD_IN_CHARS = 100
-RULES_VERSION = 5
+RULES_VERSION = 6
 """Bumped when the splitting rules change, so indexes made with the old rules are rebuilt (3: lead contexts;
 4: hard-wrapped lines joined, a question heading joins its answer; 5: "45 °C." ends a sentence, "1. Purpose"
-does not end at "1.")."""
+does not end at "1."; 6: a paragraph's closing "...:" opens the next passage)."""
 _ANAPHOR = re.compile(r"[\"'\u201c\u2018(]*(?:he|she|it|they|his|her|its|their|him|them|this|these|those)\b", re.I)
 _OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
 
@@ -226,15 +226,18 @@ def _asks_alone(text: str, units: Sequence[Unit], i: int) -> bool:
 
 
 def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap: int,
-         lead_in: Sequence[bool] = ()) -> list[tuple[int, int]]:
+         lead_in: Sequence[bool] = (), introduces: Sequence[bool] = ()) -> list[tuple[int, int]]:
     """Group unit indices into windows [i, j): whole paragraphs where they fit, overlapping where cut.
 
     A window holding only lead-in lines (``lead_in[u]``) runs on into the next paragraph, and one that would
-    end in them leaves them to the next window, so a heading is found together with the text it introduces.
+    end in them leaves them to the next window when they are a paragraph of their own (a heading) or end in
+    ":" (``introduces[u]``: "... are the following:" before a list), so a lead-in is found together with the
+    text it introduces. Those units then open the next window without the usual overlap.
     """
     windows: list[tuple[int, int]] = []
     i, n = 0, len(units)
     lead = list(lead_in) or [False] * n
+    colon = list(introduces) or [False] * n
     while i < n:
         j, tokens = i, 0
         while j < n and tokens + counts[j] <= limit:
@@ -247,13 +250,14 @@ def pack(units: list[Unit], counts: list[int], limit: int, target: int, overlap:
         k = j
         while k > i and lead[k - 1] and units[k - 1].paragraph == units[j - 1].paragraph:
             k -= 1
-        if i < k < j < n and units[k - 1].paragraph != units[k].paragraph:
-            j = k  # a heading that would close the window opens the next one, with the section it introduces
+        moved = i < k < j < n and (units[k - 1].paragraph != units[k].paragraph or all(colon[k:j]))
+        if moved:  # a heading, or a paragraph's closing "... the following:", opens the next window instead
+            j = k
         windows.append((i, j))
         if j >= n:
             break
         same_paragraph = units[j].paragraph == units[j - 1].paragraph
-        i = max(i + 1, j - overlap) if same_paragraph and overlap > 0 else j
+        i = j if moved else max(i + 1, j - overlap) if same_paragraph and overlap > 0 else j
     return windows
 
 
@@ -307,7 +311,8 @@ def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_
     sentences: list[Sentence] = []
     first_passage: dict[int, int] = {}
     lead_in = [is_lead_in(text[u.start:u.end]) or _asks_alone(text, units, i) for i, u in enumerate(units)]
-    windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences, lead_in)
+    introduces = [text[u.start:u.end].rstrip().endswith(":") for u in units]
+    windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences, lead_in, introduces)
     for number, (i, j) in enumerate(verify(text, units, windows, tokenizer, limit)):
         start, end = units[i].start, units[j - 1].end
         passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))

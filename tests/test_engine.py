@@ -113,6 +113,19 @@ def test_a_heading_never_closes_a_passage(embedder) -> None:  # type: ignore[no-
     assert not any(p.text.endswith("specifications") for p in passages)
 
 
+def test_a_paragraphs_closing_lead_in_opens_the_passage_it_introduces(embedder) -> None:  # type: ignore[no-untyped-def]
+    """"... a definition like the following:" closed its paragraph's passage, and the definition it introduces
+    was read without it (the benchmark's complexity-theory article has four such paragraphs)."""
+    text = ("Complexity classes are sets of problems. A typical class has a definition like the following:\n\n"
+            "DTIME(f(n)) is the set of decision problems solvable in time f(n).\n\nAnother paragraph ends here.")
+    passages, _ = split_document(Document("c.txt", text, "x", 60), embedder.tokenizer, 256, target_tokens=0)
+    assert [p.text for p in passages] == [
+        "Complexity classes are sets of problems.",
+        "A typical class has a definition like the following:\n\nDTIME(f(n)) is the set of decision problems "
+        "solvable in time f(n).",
+        "Another paragraph ends here."]
+
+
 def test_headings_and_lead_in_lines_stay_with_the_paragraph_they_introduce(seed_dir, embedder) -> None:
     doc = read_folder(seed_dir)[0][0]
     passages, _ = split_document(doc, embedder.tokenizer, embedder.max_tokens, target_tokens=0)
