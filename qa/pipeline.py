@@ -259,7 +259,7 @@ class QA:
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             unsaid = objection(bearing, snap, answers[0].quote, answers[0].text or "") if answers else ""  # type: ignore[arg-type]
             never = never or (f" ({unsaid})" if unsaid else "")
-            strange = unfamiliar(question, snap.term_idf())
+            strange = unfamiliar(question, snap.term_idf()) or foreign(question, snap.term_idf())
             never = never or (" (most of its words appear in no document)" if strange else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
