@@ -197,7 +197,7 @@ def with_unit(question: str, text: str, start: int, end: int) -> tuple[int, int]
 
 _SEVERAL = re.compile(r"\b(?:what|which|name|list)\s+(?:the\s+)?(?:two|three|four|five|six|several|both)\b|"
                       r"\b(?:who|what|which)\s+(?:\w+\s+)?(?:are|were)\b(?!\s+(?:the|a|an)\s+\w+\s*(?:of|'s))|"
-                      r"\b(?:what|which)\s+(?:other\s+)?(?!(?:was|has|does|is|his|this|its|has)\b)[a-z]{2,}[^su\W']s\b",
+                      r"\b(?:what|which)\s+(?:other\s+)?(?!(?:was|has|does|is|his|this|its)\b)[a-z]{2,}[^su\W']s\b",
                       re.IGNORECASE)
 _NOT_NAME = r"(?!(?:In|On|At|By|For|From|With|Both|Originally|After|Before|During|When|While|Also|But)\b)"
 """Capitalised words that open a sentence, not a name: "Originally KLM and Air France" lists two airlines."""

@@ -282,15 +282,15 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 _ARGUMENTS = re.compile(r"\((?:[^()\s]|\([^()\s]{0,20}\)){0,30}\)")
 """A bracket group fastened to a word, one level deep and without spaces: the "(f(n))" of "DTIME(f(n))"."""
+_HEAD_WORD = re.compile(r"[\w.]+$")
 
 
 def _with_arguments(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a span to the notation it is part of: "DTIME" -> "DTIME(f(n))", "n2" of "DTIME(n2)" -> "DTIME(n2)".
     A function's name without its arguments, or its arguments without the name, is a fragment of a formula."""
-    word = re.compile(r"[\w.]+$")
     if start > 1 and text[start - 1] == "(" and text[start - 2].isalnum() and (m := _ARGUMENTS.match(text, start - 1)) \
             and m.end() >= end:
-        head = word.search(text, max(0, start - 40), start - 1)
+        head = _HEAD_WORD.search(text, max(0, start - 40), start - 1)
         return (head.start() if head else start - 1), m.end()
     if 0 < end < len(text) and text[end - 1].isalnum() and (m := _ARGUMENTS.match(text, end)):
         return start, m.end()
