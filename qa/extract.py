@@ -315,6 +315,8 @@ def rank_sentences(question: str, qvec: np.ndarray, store: "Snapshot", ranked: S
     return sorted(((s, i) for i, s in seen.items()), reverse=True)
 
 
+_SAYS = re.compile(r"\b[a-z]{2,}")
+"""A word in lower case: a line that says something, not a title or a name standing as a heading."""
 YES_NO_PASSAGES = 4
 YES_NO_SENTENCES = 3
 
@@ -329,7 +331,8 @@ def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", rank
     at all is still the extractor's calibrated confidence: its best span's score gates the best sentence,
     and the others get their share of it by sentence score."""
     best_score = gate(candidates)
-    best = rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])[:YES_NO_SENTENCES]
+    best = [(score, i) for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])
+            if _SAYS.search(store.sentences[i].text)][:YES_NO_SENTENCES]  # not a heading: "Helena Ferreira"
     if not best or best[0][0] <= 0:
         return []
     top = best[0][0]

@@ -349,6 +349,17 @@ def test_a_yes_no_question_is_answered_with_the_sentence_that_bears_on_it(
     assert_verbatim(engine, ans)
 
 
+def test_a_yes_no_question_is_not_answered_with_a_heading(bot_over: Callable[..., qa.QA]) -> None:
+    """A user's "Is Helena Ferreira married?" was answered with the page's heading, "Helena Ferreira"."""
+    bot = bot_over({"bio.html": "<h1>Helena Ferreira</h1><p>Helena Ferreira (born 3 May 1961 in Funchal) is a "
+                                "Portuguese marine biologist.</p><h2>Personal life</h2><p>Ferreira is married to the "
+                                "photographer Jorge Almeida; they have two daughters.</p>"})
+    ans = bot.ask("Is Helena Ferreira married?", threshold=0.0)
+    assert ans.text == "Ferreira is married to the photographer Jorge Almeida; they have two daughters."
+    assert all(a.text != "Helena Ferreira" for a in ans.alternatives)
+    assert_verbatim(bot, ans)
+
+
 def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa.QA) -> None:
     for question in ("Is Paris the capital of France?", "Is the boiling point of water 100 degrees?"):
         ans = bot.ask(question)
