@@ -279,6 +279,9 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and (left_out is None or (Path(root) / d).resolve() != left_out))
+        for d in [d for d in dirs if _is_index(Path(root) / d)]:
+            dirs.remove(d)  # another qa index: its six files listed as unsupported on every run told nothing
+            skipped.append(Skipped((Path(root) / d).relative_to(folder).as_posix(), "a qa index folder, not documents"))
         for d in [d for d in dirs if (Path(root) / d).is_symlink()]:
             skipped.append(Skipped((Path(root) / d).relative_to(folder).as_posix(),
                                    "symlinked folder not followed (it could loop); link the files instead"))
@@ -302,6 +305,11 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
                 continue
             found.append((rel, path))
     return _one_per_file(found, skipped)
+
+
+def _is_index(path: Path) -> bool:
+    """Whether ``path`` is a folder qa keeps an index in (CURRENT beside its versions), or one such version."""
+    return (path / "CURRENT").is_file() or ((path / "manifest.json").is_file() and (path / "passages.faiss").is_file())
 
 
 def _one_per_file(found: list[tuple[str, Path]],

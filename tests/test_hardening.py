@@ -685,6 +685,20 @@ def test_a_symlink_to_a_file_already_in_the_folder_is_read_once(tmp_path: Path) 
     assert [(s.name, s.reason) for s in skipped] == [("a_link.txt", "the same file as sub/volcano.txt (a symlink to it)")]
 
 
+def test_another_index_inside_the_documents_folder_is_one_skipped_line(tmp_path: Path) -> None:
+    """An index made with --index inside the documents folder printed its files as six "unsupported type" lines."""
+    from qa.documents import read_folder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "volcano.txt").write_text("The volcano last erupted in 1902.\n", encoding="utf-8")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "embeddings", docs / "old-index",
+                    ignore=shutil.ignore_patterns("other", ".*"))
+    found, skipped = read_folder(docs)
+    assert [d.name for d in found] == ["volcano.txt"]
+    assert [(s.name, s.reason) for s in skipped] == [("old-index", "a qa index folder, not documents")]
+
+
 def test_files_skipped_for_one_reason_take_one_line() -> None:
     """A folder holding another index's six files printed six "unsupported type" lines on every ask."""
     from qa.documents import Skipped
