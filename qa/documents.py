@@ -309,7 +309,9 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
 
 def _is_index(path: Path) -> bool:
     """Whether ``path`` is a folder qa keeps an index in (CURRENT beside its versions), or one such version."""
-    return (path / "CURRENT").is_file() or ((path / "manifest.json").is_file() and (path / "passages.faiss").is_file())
+    from . import index  # as the index names them; imported here, not above: documents stands below the index
+
+    return (path / index.CURRENT).is_file() or index.is_state(path)
 
 
 def _one_per_file(found: list[tuple[str, Path]],

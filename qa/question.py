@@ -128,9 +128,11 @@ _COUNT = re.compile(rf"\d|\b(?:{NUMBER_WORDS}|\w+teen|hundreds|thousands|million
                     r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
                     r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
 _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
-_DAY = re.compile(rf"\b(?:{MONTH_NAMES}|Jan|Feb|"
-                  r"Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-                  r"Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
+_CALENDAR = (f"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
+             "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
+"""Months, their short forms and weekdays: a day's name, and never a name a number belongs to ("May 27")."""
+_DAY = re.compile(rf"\b(?:{_CALENDAR}|Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b"
+                  r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
 TITLE_WORDS = ("President|Minister|Chancellor|King|Queen|Prince|Princess|Emperor|Empress|Duke|Duchess|Count|Earl|Lord|"
                "Lady|Sir|General|Admiral|Colonel|Captain|Commander|Marshal|Chief|Director|Chairman|Chairwoman|Chair|"
                "CEO|CFO|CTO|Governor|Mayor|Senator|Secretary|Ambassador|Bishop|Archbishop|Pope|Cardinal|Saint|St|"
@@ -174,8 +176,7 @@ _NUMBER = re.compile(r"(?<![\w.,/-])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?(?
 _ASKED_COUNT = re.compile(r"\b(?:what|which|name)\s+(?:(?:are|were|is|was)\s+)?(?:the\s+)?$", re.IGNORECASE)
 
 
-_IN_NAME = re.compile(rf"(?<![.!?:;]\s)(?<![.!?:;]\s\s)(?<!^)\b(?!(?:{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|"
-                      r"Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|In|On|At|By|For|From|To|Of|With|"
+_IN_NAME = re.compile(rf"(?<![.!?:;]\s)(?<![.!?:;]\s\s)(?<!^)\b(?!(?:{_CALENDAR}|The|In|On|At|By|For|From|To|Of|With|"
                       r"About|After|Before|Since|Until|Over|Under|Around|Nearly|Some|All|Only|Top|Page|Chapter|Section|"
                       r"Table|Figure|Step|Part|Article|Room|Floor|Level|Grade|Class|Year|Day|Week|Month|Season|Episode|"
                       r"Volume|No)\b)[A-Z][\w-]*[ \t]+$")
