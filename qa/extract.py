@@ -237,7 +237,7 @@ def year_of_date(question: str, text: str, start: int, end: int) -> tuple[int, i
 
 TYPE_RULES = [
     ("date", r"\bwhen\b|\bwhat (?:year|date|time|decade|century|month)\b|\bwhich (?:year|decade|century|month)\b|\bin what year\b"),
-    ("number", r"\bhow (?:many|much|long|old|far|large|big|tall)\b|\bwhat (?:number|percentage|population|amount)\b"),
+    ("number", r"\bhow (?:many|much|long|old|far|large|big|tall|high|heavy|wide|deep|thick|fast|expensive)\b|\bwhat (?:number|percentage|population|amount)\b"),
     ("name", r"\bwho(?:m|se)?\b|\bwhere\b|\bwhat (?:country|city|province|region|place|town|name|language|organi[sz]ation|company|school|college|university)\b|\bwhich (?:country|city|province|region|place|person|people)\b"),
 ]
 

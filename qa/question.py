@@ -118,7 +118,8 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d|['\u2019]?s\b)")  # not a decade ("the 1950s")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
 _COUNT_QUESTION = re.compile(
-    r"^\W*(?:how (?:many|much)|what (?:number|percentage|percent|proportion|amount))\b"  # a count, or a measure:
+    r"^\W*(?:how (?:many|much|heavy|tall|high|wide|deep|thick|far|large|big|old|expensive)|"  # a count, or a measure:
+    r"what (?:number|percentage|percent|proportion|amount))\b"
     r"|^\W*(?:what|which) (?:is|was|are|were) (?:the |its |their |his |her )?(?:(?:total|estimated|approximate|average|"
     r"annual)\s+)?(?:population|area|size|length|height|width|depth|weight|distance|cost|price|budget|revenue|income|"
     r"salary|speed|temperature|age|elevation|altitude|capacity|attendance)(?:\s+(?:of|in)\b|\W*$)"

@@ -349,6 +349,44 @@ def test_a_yes_no_question_is_answered_with_the_sentence_that_bears_on_it(
     assert_verbatim(engine, ans)
 
 
+BIKE = """# Trailblazer 2 touring bicycle
+
+The Trailblazer 2 is a touring bicycle built for long journeys on paved and gravel roads. It was designed in Utrecht and first sold in 2019.
+
+## Specifications
+
+| Part | Value |
+|---|---|
+| Frame | aluminium, hand-welded |
+| Weight | 11.2 kg |
+| Wheel size | 28 inch |
+| Gears | 27 |
+| Price | €1,290 |
+
+## Riding with heavy loads
+
+The Trailblazer 2 carries heavy panniers on its rear rack without wobbling. Riders who travel with heavy luggage should lower the tyre pressure slightly on gravel and check the rack bolts every week. A heavy front bag changes the steering, so pack the heaviest items low and at the back.
+
+## Care
+
+Clean the chain every 300 kilometres and oil it lightly. Store the bicycle indoors over winter.
+"""
+
+
+def test_a_measure_asked_with_its_adjective_is_not_answered_with_that_adjective(
+        bot_over: Callable[..., qa.QA]) -> None:
+    """"How heavy is the Trailblazer 2?" was answered "heavy panniers" (confidence 0.32): only "how many" and
+    "how much" asked for a number. On the training articles each of the 26 answers to "how deep / far / high /
+    large / old / tall" holds one; "how long" is left out ("months")."""
+    bot = bot_over({"bike.md": BIKE})
+    ans = bot.ask("How heavy is the Trailblazer 2?")
+    assert ans.text is None and "asks for a number" in (ans.message or "")
+    assert answer_type("How heavy is the Trailblazer 2?") == "number"
+    assert Bearing.of("How tall is the tower?").asks == "number"
+    assert Bearing.of("How long did filming take?").asks == ""
+    assert_verbatim(bot, ans)
+
+
 def test_a_yes_no_question_is_not_answered_with_a_heading(bot_over: Callable[..., qa.QA]) -> None:
     """A user's "Is Helena Ferreira married?" was answered with the page's heading, "Helena Ferreira"."""
     bot = bot_over({"bio.html": "<h1>Helena Ferreira</h1><p>Helena Ferreira (born 3 May 1961 in Funchal) is a "
