@@ -931,13 +931,14 @@ def build(engine: Engine, settings: Settings) -> Any:
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer
         # instead of racing it for the stored turns.
-        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
-              [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
-              trigger_mode="once", **private)
+        asked = gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
+                      [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2,
+                      concurrency_id="ask", trigger_mode="once", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        c.clear.click(clear, None, cleared, **private)
-        c.chatbot.clear(clear, None, cleared, **private)
+        # clearing drops an answer still on its way: it had landed in the emptied chat (and its storage)
+        c.clear.click(clear, None, cleared, cancels=[asked], **private)
+        c.chatbot.clear(clear, None, cleared, cancels=[asked], **private)
         c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)

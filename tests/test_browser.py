@@ -306,3 +306,52 @@ def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNam
     assert not (app.root / "docs" / "remove_me.txt").exists()
     assert [f.name.endswith(" remove_me.txt") for f in (app.root / "index" / ".removed").iterdir()] == [True]
     page.get_by_role("tab", name="Chat").click()
+
+
+class SlowBot:
+    """A real QA whose answers take seconds: time to clear the chat while one is on its way."""
+
+    def __init__(self, bot: object, seconds: float) -> None:
+        self.bot, self.seconds = bot, seconds
+
+    def ask(self, *args: object, **kwargs: object) -> object:
+        time.sleep(self.seconds)
+        return self.bot.ask(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.bot, name)
+
+
+def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_path: Path) -> None:
+    """Clear during a pending answer emptied the chat, and then the answer landed in it (and in the stored turns)."""
+    import qa
+    from qa import ui
+
+    docs = shutil.copytree(PROJECT / "seeds", tmp_path / "docs")
+    bot = SlowBot(qa.load(docs, tmp_path / "index"), seconds=4.0)
+    engine = ui.Engine(lambda: bot).start()  # type: ignore[arg-type, return-value]
+    assert engine.wait(120)
+    demo = ui.build(engine, ui.Settings(feedback=tmp_path / "feedback.jsonl"))
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        pg = context.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("#qa-question textarea")
+        pg.fill("#qa-question textarea", "When was Ahmad Massoud born?")
+        pg.click("#qa-ask")
+        expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
+        pg.click("#qa-clear")
+        expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
+        time.sleep(bot.seconds + 3)  # past the moment the answer would have landed
+        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+        pg.reload()  # nor was it stored as a turn to come back
+        pg.wait_for_selector("#qa-question textarea")
+        time.sleep(1)
+        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+        ask(pg, "Where was Ahmad Massoud born?")  # and the chat still answers
+        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
+    finally:
+        context.close()
+        demo.close()
