@@ -873,13 +873,20 @@ def build(engine: Engine, settings: Settings) -> Any:
     def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
         return gr.update(visible=False)
 
-    def submit(question: str, turns: Any) -> Iterator[tuple[Any, Any, Any, Any]]:
+    clears: dict[str, int] = {}  # per browser session, how often its chat was cleared
+
+    def submit(question: str, turns: Any, request: gr.Request) -> Iterator[tuple[Any, Any, Any, Any]]:
         if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
             gr.Warning(refused)
             yield gr.update(), gr.update(), gr.update(), gr.update()
             return
+        session, before = request.session_hash or "", clears.get(request.session_hash or "", 0)
         yield h.pending(question, turns), gr.update(), "", hidden()  # the question shows before its answer
-        yield *h.submit(question, turns), "", hidden()
+        answered = h.submit(question, turns)
+        if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
+            yield gr.update(), gr.update(), gr.update(), gr.update()
+            return
+        yield *answered, "", hidden()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -892,7 +899,9 @@ def build(engine: Engine, settings: Settings) -> Any:
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None  # a refusal for the caller, not a crash to log
 
-    def clear() -> tuple[list, list, Any, str]:
+    def clear(request: gr.Request) -> tuple[list, list, Any, str]:
+        session = request.session_hash or ""
+        clears[session] = clears.get(session, 0) + 1
         return [], [], hidden(), ""
 
     def on_like(turns: Any, data: gr.LikeData) -> tuple[str, Any, Any]:
@@ -931,14 +940,13 @@ def build(engine: Engine, settings: Settings) -> Any:
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer
         # instead of racing it for the stored turns.
-        asked = gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
-                      [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2,
-                      concurrency_id="ask", trigger_mode="once", **private)
+        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
+              [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
+              trigger_mode="once", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        # clearing drops an answer still on its way: it had landed in the emptied chat (and its storage)
-        c.clear.click(clear, None, cleared, cancels=[asked], **private)
-        c.chatbot.clear(clear, None, cleared, cancels=[asked], **private)
+        c.clear.click(clear, None, cleared, **private)
+        c.chatbot.clear(clear, None, cleared, **private)
         c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)

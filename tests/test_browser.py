@@ -338,7 +338,7 @@ def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_pat
     try:
         pg = context.new_page()
         pg.goto(f"http://127.0.0.1:{port}/")
-        pg.wait_for_selector("#qa-question textarea")
+        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)  # the page's load events ran
         pg.fill("#qa-question textarea", "When was Ahmad Massoud born?")
         pg.click("#qa-ask")
         expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
@@ -347,8 +347,7 @@ def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_pat
         time.sleep(bot.seconds + 3)  # past the moment the answer would have landed
         expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
         pg.reload()  # nor was it stored as a turn to come back
-        pg.wait_for_selector("#qa-question textarea")
-        time.sleep(1)
+        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
         expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
         ask(pg, "Where was Ahmad Massoud born?")  # and the chat still answers
         expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
