@@ -147,8 +147,9 @@ PATTERNS = {
 }
 NAME_PHRASE = re.compile(PATTERNS["name"][0])
 """A capitalised phrase ("Ahmad Shah Massoud", "La Règle du Jeu"), compiled once for every module that looks for one."""
-_MEASURE_QUESTION = re.compile(r"^\W*(?:(?:about|roughly|approximately) )?how (?:far|long|tall|high|deep|wide|big|"
-                               r"heavy|large|thick|fast)\b", re.IGNORECASE)
+MEASURES = "far|long|tall|high|deep|wide|big|heavy|large|thick|fast"
+"""The adjectives a measure is asked with ("How heavy ...?"), as a regex alternation."""
+_MEASURE_QUESTION = re.compile(rf"^\W*(?:(?:about|roughly|approximately) )?how (?:{MEASURES})\b", re.IGNORECASE)
 _BARE_ANSWER = re.compile(r"\bhow (?:many|often|old)\b|\bpercent(?:age)?\b|\bper cent\b|\bwhat age\b|\bwhen\b|"
                           r"\b(?:what|which) (?:year|date|day|time|decade|century|month)\b", re.IGNORECASE)
 """Questions whose amounts SQuAD's annotators (and most readers) give without the unit after them."""
@@ -237,7 +238,7 @@ def year_of_date(question: str, text: str, start: int, end: int) -> tuple[int, i
 
 TYPE_RULES = [
     ("date", r"\bwhen\b|\bwhat (?:year|date|time|decade|century|month)\b|\bwhich (?:year|decade|century|month)\b|\bin what year\b"),
-    ("number", r"\bhow (?:many|much|long|old|far|large|big|tall|high|heavy|wide|deep|thick|fast|expensive)\b|\bwhat (?:number|percentage|population|amount)\b"),
+    ("number", rf"\bhow (?:many|much|old|expensive|{MEASURES})\b|\bwhat (?:number|percentage|population|amount)\b"),
     ("name", r"\bwho(?:m|se)?\b|\bwhere\b|\bwhat (?:country|city|province|region|place|town|name|language|organi[sz]ation|company|school|college|university)\b|\bwhich (?:country|city|province|region|place|person|people)\b"),
 ]
 

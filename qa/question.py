@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .extract import MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
+from .extract import MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -117,8 +117,10 @@ _STEM = 4  # letters a word must keep without its prefix ("unit" is not "un" + "
 _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?![\d.,]\d|['\u2019]?s\b)")  # not a decade ("the 1950s")
 _AT_LEAST = re.compile(r"\bat (?:least|most)\b", re.IGNORECASE)
+_COUNTED_MEASURES = "|".join(w for w in MEASURES.split("|") if w not in ("long", "fast"))
+"""Measures whose answer always holds a number: "months" answers "how long", and no training question asks "how fast"."""
 _COUNT_QUESTION = re.compile(
-    r"^\W*(?:how (?:many|much|heavy|tall|high|wide|deep|thick|far|large|big|old|expensive)|"  # a count, or a measure:
+    rf"^\W*(?:how (?:many|much|old|expensive|{_COUNTED_MEASURES})|"  # a count, or a measure:
     r"what (?:number|percentage|percent|proportion|amount))\b"
     r"|^\W*(?:what|which) (?:is|was|are|were) (?:the |its |their |his |her )?(?:(?:total|estimated|approximate|average|"
     r"annual)\s+)?(?:population|area|size|length|height|width|depth|weight|distance|cost|price|budget|revenue|income|"

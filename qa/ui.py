@@ -873,18 +873,22 @@ def build(engine: Engine, settings: Settings) -> Any:
     def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
         return gr.update(visible=False)
 
+    def unchanged() -> tuple[Any, Any, Any, Any]:  # the chat, turns, box and correction row as they are
+        return gr.update(), gr.update(), gr.update(), gr.update()
+
     clears: dict[str, int] = {}  # per browser session, how often its chat was cleared
 
     def submit(question: str, turns: Any, request: gr.Request) -> Iterator[tuple[Any, Any, Any, Any]]:
         if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
             gr.Warning(refused)
-            yield gr.update(), gr.update(), gr.update(), gr.update()
+            yield unchanged()
             return
-        session, before = request.session_hash or "", clears.get(request.session_hash or "", 0)
+        session = request.session_hash or ""
+        before = clears.get(session, 0)
         yield h.pending(question, turns), gr.update(), "", hidden()  # the question shows before its answer
         answered = h.submit(question, turns)
         if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
-            yield gr.update(), gr.update(), gr.update(), gr.update()
+            yield unchanged()
             return
         yield *answered, "", hidden()
 
