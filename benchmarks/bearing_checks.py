@@ -23,6 +23,7 @@ from qa.splitter import sentence_spans  # noqa: E402
 
 CHECKS = {  # each check alone: a Bearing holding only the fields it reads
     "count or measure": lambda b: Bearing(asks=b.asks if b.asks == "number" else ""),
+    "measure's unit": lambda b: Bearing(asks=b.asks if b.asks == "number" else "", measure=b.measure),
     "day": lambda b: Bearing(asks=b.asks if b.asks == "day" else ""),
     "not": lambda b: Bearing(negated=b.negated),
     "opposite word": lambda b: Bearing(contrasts=b.contrasts, words=b.words, prefixed=b.prefixed),

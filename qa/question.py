@@ -130,6 +130,23 @@ _COUNT_QUESTION = re.compile(
 _COUNT = re.compile(rf"\d|\b(?:{NUMBER_WORDS}|\w+teen|hundreds|thousands|millions|billions|trillions?|dozens|"
                     r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
                     r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
+_WEIGHT = (r"kg|mg|g|lbs?|oz|t", r"kilos?|kilograms?|grams?|tonnes?|tons?|pounds?|ounces?|stones?|carats?|"
+           r"weigh\w*|mass|heavy|heavier|heaviest")
+_LENGTH = (r"km|m|cm|mm|mi|ft|in|yd|['\"′″]",
+           r"(?:kilo|centi|milli)?(?:metres?|meters?)|miles?|feet|foot|inches|inch|yards?|storeys?|stories|floors|"
+           r"\w*(?:height|tall|high|depth|deep|thick|width|wide|length|long|elevation|altitude)\w*")
+_DIMENSIONS = {"heavy": ("weight", _WEIGHT), "tall": ("height", _LENGTH), "deep": ("depth", _LENGTH),
+               "thick": ("thickness", _LENGTH), "wide": ("width", _LENGTH),
+               "far": ("distance", (_LENGTH[0], _LENGTH[1] + r"|blocks?|distance|away|walk|drive|ride|hours?|minutes?"))}
+_DIMENSION_QUESTION = re.compile(rf"^\W*(?:(?:about|roughly|approximately) )?how ({'|'.join(_DIMENSIONS)})\b",
+                                 re.IGNORECASE)
+_DIMENSION_SAID = {adjective: re.compile(rf"\d\s?(?:{short})(?![^\W\d_])|(?<![^\W\d_])(?:{words})(?![^\W\d_])",
+                                         re.IGNORECASE) for adjective, (_, (short, words)) in _DIMENSIONS.items()}
+"""A measure's units, short ones only after a number ("11.2 kg", "6'2\""), and its words: "How heavy is Panjshir?"
+was answered "173,000" (its population), a number but no weight. The sentence, not the span, must say one: SQuAD's
+annotators often leave the unit out ("541.3" of "How tall is One World Trade Center in meters?"). "high", "large",
+"big" and "old" measure counts too ("as high as 11 million") and are not checked; "far" takes a walk or a drive
+("a few blocks", "ten minutes' walk")."""
 _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
 _CALENDAR = (f"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
              "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
@@ -258,6 +275,7 @@ class Bearing:
     numbers: tuple[tuple[str, str], ...] = ()  # its numbers other than years: (value, as written), ``stated_numbers``
     plain: frozenset[str] = frozenset()  # the words it writes in lower case and their stems (none for a choice)
     about: str = ""  # whom a "Who is <a name>?" question asks about
+    measure: str = ""  # the adjective of "How heavy/tall/deep/thick/wide/far ...?" (``_DIMENSIONS``)
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -269,7 +287,8 @@ class Bearing:
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
                    tuple(_numbers(_asking_clause(question), loose=False, in_names=False)),
-                   frozenset() if choice_options(question) else _plain_words(question), described(question) or "")
+                   frozenset() if choice_options(question) else _plain_words(question), described(question) or "",
+                   m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "")
 
     @property
     def checks(self) -> bool:
@@ -297,6 +316,9 @@ class Bearing:
             _, holds, verb = _ASKED[self.asks]
             if not holds.search(_ORDINAL_WORD.sub(" ", span) if self.asks == "number" else span):
                 return f'the question asks for a {self.asks}, but the closest answer, "{span}", {verb}'
+            if self.measure and not _DIMENSION_SAID[self.measure].search(sentence):
+                return (f'the question asks how {self.measure}, but the closest answer, "{span}", comes from a sentence '
+                        f'that gives no {_DIMENSIONS[self.measure][0]}')
             if self.about and re.search(rf"(?<![\w-]){re.escape(self.about)}(?![\w-])", span):
                 return f'the question asks who {self.about} is, but the closest answer, "{span}", names them itself'
         if span and self.plain and _only_echoes(span, self.plain):

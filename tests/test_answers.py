@@ -596,6 +596,33 @@ def test_a_why_question_wants_a_reason_and_no_answer_repeats_the_question(questi
     assert (says in found and found) if says else found == ""
 
 
+@pytest.mark.parametrize("question,sentence,span,objects", [
+    ("How heavy is Panjshir?", "It has a population of 173,000.", "173,000", True),  # a count, no weight
+    ("How heavy is the Trailblazer 2?", "| Weight | 11.2 kg |", "11.2", False),
+    ("About how heavy was the bell?", "The bell weighs three tonnes.", "three tonnes", False),
+    ("How tall is the tower?", "The tower is 541.3 m tall.", "541.3", False),
+    ("How tall is he?", "He stands 6'2\" in his boots.", "6'2\"", False),
+    ("How tall is the tower?", "The tower was built in 1931 by 3,400 workers.", "3,400", True),
+    ("How deep is the lake?", "Its focus was deeper than 10 km.", "10 km", False),
+    ("How far is the station?", "It is a few blocks away.", "a few blocks", False),
+    ("How far is the station?", "I'm in the third of 4 houses.", "4", True),  # "'m" after a letter is no metre
+    ("How high could the number go?", "It could be as high as 11 million.", "11 million", False),  # unchecked
+    ("How many people live there?", "About 173,000 people.", "173,000", False),
+])
+def test_a_measure_is_not_answered_from_a_sentence_without_its_unit(question: str, sentence: str, span: str,
+                                                                     objects: bool) -> None:
+    """"How heavy is Panjshir?" was answered "173,000" (0.61), the province's population."""
+    found = Bearing.of(question).objection(sentence, span)
+    assert ("gives no" in found and f'"{span}"' in found) if objects else found == ""
+
+
+def test_a_measure_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
+    for question in ("How heavy is Panjshir?", "How tall is Panjshir?"):
+        ans = bot.ask(question)
+        assert ans.text is None and "comes from a sentence that gives no" in (ans.message or ""), question
+        assert_verbatim(bot, ans)
+
+
 def test_a_count_the_documents_never_give_is_not_answered(bot: qa.QA) -> None:
     """The reader's best span for it was "the Second Resistance" (0.16), above the threshold. (The heuristic
     extractor only offers numbers for a count: its "2021" is no count either, but it is a number.)"""
