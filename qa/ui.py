@@ -51,6 +51,7 @@ def default_feedback(docs: Path) -> Path:
     return DEFAULT_FEEDBACK if is_seeds(folder) else DEFAULT_FEEDBACK.parent / f"{folder_tag(folder)}.jsonl"
 MAX_TURNS = 50
 """Turns kept in the browser: localStorage holds ~5 MB and each turn carries its passages."""
+FEEDBACK_OPTIONS = ("Like", "Dislike")  # Gradio draws these two as thumbs
 QUOTE_CHARS = 700
 SNIPPET_CHARS = 300
 CORRECTION_CHARS = 500
@@ -229,6 +230,21 @@ def render_history(turns: Sequence[dict[str, Any]] | None) -> list[dict[str, str
         if isinstance(turn, dict):
             messages += render_turn(turn)
     return messages
+
+
+def clean_ratings(ratings: Any, turns: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The thumbs the browser kept, by turn id, for the turns still shown (localStorage may hold anything)."""
+    if not isinstance(ratings, dict):
+        return {}
+    ids = {t["id"] for t in turns}
+    return {k: v for k, v in ratings.items() if k in ids and v in FEEDBACK_OPTIONS}
+
+
+def thumbs(turns: Sequence[dict[str, Any]], ratings: Any, pending: bool = False) -> list[str | None]:
+    """Each answer's thumb, in order, as the chat's ``feedback_value``: the chat forgot them whenever it was
+    redrawn (another question, a reload)."""
+    kept = clean_ratings(ratings, turns)
+    return [kept.get(t["id"]) for t in turns] + [None] * pending
 
 
 def clean_turns(turns: Any) -> list[dict[str, Any]]:
@@ -652,27 +668,31 @@ class Handlers:
         ans = bot.ask(question, k=self.settings.k, history=earlier)
         return render_answer(ans), ans.to_dict()
 
-    def like(self, turns: Any, liked_raw: Any, index: Any) -> tuple[str, bool | None, dict[str, Any] | None]:
-        """A thumbs up/down: the note to show, whether to show the correction row (None: leave it), the rated turn."""
+    def like(self, turns: Any, liked_raw: Any, index: Any, ratings: Any = None
+             ) -> tuple[str, bool | None, dict[str, Any] | None, dict[str, str] | None]:
+        """A thumbs up/down: the note to show, whether to show the correction row (None: leave it), the rated turn
+        when a right answer is asked for, and the thumbs the browser keeps from now on (None: as they were)."""
         turns = clean_turns(turns)
         index = index[0] if isinstance(index, (list, tuple)) else index
         try:
             liked = liked_value(liked_raw)
         except ValueError:
-            return "", None, None
+            return "", None, None, None
         if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
-            return "", None, None
+            return "", None, None, None
         turn = turns[index // 2]
         if not turn.get("answer"):
-            return "Nothing to rate: that question was not answered.", False, None
+            return "Nothing to rate: that question was not answered.", False, None, None
         if unsaved := self.log.save(feedback_row(turn, liked)):
-            return unsaved, False, None
+            return unsaved, False, None, None
+        kept = {k: v for k, v in clean_ratings(ratings, turns).items() if k != turn["id"]}
         if liked is None:
-            return "Rating withdrawn.", False, None
+            return "Rating withdrawn.", False, None, kept
+        kept[turn["id"]] = "Like" if liked else "Dislike"
         if liked:
-            return "Thanks, noted as a good answer.", False, None
+            return "Thanks, noted as a good answer.", False, None, kept
         return (f"Thanks. If you know the right answer to “{inert(shorten(str(turn.get('question', ''))))}”, type it below "
-                "so it becomes a test question.", True, turn)  # which answer the box is for, after more questions
+                "so it becomes a test question.", True, turn, kept)  # which answer the box is for, after more questions
 
     def correct(self, text: str, turn: Any) -> tuple[str, bool]:
         """A typed right answer after a thumbs down: the note, and whether it was saved."""
@@ -809,7 +829,7 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     # No copy or share buttons: they copy our HTML with its character references ("evil&#46;md"), and sharing
     # needs Hugging Face; selecting the text copies what is shown.
     c.chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True, buttons=[],
-                           render_markdown=True, latex_delimiters=[], feedback_options=("Like", "Dislike"),
+                           render_markdown=True, latex_delimiters=[], feedback_options=FEEDBACK_OPTIONS,
                            placeholder="Ask a question; every answer is quoted from the documents.")
     with gr.Row():
         c.question = gr.Textbox(label="Your question", show_label=False, placeholder="Ask a question about the documents…",
@@ -877,20 +897,26 @@ def build(engine: Engine, settings: Settings) -> Any:
         return gr.update(), gr.update(), gr.update(), gr.update()
 
     clears: dict[str, int] = {}  # per browser session, how often its chat was cleared
+    rated: dict[str, dict[str, str]] = {}  # per browser session, its thumbs as last set (a rating while an answer
+    # was on its way is in the browser's store, but not in the ratings that answer's event was given)
 
-    def submit(question: str, turns: Any, request: gr.Request) -> Iterator[tuple[Any, Any, Any, Any]]:
+    def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
+        return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
+
+    def submit(question: str, turns: Any, ratings: Any, request: gr.Request) -> Iterator[tuple[Any, Any, Any, Any]]:
         if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
             gr.Warning(refused)
             yield unchanged()
             return
         session = request.session_hash or ""
         before = clears.get(session, 0)
-        yield h.pending(question, turns), gr.update(), "", hidden()  # the question shows before its answer
-        answered = h.submit(question, turns)
+        # the question shows before its answer
+        yield chat(h.pending(question, turns), turns, ratings, pending=True), gr.update(), "", hidden()
+        messages, turns = h.submit(question, turns)
         if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
             yield unchanged()
             return
-        yield *answered, "", hidden()
+        yield chat(messages, turns, rated.get(session, ratings)), turns, "", hidden()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -903,14 +929,18 @@ def build(engine: Engine, settings: Settings) -> Any:
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None  # a refusal for the caller, not a crash to log
 
-    def clear(request: gr.Request) -> tuple[list, list, Any, str]:
+    def clear(request: gr.Request) -> tuple[list, list, dict, Any, str]:
         session = request.session_hash or ""
         clears[session] = clears.get(session, 0) + 1
-        return [], [], hidden(), ""
+        rated[session] = {}
+        return [], [], {}, hidden(), ""
 
-    def on_like(turns: Any, data: gr.LikeData) -> tuple[str, Any, Any]:
-        note, show, turn = h.like(turns, data.liked, data.index)
-        return note, gr.update() if show is None else gr.update(visible=show), turn
+    def on_like(turns: Any, ratings: Any, data: gr.LikeData, request: gr.Request) -> tuple[str, Any, Any, Any]:
+        note, show, turn, kept = h.like(turns, data.liked, data.index, ratings)
+        if kept is not None:
+            rated[request.session_hash or ""] = kept
+        return (note, gr.update() if show is None else gr.update(visible=show), turn,
+                gr.update() if kept is None else kept)
 
     def on_correction(text: str, turn: Any) -> tuple[str, Any, str, Any]:
         note, saved = h.correct(text, turn)
@@ -930,6 +960,7 @@ def build(engine: Engine, settings: Settings) -> Any:
 
     with gr.Blocks(title="qa: answers from your documents") as demo:
         turns_state = gr.BrowserState([], storage_key="qa-chat-turns")
+        ratings_state = gr.BrowserState({}, storage_key="qa-chat-ratings")  # turn id -> "Like" / "Dislike"
         pending = gr.State(None)
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
@@ -940,18 +971,19 @@ def build(engine: Engine, settings: Settings) -> Any:
         with gr.Tab("Evaluation"):
             e = evaluation_tab(gr, settings.questions)
         private = {"api_visibility": "private"}
-        cleared = [c.chatbot, turns_state, c.correction_row, c.feedback_note]
+        cleared = [c.chatbot, turns_state, ratings_state, c.correction_row, c.feedback_note]
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer
         # instead of racing it for the stored turns.
-        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state],
+        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state],
               [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
               trigger_mode="once", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
         c.clear.click(clear, None, cleared, **private)
         c.chatbot.clear(clear, None, cleared, **private)
-        c.chatbot.like(on_like, [turns_state], [c.feedback_note, c.correction_row, pending], **private)
+        c.chatbot.like(on_like, [turns_state, ratings_state], [c.feedback_note, c.correction_row, pending, ratings_state],
+                       **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
         d.files.upload(upload, [d.files, d.replace], [d.table, d.status, d.files, status], concurrency_limit=1,
@@ -963,7 +995,8 @@ def build(engine: Engine, settings: Settings) -> Any:
                     **private)
         # a file dropped on the box is the set the user means: the radio stayed on "example questions", which ran
         e.file.upload(lambda _: gr.update(value="uploaded JSONL"), [e.file], [e.source], queue=False, **private)
-        demo.load(lambda turns: render_history(clean_turns(turns)), [turns_state], [c.chatbot], queue=False, **private)
+        demo.load(lambda turns, ratings: chat(render_history(clean_turns(turns)), turns, ratings),
+                  [turns_state, ratings_state], [c.chatbot], queue=False, **private)
         demo.load(h.ready_status, None, [status], **private)
         demo.load(h.documents, None, [d.table, d.status], **private)
         # another browser tab may have uploaded or removed a document since: show the folder as it is now

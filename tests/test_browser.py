@@ -241,6 +241,32 @@ def test_feedback_is_recorded_and_history_survives_reload(page: Page, app: Simpl
     expect(page.locator("#qa-chat")).to_contain_text(question)
 
 
+def test_thumbs_stay_on_their_answers_through_the_next_question_and_a_reload(page: Page) -> None:
+    """Every thumb vanished when the chat was redrawn: after the next question, and after a reload."""
+    ask(page, "When was Ahmad Massoud born?")
+    ask(page, "Where was Ahmad Massoud born?")
+    chat = page.locator("#qa-chat")
+    chat.locator("button[aria-label='Dislike']").first.click()  # the first answer's
+    chat.locator("button[aria-label='Like']").last.click()  # the second's
+    expect(chat.locator("button[aria-label='Disliked']")).to_have_count(1)
+    expect(chat.locator("button[aria-label='Liked']")).to_have_count(1)
+    ask(page, "Who is Amrullah Saleh?")
+    expect(chat.locator("button[aria-label='Disliked']")).to_have_count(1)
+    expect(chat.locator("button[aria-label='Liked']")).to_have_count(1)
+    page.reload()
+    expect(page.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+    expect(chat.locator(".qa-reply")).to_have_count(3)
+    expect(chat.locator("button[aria-label='Disliked']")).to_have_count(1)
+    expect(chat.locator("button[aria-label='Liked']")).to_have_count(1)
+    labels = chat.locator("button[aria-label*='ike']").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert labels == ["Disliked", "Like", "Dislike", "Liked", "Dislike", "Like"]  # each on its own answer
+    page.click("#qa-clear")
+    expect(chat.locator("button[aria-label='Liked'], button[aria-label='Disliked']")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+    expect(chat.locator(".qa-reply")).to_have_count(0)
+
+
 def test_a_question_that_cannot_be_asked_is_refused_and_kept_in_the_box(page: Page) -> None:
     """It used to become a turn of its own, and a too-long question was wiped from the box."""
     long_question = "Why " + "really " * 300 + "?"

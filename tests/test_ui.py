@@ -291,13 +291,15 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     answered = json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))
     refused = ui.new_turn("   ", error="please type a question")
     turns = [answered, refused]
-    assert h.like(turns, True, [7, 1]) == ("", None, None)  # no such message: nothing happens
-    assert h.like(turns, "junk", [0, 1]) == ("", None, None)
+    assert h.like(turns, True, [7, 1]) == ("", None, None, None)  # no such message: nothing happens
+    assert h.like(turns, "junk", [0, 1]) == ("", None, None, None)
     assert h.like(turns, True, [3, 1])[:2] == ("Nothing to rate: that question was not answered.", False)
-    assert h.like(turns, None, 1) == ("Rating withdrawn.", False, None)
-    assert h.like(turns, True, 1) == ("Thanks, noted as a good answer.", False, None)
-    note, show, pending = h.like(turns, False, [1, 1])
+    kept = {answered["id"]: "Like", "gone": "Like"}  # a turn no longer shown is forgotten
+    assert h.like(turns, None, 1, kept) == ("Rating withdrawn.", False, None, {})
+    assert h.like(turns, True, 1, "junk") == ("Thanks, noted as a good answer.", False, None, {answered["id"]: "Like"})
+    note, show, pending, kept = h.like(turns, False, [1, 1], kept)
     assert show is True and pending == answered and "the right answer to “Where?”, type it below" in html.unescape(note)
+    assert kept == {answered["id"]: "Dislike"}
     assert h.correct("   ", pending) == ("Type the right answer first (or ignore the box).", False)
     assert h.correct("in Quillby", pending)[1] is True
     rows = [json.loads(line) for line in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -310,6 +312,15 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert "--questions" in elsewhere.question_set("example questions", None)
 
 
+def test_thumbs_are_kept_per_turn_for_the_turns_still_shown() -> None:
+    """The chat forgot every thumb when it was redrawn for the next question or a reload."""
+    first, second = ui.new_turn("Where?", evil_answer()), ui.new_turn("Who?", error="no")
+    stored = {first["id"]: "Dislike", second["id"]: "Meh", "old": "Like"}  # "Meh": not ours; "old": cleared away
+    assert ui.thumbs([first, second], stored) == ["Dislike", None]
+    assert ui.thumbs([first, second], stored, pending=True) == ["Dislike", None, None]
+    assert ui.thumbs([first], ["junk"]) == [None] and ui.thumbs([], None) == []
+
+
 def test_a_rating_that_cannot_be_saved_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--feedback naming a folder: the note said "Error", the thumb stayed selected and nothing was saved."""
     assert ui.main(["--docs", str(tmp_path), "--feedback", str(tmp_path)]) == 2
@@ -318,8 +329,9 @@ def test_a_rating_that_cannot_be_saved_says_so(tmp_path: Path, capsys: pytest.Ca
     blocked.mkdir()  # a folder where the file should be, made after the app started
     h = ui.Handlers(ui.Engine(lambda: EchoBot(evil_answer())).start(), ui.Settings(feedback=blocked))
     turns = [json.loads(json.dumps(ui.new_turn("Where?", evil_answer())))]
-    note, show, pending = h.like(turns, False, [1, 1])
+    note, show, pending, kept = h.like(turns, False, [1, 1])
     assert note.startswith(f"Not saved: the feedback file {blocked} cannot be written") and not show and pending is None
+    assert kept is None  # the thumb is not kept either: it would claim a rating that was never recorded
     assert h.correct("in Quillby", turns[0])[0].startswith("Not saved")
 
 
