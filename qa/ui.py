@@ -12,6 +12,7 @@ before they answer, and the status line says when it is ready.
 # No ``from __future__ import annotations`` here: Gradio reads the real return type
 # of the ``/ask`` API function to know it has two outputs.
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -605,6 +606,8 @@ class Settings:
     max_upload_mb: float = 20.0
     max_question_chars: int = 2000
     k: int | None = None
+    chat_key: str = "qa-chat"
+    """The browser's store for the conversation served over this folder (``chat_key_for``)."""
 
     @property
     def max_upload_bytes(self) -> int:
@@ -615,6 +618,20 @@ class Settings:
         """Gradio's own limit, which its toast states in binary megabytes ("19.1 Mb" for our 20 MB): whole MiB at
         or above ours, so it reads "20 Mb" and a file between the two gets our own message saying why."""
         return -(-self.max_upload_bytes // 2**20) * 2**20
+
+
+def chat_key_for(docs: Path) -> str:
+    """"qa-chat" for seeds/, else one of the folder's own: a conversation about one folder is no history for
+    follow-ups about another served later on the same address."""
+    folder = docs.resolve()
+    return "qa-chat" if is_seeds(folder) else f"qa-chat-{folder_tag(folder)}"
+
+
+def chat_secret(key: str) -> str:
+    """The same key for the browser store on every start. Gradio draws a random one per start unless given, and
+    the conversation and its thumbs, stored encrypted with it, were gone after the app restarted. Gradio sends
+    the key to the page to decrypt, so a random one guarded nothing a fixed one does not."""
+    return hashlib.sha256(f"qa chat store {key}".encode()).hexdigest()[:32]
 
 
 def warning(exc: Exception) -> str:
@@ -959,8 +976,9 @@ def build(engine: Engine, settings: Settings) -> Any:
         return h.evaluate(source, file)
 
     with gr.Blocks(title="qa: answers from your documents") as demo:
-        turns_state = gr.BrowserState([], storage_key="qa-chat-turns")
-        ratings_state = gr.BrowserState({}, storage_key="qa-chat-ratings")  # turn id -> "Like" / "Dislike"
+        key, secret = settings.chat_key, chat_secret(settings.chat_key)
+        turns_state = gr.BrowserState([], storage_key=f"{key}-turns", secret=secret)
+        ratings_state = gr.BrowserState({}, storage_key=f"{key}-ratings", secret=secret)  # turn id -> Like/Dislike
         pending = gr.State(None)
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
@@ -1056,7 +1074,7 @@ def prepare(args: argparse.Namespace) -> Settings | str:
     if feedback.is_dir():  # every thumbs click would be lost
         return f"--feedback {feedback} is a folder; name a file (it is created if missing)"
     return Settings(feedback=feedback, questions=questions, max_upload_mb=args.max_upload_mb,
-                    max_question_chars=cfg.max_question_chars, k=args.k)
+                    max_question_chars=cfg.max_question_chars, k=args.k, chat_key=chat_key_for(docs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ else the heuristic fallback), exactly as a user would start it. Run with
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -348,35 +349,72 @@ class SlowBot:
         return getattr(self.bot, name)
 
 
+@contextlib.contextmanager
+def served(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iterator[str]:
+    """The app in this process around ``bot`` (no second model load), at ``port``: the page's address."""
+    from qa import ui
+
+    engine = ui.Engine(lambda: bot).start()  # type: ignore[arg-type, return-value]
+    assert engine.wait(120)
+    demo = ui.build(engine, ui.Settings(feedback=tmp_path / "feedback.jsonl", chat_key=key))
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def opened(pg: Page, url: str) -> Page:
+    pg.goto(url)
+    expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)  # the page's load events ran
+    return pg
+
+
 def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_path: Path) -> None:
     """Clear during a pending answer emptied the chat, and then the answer landed in it (and in the stored turns)."""
     import qa
-    from qa import ui
 
     docs = shutil.copytree(PROJECT / "seeds", tmp_path / "docs")
     bot = SlowBot(qa.load(docs, tmp_path / "index"), seconds=4.0)
-    engine = ui.Engine(lambda: bot).start()  # type: ignore[arg-type, return-value]
-    assert engine.wait(120)
-    demo = ui.build(engine, ui.Settings(feedback=tmp_path / "feedback.jsonl"))
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
-        pg = context.new_page()
-        pg.goto(f"http://127.0.0.1:{port}/")
-        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)  # the page's load events ran
-        pg.fill("#qa-question textarea", "When was Ahmad Massoud born?")
-        pg.click("#qa-ask")
-        expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
-        pg.click("#qa-clear")
-        expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
-        time.sleep(bot.seconds + 3)  # past the moment the answer would have landed
-        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
-        pg.reload()  # nor was it stored as a turn to come back
-        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
-        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
-        ask(pg, "Where was Ahmad Massoud born?")  # and the chat still answers
-        expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
+        with served(bot, tmp_path, free_port()) as url:
+            pg = opened(context.new_page(), url)
+            pg.fill("#qa-question textarea", "When was Ahmad Massoud born?")
+            pg.click("#qa-ask")
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
+            pg.click("#qa-clear")
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
+            time.sleep(bot.seconds + 3)  # past the moment the answer would have landed
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+            opened(pg, url)  # nor was it stored as a turn to come back
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+            ask(pg, "Where was Ahmad Massoud born?")  # and the chat still answers
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
     finally:
         context.close()
-        demo.close()
+
+
+def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: Browser, tmp_path: Path) -> None:
+    """Gradio encrypts the browser's store with a key drawn afresh at each start: after a restart of the app the
+    conversation and its thumbs were gone. Another folder's conversation is kept apart."""
+    import qa
+
+    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    port = free_port()
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served(bot, tmp_path, port) as url:
+            pg = opened(context.new_page(), url)
+            ask(pg, "When was Ahmad Massoud born?")
+            pg.locator("#qa-chat button[aria-label='Like']").last.click()
+            expect(pg.locator("#qa-feedback-note")).to_contain_text("noted as a good answer")  # and stored
+        with served(bot, tmp_path, port) as url:  # the app started again, at the same address
+            opened(pg, url)
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
+            expect(pg.locator("#qa-chat")).to_contain_text("10 July 1989")
+            expect(pg.locator("#qa-chat button[aria-label='Liked']")).to_have_count(1)
+        with served(bot, tmp_path, port, key="qa-chat-other-1234abcd") as url:  # served over another folder
+            expect(opened(pg, url).locator("#qa-chat .qa-reply")).to_have_count(0)
+    finally:
+        context.close()

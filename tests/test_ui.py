@@ -321,6 +321,15 @@ def test_thumbs_are_kept_per_turn_for_the_turns_still_shown() -> None:
     assert ui.thumbs([first], ["junk"]) == [None] and ui.thumbs([], None) == []
 
 
+def test_each_folder_has_its_own_chat_store_under_a_key_that_outlives_a_restart(tmp_path: Path) -> None:
+    """Gradio's random key per start lost the conversation at every restart of the app."""
+    assert ui.chat_key_for(ui.PROJECT_ROOT / "seeds") == "qa-chat"
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    assert ui.chat_key_for(mine).startswith("qa-chat-mine-") and ui.chat_key_for(mine) != ui.chat_key_for(other)
+    assert ui.chat_secret("qa-chat") == ui.chat_secret("qa-chat") != ui.chat_secret(ui.chat_key_for(mine))
+    assert ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path)])).chat_key == ui.chat_key_for(tmp_path)
+
+
 def test_a_rating_that_cannot_be_saved_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--feedback naming a folder: the note said "Error", the thumb stayed selected and nothing was saved."""
     assert ui.main(["--docs", str(tmp_path), "--feedback", str(tmp_path)]) == 2
