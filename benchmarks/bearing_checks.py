@@ -28,6 +28,7 @@ CHECKS = {  # each check alone: a Bearing holding only the fields it reads
     "not": lambda b: Bearing(negated=b.negated),
     "opposite word": lambda b: Bearing(contrasts=b.contrasts, words=b.words, prefixed=b.prefixed),
     "year": lambda b: Bearing(years=b.years),
+    "code": lambda b: Bearing(codes=b.codes),
     "number": lambda b: Bearing(numbers=b.numbers),
 }
 

@@ -147,6 +147,16 @@ was answered "173,000" (its population), a number but no weight. The sentence, n
 annotators often leave the unit out ("541.3" of "How tall is One World Trade Center in meters?"). "high", "large",
 "big" and "old" measure counts too ("as high as 11 million") and are not checked; "far" takes a walk or a drive
 ("a few blocks", "ten minutes' walk")."""
+_CODE = re.compile(r"(?<![\w-])([A-Z]{1,3})-?(\d{1,4})(?![\w-])")
+"""A code of capitals and digits ("E2", "MI6", "Q3", "C-17"): a different one in the answer's sentence, with the
+same letters, is about something else. "What does error code E2 mean?" was answered from "E1 means the
+temperature sensor has failed." SQuAD 2.0's writers swap codes too ("the old MI66 building")."""
+
+
+def _codes(text: str) -> frozenset[tuple[str, str]]:
+    return frozenset(_CODE.findall(text))
+
+
 _DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
 _CALENDAR = (f"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
              "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
@@ -276,6 +286,7 @@ class Bearing:
     plain: frozenset[str] = frozenset()  # the words it writes in lower case and their stems (none for a choice)
     about: str = ""  # whom a "Who is <a name>?" question asks about
     measure: str = ""  # the adjective of "How heavy/tall/deep/thick/wide/far ...?" (``_DIMENSIONS``)
+    codes: frozenset[tuple[str, str]] = frozenset()  # its codes ("E2", "MI6", "Q3"): (letters, digits), ``_CODE``
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -288,14 +299,14 @@ class Bearing:
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
                    tuple(_numbers(_asking_clause(question), loose=False, in_names=False)),
                    frozenset() if choice_options(question) else _plain_words(question), described(question) or "",
-                   m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "")
+                   m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "", _codes(question))
 
     @property
     def checks(self) -> bool:
         """Whether there is anything for a sentence to bear out: false for a yes/no question; true for almost
         every other, since any word of 4+ letters may meet its prefixed negation."""
-        return self.negated or bool(self.asks or self.contrasts or self.years or self.prefixed or self.numbers
-                                    or self.plain)
+        return self.negated or bool(self.asks or self.contrasts or self.years or self.codes or self.prefixed
+                                    or self.numbers or self.plain)
 
     @property
     def reads_paragraph(self) -> bool:
@@ -332,6 +343,10 @@ class Bearing:
             flipped = sorted(o for o in opposites if o in lower and o not in self.words)
             if flipped:
                 return f'the question says "{word}", but the closest sentence says "{flipped[0]}"'
+        if self.codes and (other := _codes(sentence)) and not self.codes & other:
+            asked = sorted(self.codes)
+            if swapped := sorted(c for c in other if c[0] in {letters for letters, _ in asked}):
+                return f'the question says "{"".join(asked[0])}", but the closest sentence says "{"".join(swapped[0])}"'
         said, unsaid = set(_YEAR.findall(sentence)), self.years - set(_YEAR.findall(paragraph or sentence))
         if unsaid and said - self.years:
             return f'the question says {min(unsaid)}, but the closest sentence says {min(said - self.years)}'

@@ -685,6 +685,24 @@ def test_a_sentence_stating_another_number_than_the_question_does_not_bear_it_ou
     assert (objection in found) if objection else found == ""
 
 
+@pytest.mark.parametrize("question,sentence,objection", [
+    ("What does error code E2 mean?", "E1 means the temperature sensor has failed.",
+     'says "E2", but the closest sentence says "E1"'),
+    ("What does error code E2 mean?", "E2 means the kettle has overheated.", ""),
+    ("What does E2 mean?", "Press F1 for help.", ""),  # another kind of code
+    ("Who is taken to the old MI66 building?", "Bond is taken to the old MI6 building.",
+     '"MI66", but the closest sentence says "MI6"'),
+    ("What was Apple's revenue for Q3 2007?", "In Q3 2007 and Q4 it rose.", ""),
+    ("What was included in the C-17 supplies?", "The C-17 carried food.", ""),  # hyphen or not, the same code
+    ("What was included in the C17 supplies?", "The C-17 carried food.", ""),
+])
+def test_a_sentence_naming_another_code_does_not_answer_a_question_about_one(question: str, sentence: str,
+                                                                              objection: str) -> None:
+    """A user's manual: "What does error code E2 mean?" was answered from the sentence about E1 (0.25)."""
+    found = Bearing.of(question).objection(sentence, "", sentence)
+    assert (objection in found) if objection else found == ""
+
+
 @pytest.mark.parametrize("mode", ["bot", "heuristic"])
 def test_a_question_whose_number_the_text_never_states_is_not_answered(mode: str, request: pytest.FixtureRequest) -> None:
     """"Which province is divided into nine districts?" of "The province is divided into seven districts": the
