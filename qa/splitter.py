@@ -79,12 +79,21 @@ def _breaks_after(text: str, match: re.Match[str]) -> bool:
     if not (ch.isupper() or ch.isdigit() or ch in _OPENERS or not ch.isalpha()):
         return False
     if match.group(0)[0] == "." and len(match.group(0).rstrip("\"'\u201d\u2019)]")) == 1:
-        return not _is_abbreviation(text, match.start()) and not _SECTION_NUMBER.search(text, 0, match.start())
+        return not _is_abbreviation(text, match.start()) and not _numbers_section(text, match.start())
     return True
 
 
-_SECTION_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}(?:\.\d{1,3})*$")
-"""A section's number opening a line, before its "." ("1. Purpose", "2.3. Sick pay"): no sentence ends there."""
+_SECTION_NUMBER = re.compile(r"[ \t]*\d{1,3}(?:\.\d{1,3})*$")
+_SECTION_REACH = 64  # how far back a section number's line may start: some indent and "12.3.4"
+
+
+def _numbers_section(text: str, dot: int) -> bool:
+    """Whether the "." at ``dot`` follows a section's number opening a line ("1. Purpose", "2.3. Sick pay"): no
+    sentence ends there. Only a short stretch before it is read: searching from the document's start at every
+    full stop made splitting take time growing with the square of the file's size (13.8 s for 0.5 MB)."""
+    begin = max(0, dot - _SECTION_REACH)
+    m = _SECTION_NUMBER.search(text, begin, dot)
+    return bool(m) and (m.start() == 0 or text[m.start() - 1] == "\n") and (m.start() > begin or begin == 0)
 
 
 _RUNS_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|and|or|but|nor|as|than|is|are|was|were|be|"

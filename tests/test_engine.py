@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,11 +97,34 @@ def test_sentences_keep_abbreviations_numbers_quotes_and_headings() -> None:
      ["The cells were cycled at 45 °C.", "The loss was 5%.", "It held 4.2 V.", "Then J. Smith left."]),
     ("1. Purpose\n\nThis policy applies. It ends.\n\n2.3. Sick pay\n\nIt is paid. Section 3.\n",
      ["1. Purpose", "This policy applies.", "It ends.", "2.3. Sick pay", "It is paid.", "Section 3."]),
+    ("  12.3. Leave\nIt is 2.3. Not a section.", ["12.3. Leave", "It is 2.3.", "Not a section."]),  # mid-line
+    ("x" * 100 + " 3. Next one.", ["x" * 100 + " 3.", "Next one."]),  # far from its line's start
 ])
 def test_units_end_sentences_and_section_numbers_do_not(text: str, expected: list[str]) -> None:
     """A user's abstract quoted three sentences for one answer ("... at 45 °C. The capacity loss ..."), and
     "1. Purpose" was split into "1." and "Purpose"."""
     assert [text[u.start:u.end] for u in sentence_spans(text)] == expected
+
+
+def test_the_section_number_check_reads_a_short_stretch_not_the_whole_document(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It searched from the document's start at every full stop: splitting took time growing with the square of
+    the file's size (0.5 MB: 13.8 s; a 30 MB file, by extrapolation, over 12 hours). benchmarks/split_speed.py
+    prints how the time grows."""
+    from qa import splitter
+
+    reads: list[int] = []
+    pattern = splitter._SECTION_NUMBER
+
+    class Counting:
+        def search(self, text: str, pos: int, endpos: int) -> re.Match[str] | None:
+            reads.append(endpos - pos)
+            return pattern.search(text, pos, endpos)
+
+    monkeypatch.setattr(splitter, "_SECTION_NUMBER", Counting())
+    text = "It is fine. " * 2000
+    assert len(sentence_spans(text)) == 2000
+    assert reads and max(reads) <= 64
 
 
 def test_a_heading_never_closes_a_passage(embedder) -> None:  # type: ignore[no-untyped-def]
