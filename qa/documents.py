@@ -276,7 +276,15 @@ def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[st
     found: list[tuple[str, Path]] = []
     skipped: list[Skipped] = []
     left_out = exclude.resolve() if exclude is not None else None
-    for root, dirs, files in os.walk(folder, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        """os.walk's silence on a folder it cannot list read as "no documents", and the index was emptied."""
+        where = Path(exc.filename) if exc.filename else folder
+        if where == folder:
+            raise DocumentError(f"cannot read the documents folder {folder} ({exc.strerror or exc})")
+        skipped.append(Skipped(where.relative_to(folder).as_posix(), f"cannot read this folder ({exc.strerror or exc})"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and (left_out is None or (Path(root) / d).resolve() != left_out))
         for d in [d for d in dirs if _is_index(Path(root) / d)]:
@@ -311,7 +319,10 @@ def _is_index(path: Path) -> bool:
     """Whether ``path`` is a folder qa keeps an index in (CURRENT beside its versions), or one such version."""
     from . import index  # as the index names them; imported here, not above: documents stands below the index
 
-    return (path / index.CURRENT).is_file() or index.is_state(path)
+    try:
+        return (path / index.CURRENT).is_file() or index.is_state(path)
+    except OSError:  # a folder we may not look into ("lost+found"): listing it says why it is skipped
+        return False
 
 
 def _one_per_file(found: list[tuple[str, Path]],

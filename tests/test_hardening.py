@@ -710,3 +710,62 @@ def test_files_skipped_for_one_reason_take_one_line() -> None:
     assert lines == ["skipped 7 files: unsupported type .npy (idx/part0.npy, idx/part1.npy, idx/part2.npy, "
                      "idx/part3.npy, idx/part4.npy, …)",
                      "skipped a.docx: unsupported type .docx", "skipped b.docx: unsupported type .docx"]
+
+
+def deny(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Listing ``folder`` fails as for a folder of another user without read access (root ignores chmod)."""
+    listing = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if Path(os.fsdecode(path)) == folder:  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)  # type: ignore[arg-type]
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_documents_folder_is_an_error_and_keeps_the_index(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """os.walk says nothing of a folder it cannot list: it read as "no documents", and the good index was emptied
+    ("2 removed"), to be embedded again from scratch."""
+    index = tmp_path / "idx"
+    saved = len(Store(seed_dir, index, Config(), embedder).passages)
+    deny(monkeypatch, seed_dir)
+    with pytest.raises(DocumentError, match=f"cannot read the documents folder {seed_dir} \\(Permission denied\\)"):
+        Store(seed_dir, index, Config(), embedder)
+    monkeypatch.undo()
+    again = Store(seed_dir, index, Config(), embedder)
+    assert len(again.passages) == saved and again.report.embedded_passages == 0
+
+
+def test_an_unreadable_subfolder_is_skipped_with_its_reason(
+        seed_dir: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A "lost+found" of another user failed the whole folder: "cannot write .../lost+found/CURRENT"."""
+    locked = seed_dir / "lost+found"
+    locked.mkdir()
+    (locked / "x.txt").write_text("Hidden.\n", encoding="utf-8")
+    real_is_file = Path.is_file
+
+    def is_file(self: Path) -> bool:
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+    monkeypatch.setattr(Path, "is_file", is_file)
+    deny(monkeypatch, locked)
+    docs, skipped = qa.documents.read_folder(seed_dir)
+    assert docs and ("lost+found", "cannot read this folder (Permission denied)") in [(s.name, s.reason) for s in skipped]
+
+
+def test_a_folder_emptied_or_unmounted_keeps_the_saved_index_for_its_return(
+        seed_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """An empty folder (an unmounted drive) replaced a good index with an empty one."""
+    index, away = tmp_path / "idx", tmp_path / "away"
+    saved = len(Store(seed_dir, index, Config(), embedder).passages)
+    shutil.move(str(seed_dir), away)
+    seed_dir.mkdir()
+    empty = Store(seed_dir, index, Config(), embedder)
+    assert not empty.passages and not empty.report.removed
+    assert "the saved index of 1 document is kept for when they are back" in empty.report.summary()
+    seed_dir.rmdir()
+    shutil.move(str(away), seed_dir)
+    back = Store(seed_dir, index, Config(), embedder)
+    assert len(back.passages) == saved and back.report.embedded_passages == 0 and not back.report.added
