@@ -389,10 +389,12 @@ def overlaps(a: Answer, b: Answer) -> bool:
     return a.doc == b.doc and a.start < b.end and b.start < a.end
 
 
-def resolve_dir(path: str | os.PathLike[str]) -> Path:
-    """Relative folders are found from the current directory, else from the project root."""
+def resolve_dir(path: str | os.PathLike[str], new_here: bool = False) -> Path:
+    """Relative folders are found from the current directory, else from the project root. ``new_here``: one
+    found in neither is made in the current directory (an index named with ``--index``), not in the project: a
+    new "--index idx" landed in the project folder, and two working folders shared it."""
     p = Path(path)
-    if p.is_absolute() or p.exists():
+    if p.is_absolute() or p.exists() or (new_here and not (PROJECT_ROOT / p).exists()):
         return p
     return PROJECT_ROOT / p
 
@@ -435,7 +437,7 @@ def open_store(docs: str | os.PathLike[str] = "seeds", index: str | os.PathLike[
     """The up-to-date index over ``docs`` without any answer machinery (what ``qa index`` needs)."""
     cfg = with_overrides(load_config(config), **overrides)
     embedder = embedder or Embedder.load(cfg.model)
-    index_dir = default_index_dir(docs, cfg) if index is None else resolve_dir(index)
+    index_dir = default_index_dir(docs, cfg) if index is None else resolve_dir(index, new_here=True)
     return Store(resolve_dir(docs), index_dir, cfg, embedder)
 
 

@@ -769,3 +769,19 @@ def test_a_folder_emptied_or_unmounted_keeps_the_saved_index_for_its_return(
     shutil.move(str(away), seed_dir)
     back = Store(seed_dir, index, Config(), embedder)
     assert len(back.passages) == saved and back.report.embedded_passages == 0 and not back.report.added
+
+
+def test_a_new_index_named_relative_is_made_in_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"--index ./newidx" from another working folder made the index inside the project (and a second working
+    folder's "--index newidx" then shared it); an index the project holds is still found by its relative name."""
+    from qa.config import PROJECT_ROOT
+    from qa.pipeline import resolve_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_dir("newidx", new_here=True) == Path("newidx")
+    assert not (PROJECT_ROOT / "newidx").exists()
+    assert resolve_dir("embeddings", new_here=True) == PROJECT_ROOT / "embeddings"  # the shipped index, from anywhere
+    assert resolve_dir("seeds") == PROJECT_ROOT / "seeds"
+    (tmp_path / "embeddings").mkdir()
+    assert resolve_dir("embeddings", new_here=True) == Path("embeddings")  # the current directory's own first
