@@ -9,6 +9,7 @@ manifest, so truncated or edited files are detected on load.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -81,12 +82,22 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> Iterator[None]:
+def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> Iterator[str]:
     """Exclusive lock so two processes never update the same index at once. A wait longer than ``say_after``
     seconds is logged once (on stderr unless the application sets up logging): a second ``qa`` started while the
-    first builds a large index would otherwise sit silent for minutes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as fh:
+    first builds a large index would otherwise sit silent for minutes.
+
+    Yields "" under the lock, or why an existing index folder cannot be written ("Permission denied"): such an
+    index (a read-only install, another user's) is still read, and may only be used while it is up to date."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / LOCK, "a+")
+    except OSError as exc:
+        if not index_dir.is_dir() or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        yield exc.strerror or str(exc)
+        return
+    with fh:
         start = time.monotonic()
         said = False
         while True:
@@ -102,7 +113,7 @@ def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> I
                     log.warning("waiting for another process that is updating %s (up to %.0f s)", index_dir, timeout)
                 time.sleep(0.1)
         try:
-            yield
+            yield ""
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 

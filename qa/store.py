@@ -75,6 +75,10 @@ def skipped_lines(skipped: list[Skipped], shown: int = 5) -> list[str]:
     return lines
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
 def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
     if cfg.max_tokens is not None and cfg.max_tokens > embedder.max_tokens:  # the model would cut passages silently
         raise ConfigError(f"setting max_tokens {cfg.max_tokens} is over the model's limit of {embedder.max_tokens} "
@@ -184,7 +188,7 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     header = _header(cfg, embedder)
     check_folder(docs_dir)  # before the lock, which creates the index folder: a typo must leave nothing behind
     persist.check_index_dir(index_dir, docs_dir)
-    with persist.locked(index_dir):
+    with persist.locked(index_dir) as unwritable:
         # Read under the lock: a read made while another process saves could overwrite its newer state.
         found, report.skipped = read_folder(docs_dir, cfg.max_file_mb, exclude=index_dir)
         docs = {d.name: d for d in found}
@@ -202,8 +206,7 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
         report.removed = sorted(set(known) - set(docs))
         if not docs and known:  # an unmounted or emptied folder must not wipe a good index
             report.removed = []
-            count = f"{len(known)} document{'s' * (len(known) != 1)}"
-            report.messages.append(f"the saved index of {count} is kept for when they are back "
+            report.messages.append(f"the saved index of {plural(len(known), 'document')} is kept for when they are back "
                                    f"(remove {index_dir} to start afresh)")
             data = _assemble({}, {}, header, embedder.dim)
             report.seconds = time.perf_counter() - started
@@ -211,6 +214,11 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
         report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
         if old is not None and not (report.added or report.changed or report.removed):
             data = old
+        elif unwritable:  # a read-only install: usable while up to date, never half-updated in memory only
+            why = f"{plural(len(report.added + report.changed + report.removed), 'document')} added, changed or removed" \
+                if old is not None else "it has no usable saved state"
+            raise persist.IndexFolderError(f"the index {index_dir} cannot be written ({unwritable}) and is out of "
+                                           f"date ({why}); name a writable --index")
         else:
             parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
             parts.update(_embed_docs([docs[n] for n in report.added + report.changed], cfg, embedder))

@@ -33,6 +33,7 @@ from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import LEGACY, SUFFIXES, DocumentError
 from .pipeline import QuestionError, clean_question, folder_tag, is_seeds, resolve_dir
+from .store import plural
 from .types import Answer, Hit, Quote
 
 if TYPE_CHECKING:
@@ -355,10 +356,6 @@ def liked_value(value: Any) -> bool | None:
 # ---------------------------------------------------------------------------
 # Documents: the indexed list and uploads
 # ---------------------------------------------------------------------------
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
 
 def human_size(size: int) -> str:
     for unit in ("B", "KB", "MB"):

@@ -785,3 +785,26 @@ def test_a_new_index_named_relative_is_made_in_the_current_directory(
     assert resolve_dir("seeds") == PROJECT_ROOT / "seeds"
     (tmp_path / "embeddings").mkdir()
     assert resolve_dir("embeddings", new_here=True) == Path("embeddings")  # the current directory's own first
+
+
+def test_an_index_that_cannot_be_written_is_read_while_it_is_up_to_date(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A read-only install could not answer at all: "qa: cannot write embeddings/.lock: Permission denied"."""
+    from qa import index as persist
+
+    index = tmp_path / "idx"
+    saved = len(Store(seed_dir, index, Config(), embedder).passages)
+
+    def refuse(path: object, *args: object, **kwargs: object) -> object:
+        if Path(str(path)).name == persist.LOCK:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, *args, **kwargs)  # type: ignore[call-overload]
+    monkeypatch.setattr(persist, "open", refuse, raising=False)
+    read = Store(seed_dir, index, Config(), embedder)
+    assert len(read.passages) == saved and read.report.embedded_passages == 0
+    (seed_dir / "ferry.txt").write_text("The ferry leaves at nine.\n", encoding="utf-8")
+    with pytest.raises(persist.IndexFolderError, match=r"cannot be written \(Permission denied\) and is out of date "
+                                                       r"\(1 document added, changed or removed\); name a writable"):
+        Store(seed_dir, index, Config(), embedder)
+    with pytest.raises(persist.IndexFolderError, match="it has no usable saved state"):
+        Store(seed_dir, tmp_path / "other", Config(), embedder)
