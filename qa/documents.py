@@ -320,7 +320,7 @@ def _is_index(path: Path) -> bool:
     from . import index  # as the index names them; imported here, not above: documents stands below the index
 
     try:
-        return (path / index.CURRENT).is_file() or index.is_state(path)
+        return index.is_state(path) or ((path / index.CURRENT).is_file() and index.looks_like_index(path))
     except OSError:  # a folder we may not look into ("lost+found"): listing it says why it is skipped
         return False
 

@@ -182,6 +182,12 @@ def is_state(path: Path) -> bool:
     return all(f.name in (*FILES, "manifest.json") and f.is_file() and not f.is_symlink() for f in path.iterdir())
 
 
+def looks_like_index(folder: Path) -> bool:
+    """Whether a folder holding a CURRENT file is an index (its lock, or a state folder, beside it), damaged or
+    not: a user's notes folder with a file called CURRENT in it was skipped whole as "a qa index folder"."""
+    return (folder / LOCK).is_file() or any(_STATE_NAME.fullmatch(p.name) and p.is_dir() for p in folder.iterdir())
+
+
 def current_version(index_dir: Path) -> tuple[Path, str] | None:
     pointer = index_dir / CURRENT
     if not pointer.exists():

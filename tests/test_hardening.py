@@ -694,9 +694,14 @@ def test_another_index_inside_the_documents_folder_is_one_skipped_line(tmp_path:
     (docs / "volcano.txt").write_text("The volcano last erupted in 1902.\n", encoding="utf-8")
     shutil.copytree(Path(__file__).resolve().parents[1] / "embeddings", docs / "old-index",
                     ignore=shutil.ignore_patterns("other", ".*"))
+    notes = docs / "notes"
+    notes.mkdir()
+    (notes / "CURRENT").write_text("Reading list\n", encoding="utf-8")  # a file of that name makes no index
+    (notes / "garden.txt").write_text("The roses flower in June.\n", encoding="utf-8")
     found, skipped = read_folder(docs)
-    assert [d.name for d in found] == ["volcano.txt"]
-    assert [(s.name, s.reason) for s in skipped] == [("old-index", "a qa index folder, not documents")]
+    assert sorted(d.name for d in found) == ["notes/garden.txt", "volcano.txt"]
+    assert sorted((s.name, s.reason) for s in skipped) == [("notes/CURRENT", "unsupported type (none)"),
+                                                     ("old-index", "a qa index folder, not documents")]
 
 
 def test_files_skipped_for_one_reason_take_one_line() -> None:
