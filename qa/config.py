@@ -131,7 +131,7 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
         raise ConfigError(f"config file {file} (named by $QA_CONFIG) does not exist")
     if file.exists():
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            data = json.loads(file.read_text(encoding="utf-8-sig"))  # Notepad writes a byte-order mark
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read config {file}: {exc}") from exc
         if not isinstance(data, dict):
@@ -155,7 +155,7 @@ def save_config(cfg: Config, path: str | os.PathLike[str] | None = None, only: t
     file = config_path(path)
     current: dict[str, Any] = {}
     if file.exists():
-        current = json.loads(file.read_text(encoding="utf-8"))
+        current = json.loads(file.read_text(encoding="utf-8-sig"))
     new = asdict(cfg)
     current.update({k: new[k] for k in (only or tuple(new))})
     tmp = file.with_suffix(".json.tmp")

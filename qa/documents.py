@@ -231,10 +231,13 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = _join_hyphenated([(page.extract_text() or "").strip() for page in reader.pages])
+    except FileNotDecryptedError:  # one with an empty password pypdf opens itself
+        raise DocumentError("the PDF is protected by a password; save a copy without one", name) from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types (AttributeError, LimitReachedError...) on damaged files
         raise DocumentError(f"unreadable PDF ({type(exc).__name__}: {exc})", name) from None
     starts: list[int] = []

@@ -382,6 +382,27 @@ def test_damaged_pdfs_are_skipped_with_a_reason(data: bytes) -> None:
         parse(data, "damaged.pdf")
 
 
+def test_a_pdf_locked_by_a_password_says_so() -> None:
+    """It was reported as "unreadable PDF (FileNotDecryptedError: File has not been decrypted)"."""
+    from pypdf import PdfReader, PdfWriter
+
+    def locked(password: str) -> bytes:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf("The ferry leaves Kabul at nine."))))
+        writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    with pytest.raises(DocumentError, match="the PDF is protected by a password; save a copy without one"):
+        parse(locked("secret"), "locked.pdf")
+    assert "ferry leaves Kabul" in parse(locked(""), "open.pdf").text  # protected from editing only: read
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a byte-order mark: "cannot read config ...: Unexpected UTF-8 BOM"."""
+    (tmp_path / "qa.json").write_text('{"k": 3}', encoding="utf-8-sig")
+    assert load_config(tmp_path / "qa.json").k == 3
+
+
 def test_pypdf_s_own_warnings_do_not_reach_the_terminal(tmp_path: Path) -> None:
     """Our "skipped truncated.pdf: unreadable PDF (...)" says it; pypdf's "EOF marker not found" would say it again
     on every update, through Python's last-resort log handler."""
