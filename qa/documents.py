@@ -90,6 +90,23 @@ def encoding_note(doc: Document) -> str | None:
     return f"read {doc.name} as Windows-1252, not UTF-8; re-save it as UTF-8 if its accented letters look wrong"
 
 
+def _bomless_utf16(data: bytes, sample: int = 4096) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text saved without a byte-order mark (some Windows tools), which
+    was refused as binary for its NUL bytes: every other byte of the sample NUL, the rest not, and the whole
+    decoding to text without control characters."""
+    head = data[:sample]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    for codec, zeros, chars in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) == 0:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return codec if not any(ord(c) < 32 and c not in "\n\r\t\f" for c in text) else None
+    return None
+
+
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """The text of a file and the encoding it was read with: a BOM's (UTF-8/16/32), else UTF-8, else
     Windows-1252 for mostly-ASCII text (the store notes that guess), else DocumentError."""
@@ -100,6 +117,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise DocumentError(f"starts with a {codec.upper()} byte-order mark but is not {codec.upper()} "
                                     f"(offset {exc.start})", name) from None
+    if codec := _bomless_utf16(data):
+        return data.decode(codec), codec
     if looks_binary(data):
         raise DocumentError("binary content (NUL or control bytes), not a text document", name)
     try:

@@ -291,6 +291,8 @@ def test_unreadable_files_are_skipped_with_a_reason(seed_dir: Path, name: str, d
 @pytest.mark.parametrize("data, encoding", [
     ("Le café crème de Bazarak – “quoted”.".encode("cp1252"), "cp1252"),  # a Windows editor's text
     ("Le café crème de Bazarak – “quoted”.".encode("utf-16"), "utf-16"),  # Notepad's "Unicode": NUL bytes, not binary
+    ("Le café crème de Bazarak – “quoted”.".encode("utf-16-le"), "utf-16-le"),  # no byte-order mark: was "binary"
+    ("Le café crème de Bazarak – “quoted”.".encode("utf-16-be"), "utf-16-be"),
     ("\ufeffLe café crème de Bazarak – “quoted”.".encode("utf-8"), "utf-8-sig"),  # the BOM is not part of the text
     ("Le café crème de Bazarak – “quoted”.".encode("utf-8"), "utf-8"),
 ])
