@@ -239,10 +239,9 @@ def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     base = os.path.basename(filename.replace("\\", "/")).strip()
     if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8")) > 200:
         raise DocumentError(f"{filename!r}: not an acceptable file name")
-    target = (docs_dir / base).resolve()
-    if target.parent != docs_dir.resolve():
-        raise DocumentError(f"{filename!r}: would be written outside the documents folder")
-    return target
+    # The folder resolved, the name not: an upload named as a symlink ("link.txt" -> "base.txt") is about the link,
+    # and replacing it had set aside and overwritten base.txt. A bare name with no leading dot cannot leave the folder.
+    return docs_dir.resolve() / base
 
 
 REMOVED = ".removed"

@@ -501,7 +501,7 @@ def files_outside_docs(root: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("name,lands_as", [
     ("../../x.txt", "x.txt"), ("..\\..\\y.txt", "y.txt"), ("/tmp/abs.txt", "abs.txt"), ("  spaced.md ", "spaced.md"),
     ("/etc/passwd", None), (".hidden.txt", None), ("..", None), ("", None), ("sub/", None), ("a\x00b.txt", None),
-    ("line\nbreak.txt", None), pytest.param("x" * 300 + ".txt", None, id="300-char-name"), ("link.txt", None), ("evil.exe", None),
+    ("line\nbreak.txt", None), pytest.param("x" * 300 + ".txt", None, id="300-char-name"), ("evil.exe", None),
 ])
 def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], name: str, lands_as: str | None) -> None:
     root, store = upload_home
@@ -518,6 +518,26 @@ def test_uploads_stay_inside_the_docs_folder(upload_home: tuple[Path, Store], na
         assert f"{name!r} was saved as {lands_as}: an upload keeps only its file name" in report.messages  # not silently
     assert files_outside_docs(root) == before_outside
     assert Path("/etc/passwd").read_bytes() != data
+
+
+def test_an_upload_named_as_a_symlink_is_about_the_link_never_its_target(upload_home: tuple[Path, Store]) -> None:
+    """An upload named "link.txt", where link.txt links to base.txt, was saved as "base (2).txt"; with replace it
+    set aside and overwrote base.txt itself. A link out of the folder was refused as "outside the folder"."""
+    root, store = upload_home
+    docs, outside = root / "docs", root / "outside" / "target.txt"
+    (docs / "base.txt").write_text("The base document.\n", encoding="utf-8")
+    os.symlink(docs / "base.txt", docs / "inner.txt")
+    store.refresh()
+    kept_outside = outside.read_bytes()
+    assert store.add_file("link.txt", b"Uploaded. Bazarak is a town.\n").saved_as == "link (2).txt"
+    for name in ("link.txt", "inner.txt"):
+        report = store.add_file(name, f"Replacing {name}. Piyu is a village.\n".encode(), replace=True)
+        assert report.saved_as == name and not (docs / name).is_symlink()
+        assert f"Replacing {name}" in (docs / name).read_text(encoding="utf-8")
+        assert "it replaced the previous" in " ".join(report.messages)
+    assert outside.read_bytes() == kept_outside and (docs / "base.txt").read_text(encoding="utf-8") == "The base document.\n"
+    assert sorted(p.name.split(" ", 2)[-1] for p in (root / "index" / ".removed").iterdir()) == ["inner.txt", "link.txt"]
+    assert all(p.is_symlink() for p in (root / "index" / ".removed").iterdir())  # the links themselves, set aside
 
 
 def test_an_upload_never_replaces_a_different_document_of_the_same_name(upload_home: tuple[Path, Store]) -> None:
