@@ -398,6 +398,9 @@ class Store:
             raise DocumentError(f"{filename!r}: the file's content must be bytes, not {type(data).__name__} "
                                 "(open the file in binary mode, 'rb')")
         data = bytes(data)
+        if self.index_dir.is_dir() and not os.access(self.index_dir, os.W_OK):  # the file would stay, unindexed
+            raise DocumentError(f"{filename!r}: the index {self.index_dir} cannot be written, so no upload can be "
+                                "indexed; name a writable --index")
         target = safe_upload_name(self.docs_dir, filename)
         check_size(len(data), target.name, int(self.cfg.max_file_mb * 1e6))
         parse(data, target.name)  # raises DocumentError with the reason

@@ -633,6 +633,17 @@ def test_add_file_into_a_folder_that_cannot_be_written_is_a_document_error(
     assert bot.store.documents == before and not list(seed_dir.glob("*ferry*"))
 
 
+def test_an_upload_beside_an_index_that_cannot_be_written_is_refused_before_it_is_saved(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The file was saved in the folder, then indexing it failed: a document on disk that no answer could use."""
+    bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path / "idx" else real(path, mode))
+    with pytest.raises(DocumentError, match="cannot be written, so no upload can be indexed; name a writable --index"):
+        bot.add_file("ferry.txt", b"The ferry leaves at 9.\n")
+    assert not list(seed_dir.glob("*ferry*"))
+
+
 def test_a_config_named_by_qa_config_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A typo there ran on the built-in defaults (threshold 0.3, not the calibrated one) without a word."""
     monkeypatch.setenv("QA_CONFIG", str(tmp_path / "typo.json"))
