@@ -23,7 +23,7 @@ from .metrics import normalize_answer
 from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor, choice_candidates,
                       kind_candidates, sentence_candidates, whole_address, whole_list, with_unit,
                       year_of_date)
-from .question import (Bearing, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
+from .question import (Bearing, asks_how_to, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
                        shouted, unfamiliar, unknown_names, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
 from .splitter import lead_contexts, paragraph_around
@@ -197,7 +197,7 @@ class QA:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
-        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options)
+        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no or asks_how_to(focus), options)
                       if not asked_in_text(snap, c)]
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
                                 texts=snap.texts)
@@ -209,16 +209,16 @@ class QA:
         answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, bearing)
         return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
 
-    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], yes_no: bool,
+    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], whole: bool,
                    options: Sequence[str]) -> list[Candidate]:
         """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
-        something), the sentence that bears on it (``yes_no``), or the option the documents bear out (a choice
-        among ``options``)."""
+        something), the sentence that bears on it (``whole``: a yes/no or how-to question), or the option the
+        documents bear out (a choice among ``options``)."""
         found = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
         candidates = [whole_span(focus, snap, c) for c in found]
         if (name := described(focus)) is not None:
             return description_candidates(name, snap, ranked, candidates)
-        if yes_no:
+        if whole:
             return sentence_candidates(focus, qvec, snap, ranked, candidates)
         if options:
             return choice_candidates(focus, options, qvec, snap, ranked, candidates)

@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.evaluation import load_questions
 from qa.extract import answer_type, fits_type, question_names, whole_list, whole_name, with_unit, year_of_date
-from qa.question import (OPPOSITES, Bearing, asks_negated, choice_options, is_yes_no, negates, question_focus,
+from qa.question import (OPPOSITES, Bearing, asks_how_to, asks_negated, choice_options, is_yes_no, negates, question_focus,
                          resolve_follow_up, spelled_out, stated_numbers, unknown_names, written_out)
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
@@ -396,6 +396,37 @@ def test_a_yes_no_question_is_not_answered_with_a_heading(bot_over: Callable[...
     assert ans.text == "Ferreira is married to the photographer Jorge Almeida; they have two daughters."
     assert all(a.text != "Helena Ferreira" for a in ans.alternatives)
     assert_verbatim(bot, ans)
+
+
+KETTLE = """# Larkspur smart kettle: care
+
+## Descaling
+
+Hard water leaves limescale inside the kettle. To descale, fill the kettle with half a litre of water and half a litre of white vinegar, let it stand for an hour, then boil it and pour it away. Rinse the kettle twice with clean water afterwards.
+
+## Cleaning
+
+Unplug the kettle and let it cool before cleaning. Wipe the outside with a damp cloth; never put the kettle in the dishwasher.
+"""
+
+
+@pytest.mark.parametrize("question,how_to", [
+    ("How do I descale the kettle?", True), ("how can we clean it", True), ("So, how should I store it?", True),
+    ("How to reset the kettle?", True), ("How does one measure the simplicity of a problem?", False),  # SQuAD's
+    ("How long do I have to submit a claim?", False), ("How much do I pay?", False), ("How did he die?", False),
+])
+def test_a_how_to_question_is_told_apart(question: str, how_to: bool) -> None:
+    assert asks_how_to(question) is how_to
+
+
+def test_a_how_to_question_is_answered_with_the_step_not_a_fragment(bot_over: Callable[..., qa.QA]) -> None:
+    """A user's manual: "How do I descale the kettle?" was answered "boil it and pour it away", the end of the
+    step; "How do I connect the kettle to the app?" "2.4 GHz"."""
+    bot = bot_over({"kettle.md": KETTLE})
+    ans = bot.ask("How do I descale the kettle?", threshold=0.0)
+    assert ans.text == ans.quote.text and ans.text.startswith("To descale, fill the kettle")
+    assert_verbatim(bot, ans)
+    assert bot.ask("How long should the vinegar stand?", threshold=0.0).text != ans.text  # a span, as before
 
 
 def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa.QA) -> None:
