@@ -167,6 +167,14 @@ def save(index_dir: Path, data: IndexData) -> Path:
     return index_dir / name
 
 
+def tidy(index_dir: Path) -> None:
+    """Remove what an interrupted write left beside the live state (a killed ``save``'s folder), when nothing
+    changed: that cleanup came only with the next change to the documents. Call under ``locked``."""
+    live = current_version(index_dir)
+    if live is not None:
+        _cleanup(index_dir, keep=live[0].name)
+
+
 def _cleanup(index_dir: Path, keep: str) -> None:
     """Remove earlier states and leftovers of interrupted writes: folders named as ``save`` names them that hold
     nothing but its files, so a user's own "v-drafts" or "v-1.0" folder beside the index is never touched."""

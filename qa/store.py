@@ -214,6 +214,8 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
         report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
         if old is not None and not (report.added or report.changed or report.removed):
             data = old
+            if not unwritable:
+                persist.tidy(index_dir)
         elif unwritable:  # a read-only install: usable while up to date, never half-updated in memory only
             why = f"{plural(len(report.added + report.changed + report.removed), 'document')} added, changed or removed" \
                 if old is not None else "it has no usable saved state"

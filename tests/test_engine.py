@@ -431,6 +431,18 @@ def test_folders_beside_the_index_that_only_look_like_its_states_are_kept(seed_d
     assert drafts.read_text() == "The plan is by Ola Berg." and (alike / "notes.txt").read_text() == "mine"
 
 
+def test_what_a_killed_save_left_is_removed_at_the_next_load(seed_dir, tmp_index, embedder) -> None:
+    """A half-written state of a save killed with -9 stayed until the documents next changed."""
+    store_for(seed_dir, tmp_index, embedder)
+    live = sorted(p.name for p in tmp_index.glob("v-*"))
+    stray = tmp_index / ".v-20240101000000-abcdef12.tmp"
+    stray.mkdir()
+    (stray / "passages.jsonl").write_text("{}")
+    again = store_for(seed_dir, tmp_index, embedder)
+    assert again.report.embedded_passages == 0 and not stray.exists()
+    assert sorted(p.name for p in tmp_index.glob("v-*")) == live
+
+
 def test_an_index_in_the_documents_folder_is_refused_or_left_out_of_it(seed_dir, tmp_path, embedder) -> None:
     from qa.index import IndexFolderError
 
