@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -93,6 +94,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(name: str | None) -> str:
+    """A document's name on one line: a name holding a newline ("a\\nb.txt") broke the layout of the output."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], name or "")
+
+
 def render(ans: Answer) -> str:
     """A person-readable answer: the span, the quote with the span marked, the sources."""
     lines = []
@@ -102,20 +111,20 @@ def render(ans: Answer) -> str:
         q = ans.quote
         assert q is not None and ans.start is not None and ans.end is not None
         marked = q.text[: ans.start - q.start] + "»" + ans.text + "«" + q.text[ans.end - q.start:]
-        where = f"{ans.doc} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
+        where = f"{shown(ans.doc)} [{ans.start}:{ans.end}]" + (f", page {q.page}" if q.page else "")
         lines += [f"Answer: {ans.text}   (confidence {ans.score:.2f})", f"Quote:  {marked}", f"From:   {where}"]
         if ans.message:
             lines.append(f"Note:   {ans.message}.")
         others = [a for a in ans.alternatives if a.text is not None]
         if others:  # a partial answer ("Vice") often has the whole one ("First Vice President") here
             lines.append("Other possible answers:")
-            lines += [f"  - {a.text}   (confidence {a.score:.2f}) {a.doc} [{a.start}:{a.end}]" for a in others]
+            lines += [f"  - {a.text}   (confidence {a.score:.2f}) {shown(a.doc)} [{a.start}:{a.end}]" for a in others]
     if ans.resolved:
         lines.insert(0, f"Read as: {ans.resolved}")
     lines.append("Sources:" if ans.sources else "Sources: none")
     for i, h in enumerate(ans.sources, 1):
         snippet = " ".join(h.text.split())[:160]
-        lines.append(f"  {i}. {h.doc} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
+        lines.append(f"  {i}. {shown(h.doc)} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
     return "\n".join(lines)
 
 

@@ -217,6 +217,16 @@ def test_cli_lists_the_other_possible_answers_with_their_offsets(bot: qa.QA) -> 
     assert "Other possible answers" not in cli.render(replace(ans, alternatives=()))
 
 
+def test_cli_shows_a_document_name_with_a_line_break_on_one_line(bot: qa.QA) -> None:
+    """A file name holding a newline broke the layout of `qa ask`'s output."""
+    from qa import cli
+
+    ans = bot.ask("When was Ahmad Massoud born?")
+    odd = replace(ans, doc="a\nb.txt", sources=tuple(replace(h, doc="a\nb.txt") for h in ans.sources))
+    out = cli.render(odd)
+    assert "From:   a\\nb.txt [2534:2546]" in out and len(out.splitlines()) == len(cli.render(ans).splitlines())
+
+
 def test_unknown_names_are_capitalised_words_missing_from_the_index() -> None:
     vocabulary = {t: 1.0 for t in ("panjshir", "massoud", "edmond", "taliban")}
     assert unknown_names("Who is the president of France?", vocabulary) == ["France"]
