@@ -322,9 +322,15 @@ YES_NO_PASSAGES = 4
 YES_NO_SENTENCES = 3
 
 
+STEP_BONUS = 0.2
+"""What a sentence saying "to <the asked verb>" ("To descale, fill ...") gains for a how-to question: it is the step
+asked for, where a troubleshooting line sharing the verb ("..., then pair again.") only mentions it."""
+
+
 def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked],
-                        candidates: Sequence[Candidate]) -> list[Candidate]:
-    """For a yes/no question, the sentences that bear on it, whole, instead of the extractor's spans.
+                        candidates: Sequence[Candidate], step: str | None = None) -> list[Candidate]:
+    """For a yes/no or how-to question (``step``: its verb), the sentences that bear on it, whole, instead of the
+    extractor's spans.
 
     No span of a document says "yes": the reader, trained on questions that have a span, answered "Is
     Bazarak the capital of Panjshir?" with "173,000". The sentence most like the question ("Bazarak serves
@@ -332,7 +338,10 @@ def sentence_candidates(question: str, qvec: np.ndarray, store: "Snapshot", rank
     at all is still the extractor's calibrated confidence: its best span's score gates the best sentence,
     and the others get their share of it by sentence score."""
     best_score = gate(candidates)
-    best = [(score, i) for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])
+    says_step = re.compile(rf"\bto\s+{re.escape(step)}\b", re.IGNORECASE) if step else None
+    scored = sorted(((score + STEP_BONUS * bool(says_step and says_step.search(store.sentences[i].text)), i)
+                     for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES])), reverse=True)
+    best = [(score, i) for score, i in scored
             if _SAYS.search(store.sentences[i].text)][:YES_NO_SENTENCES]  # not a heading: "Helena Ferreira"
     if not best or best[0][0] <= 0:
         return []

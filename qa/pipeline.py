@@ -197,7 +197,7 @@ class QA:
             return Answer(question=text, text=None, message="no documents are indexed yet")
         focus, qvec, ranked = self.retrieve(text, k, snap, retriever)
         yes_no, options, bearing = is_yes_no(focus), choice_options(focus), Bearing.of(focus)
-        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no or asks_how_to(focus), options)
+        candidates = [c for c in self.candidates(focus, qvec, snap, ranked, yes_no, options, asks_how_to(focus))
                       if not asked_in_text(snap, c)]
         unknown = unknown_names(focus, snap.term_idf(), offered=offered(options, snap, candidates),
                                 texts=snap.texts)
@@ -209,17 +209,17 @@ class QA:
         answer = self._answer(text, candidates, sources, threshold, snap, unknown, doubted, bearing)
         return replace(answer, message=YES_NO_NOTE) if yes_no and answer.text is not None else answer
 
-    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], whole: bool,
-                   options: Sequence[str]) -> list[Candidate]:
+    def candidates(self, focus: str, qvec: np.ndarray, snap: Snapshot, ranked: Sequence[Ranked], yes_no: bool,
+                   options: Sequence[str], step: str | None = None) -> list[Candidate]:
         """The extractor's spans, reshaped for what the question asks: the name "he" stands for (who did
-        something), the sentence that bears on it (``whole``: a yes/no or how-to question), or the option the
-        documents bear out (a choice among ``options``)."""
+        something), the sentence that bears on it (``yes_no``, or a how-to question's ``step``: the verb asked
+        about), or the option the documents bear out (a choice among ``options``)."""
         found = resolve_subjects(focus, snap, self.extractor.extract(focus, qvec, snap, ranked))
         candidates = [whole_span(focus, snap, c) for c in found]
         if (name := described(focus)) is not None:
             return description_candidates(name, snap, ranked, candidates)
-        if whole:
-            return sentence_candidates(focus, qvec, snap, ranked, candidates)
+        if yes_no or step:
+            return sentence_candidates(focus, qvec, snap, ranked, candidates, step)
         if options:
             return choice_candidates(focus, options, qvec, snap, ranked, candidates)
         point = asked_direction(focus)

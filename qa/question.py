@@ -47,16 +47,18 @@ def is_yes_no(question: str) -> bool:
 
 
 _HOW_TO = re.compile(r"^\W*(?:(?:please|so|and|ok(?:ay)?),?\s+)?how\s+(?:(?:do|can|could|should|would|must|may|might|"
-                     r"shall)\s+(?:i|we|you)|to)\b", re.IGNORECASE)
+                     r"shall)\s+(?:i|we|you)|to)\s+(?:(?:best|ever|safely|quickly|properly)\s+)?([^\W\d_][\w-]*)",
+                     re.IGNORECASE)
 
 
-def asks_how_to(question: str) -> bool:
-    """Whether a user asks how to do something ("How do I pair the kettle?", "How to reset it?"): the answer is a
-    step, a sentence, which no short span is. The reader answered "How do I pair the kettle?" over a manual
-    with "router" (from "Move the router closer or restart it, then pair again."). SQuAD's "How does one ...?"
-    asks for a short answer and stays with the reader; of the training articles' questions one matches
+def asks_how_to(question: str) -> str | None:
+    """The verb a user asks how to do ("How do I pair the kettle?" -> "pair", "How to reset it?" -> "reset"), else
+    None: the answer is a step, a sentence, which no short span is. The reader answered "How do I pair the kettle?"
+    over a manual with "router" (from "Move the router closer or restart it, then pair again."). SQuAD's "How does
+    one ...?" asks for a short answer and stays with the reader; of the training articles' questions one matches
     ("How could you only get to this quake lake?" -> "by foot or air", inside the sentence given)."""
-    return bool(_HOW_TO.match(question))
+    m = _HOW_TO.match(question)
+    return m.group(1).lower() if m else None
 
 
 _CHOICE = re.compile(r"([^\W_][\w'\u2019-]*)\s+or\s+(?:(?:in|at|on|the|a|an|by|for|from|to|with|of|as)\s+)*"

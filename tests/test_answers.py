@@ -417,16 +417,25 @@ Hard water leaves limescale inside the kettle. To descale, fill the kettle with 
 ## Cleaning
 
 Unplug the kettle and let it cool before cleaning. Wipe the outside with a damp cloth; never put the kettle in the dishwasher.
+
+## The app
+
+The kettle works with the Larkspur Home app on a 2.4 GHz network. To pair it, hold the power and TEMP buttons together for five seconds until the light flashes blue.
+
+## Troubleshooting
+
+If the kettle will not connect, move the router closer to the kettle or restart the router, then pair again.
 """
 
 
-@pytest.mark.parametrize("question,how_to", [
-    ("How do I descale the kettle?", True), ("how can we clean it", True), ("So, how should I store it?", True),
-    ("How to reset the kettle?", True), ("How does one measure the simplicity of a problem?", False),  # SQuAD's
-    ("How long do I have to submit a claim?", False), ("How much do I pay?", False), ("How did he die?", False),
+@pytest.mark.parametrize("question,verb", [
+    ("How do I descale the kettle?", "descale"), ("how can we clean it", "clean"), ("So, how should I store it?", "store"),
+    ("How to reset the kettle?", "reset"), ("How do I best clean it?", "clean"),
+    ("How does one measure the simplicity of a problem?", None),  # SQuAD's: a short answer
+    ("How long do I have to submit a claim?", None), ("How much do I pay?", None), ("How did he die?", None),
 ])
-def test_a_how_to_question_is_told_apart(question: str, how_to: bool) -> None:
-    assert asks_how_to(question) is how_to
+def test_a_how_to_question_is_told_apart(question: str, verb: str | None) -> None:
+    assert asks_how_to(question) == verb
 
 
 def test_a_how_to_question_is_answered_with_the_step_not_a_fragment(bot_over: Callable[..., qa.QA]) -> None:
@@ -437,6 +446,8 @@ def test_a_how_to_question_is_answered_with_the_step_not_a_fragment(bot_over: Ca
     assert ans.text == ans.quote.text and ans.text.startswith("To descale, fill the kettle")
     assert_verbatim(bot, ans)
     assert bot.ask("How long should the vinegar stand?", threshold=0.0).text != ans.text  # a span, as before
+    paired = bot.ask("How do I pair the kettle?", threshold=0.0)  # the step, not the troubleshooting line
+    assert paired.text is not None and paired.text.startswith("To pair it, hold the power and TEMP buttons")
 
 
 def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa.QA) -> None:
