@@ -1,7 +1,8 @@
 """How splitting time grows with a document's size, in one run: the seed article repeated, and made-up words.
 
-Splitting once searched from the document's start at every full stop, so a file four times larger took sixteen
-times longer (0.5 MB: 13.8 s; 30 MB: hours). Linear growth prints a ratio near 4 for four times the text.
+Splitting once searched from the document's start at every full stop, and read a paragraph's lines from its start at
+every line break, so a file four times larger took sixteen times longer (0.5 MB: 13.8 s; a 5 MB file of single lines
+without blank ones: hours). Linear growth prints a ratio near 4 for four times the text.
 Run: python benchmarks/split_speed.py [MB]
 """
 from __future__ import annotations
@@ -46,8 +47,10 @@ def main() -> None:
     cfg = load_config()
     embedder = Embedder.load(cfg.model)
     seed = (ROOT / "seeds").glob("*.txt").__next__().read_text(encoding="utf-8") + "\n\n"
+    lines = seed.replace("\n\n", "\n").replace(". ", ".\n")  # one sentence per line, no blank line anywhere
     for name, make in [("seed article repeated", lambda n: seed * max(1, round(n / len(seed)))),
-                       ("made-up words, one line", made_up)]:
+                       ("made-up words, one line", made_up),
+                       ("a sentence per line, no blank lines", lambda n: lines * max(1, round(n / len(lines))))]:
         small, large = make(int(mb * 1e6)), make(int(4 * mb * 1e6))
         seconds(small[:20000], embedder, cfg)  # warm up
         s, s4 = seconds(small, embedder, cfg), seconds(large, embedder, cfg)

@@ -120,16 +120,24 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cur = start
     for m in re.finditer(r"\n", text[start:end]):
         pos = start + m.start()
-        line = text[cur:pos].strip()
-        nxt = text[pos + 1:end].lstrip()[:1]
+        # The block so far, read whole only while it could still be a heading: reading it at every line break
+        # made a file of single lines without blank ones take time growing with the square of its size.
+        line = text[cur:pos].strip() if pos - cur <= _HEADING_READ else ""
+        after = _SPACES.match(text, pos + 1, end).end()
+        nxt = text[after] if after < end else ""
         runs_on = (wrapped and len(line) >= widest - WRAP_SLACK) or nxt.islower() or bool(_RUNS_ON.search(line))
         heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) \
             and line[-1:] not in ".!?" and not runs_on
-        if heading or line.startswith("#") or _LIST_START.match(text, pos + 1, end):
+        opens = line[:1] if pos - cur <= _HEADING_READ else text[cur:cur + _HEADING_READ].lstrip()[:1]
+        if heading or opens == "#" or _LIST_START.match(text, pos + 1, end):
             blocks.append((cur, pos))
             cur = pos + 1
     blocks.append((cur, end))
     return blocks
+
+
+_HEADING_READ = 1000  # longer than any heading (60) with its indent
+_SPACES = re.compile(r"\s*")
 
 
 PARAGRAPH_REACH = 5000

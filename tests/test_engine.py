@@ -127,6 +127,42 @@ def test_the_section_number_check_reads_a_short_stretch_not_the_whole_document(
     assert reads and max(reads) <= 64
 
 
+def plain_line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``splitter._line_blocks`` as first written: the block so far read whole at every line break."""
+    from qa import splitter
+
+    lines = text[start:end].split("\n")
+    widest = max(len(line.strip()) for line in lines)
+    wrapped = len(lines) > 1 and splitter.WRAP_WIDTHS[0] <= widest <= splitter.WRAP_WIDTHS[1]
+    blocks, cur = [], start
+    for m in re.finditer(r"\n", text[start:end]):
+        pos = start + m.start()
+        line, nxt = text[cur:pos].strip(), text[pos + 1:end].lstrip()[:1]
+        runs_on = (wrapped and len(line) >= widest - splitter.WRAP_SLACK) or nxt.islower() \
+            or bool(splitter._RUNS_ON.search(line))
+        heading = bool(line) and len(line) <= 60 and not line.endswith((",", ";", ":", "-")) \
+            and line[-1:] not in ".!?" and not runs_on
+        if heading or line.startswith("#") or splitter._LIST_START.match(text, pos + 1, end):
+            blocks.append((cur, pos))
+            cur = pos + 1
+    blocks.append((cur, end))
+    return blocks
+
+
+@pytest.mark.parametrize("text", [
+    "One sentence.\nAnother one.\n" * 80 + "Opening hours\nWe open at nine.\n- Monday\n- Tuesday\nThe end",
+    "# Title\nA line that was founded by\nsomeone.\n  Indented heading\n" + "x" * 1500 + "\nShort\nLast",
+    "Wrapped text that goes on for quite a while here\nand wraps again at about the same\nwidth here.",
+    "\n\n  \nStrange\n\n#\n" + "word " * 400 + "\n# Tail",
+])
+def test_line_blocks_read_a_line_break_at_a_time_and_cut_where_they_did(text: str) -> None:
+    """Reading the block so far at every line break made a 5 MB file of single lines without blank ones take hours to
+    split (a review's upload); only the start of a block longer than any heading is read now."""
+    from qa.splitter import _line_blocks
+
+    assert _line_blocks(text, 0, len(text)) == plain_line_blocks(text, 0, len(text))
+
+
 def test_a_heading_never_closes_a_passage(embedder) -> None:  # type: ignore[no-untyped-def]
     """A numbered section heading ended the passage before its section ("... One cartridge. 2. Technical
     specifications"), so the section's passage lacked the words a question about it uses."""
