@@ -930,7 +930,8 @@ def build(engine: Engine, settings: Settings) -> Any:
         if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
             yield unchanged()
             return
-        yield chat(messages, turns, rated.get(session, ratings)), turns, "", hidden()
+        # the box as it is now: a question typed meanwhile is asked next (trigger_mode "always_last"), not wiped
+        yield chat(messages, turns, rated.get(session, ratings)), turns, gr.update(), hidden()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -988,11 +989,11 @@ def build(engine: Engine, settings: Settings) -> Any:
         private = {"api_visibility": "private"}
         cleared = [c.chatbot, turns_state, ratings_state, c.correction_row, c.feedback_note]
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
-        # One event for Enter and the button, so a second trigger waits for the pending answer
-        # instead of racing it for the stored turns.
+        # One event for Enter and the button, so a second trigger waits for the pending answer instead of racing it
+        # for the stored turns; then it runs, with the turns that answer left (with "once" it was dropped unsaid).
         gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state],
               [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
-              trigger_mode="once", **private)
+              trigger_mode="always_last", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
         c.clear.click(clear, None, cleared, **private)

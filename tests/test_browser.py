@@ -418,3 +418,27 @@ def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: B
             expect(opened(pg, url).locator("#qa-chat .qa-reply")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: Browser, tmp_path: Path) -> None:
+    """It was dropped without a word, and the box it was typed in was wiped when the first answer came."""
+    import qa
+
+    bot = SlowBot(qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index"), seconds=3.0)
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served(bot, tmp_path, free_port()) as url:
+            pg = opened(context.new_page(), url)
+            pg.fill("#qa-question textarea", "When was Ahmad Massoud born?")
+            pg.press("#qa-question textarea", "Enter")
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
+            pg.fill("#qa-question textarea", "Where was he born?")
+            pg.press("#qa-question textarea", "Enter")
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(2, timeout=60_000)
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
+            replies = pg.locator("#qa-chat .qa-reply")
+            expect(replies.nth(0)).to_contain_text("10 July 1989")
+            expect(replies.nth(1)).to_contain_text("Piyu")  # read as a follow-up of the first answer
+            expect(pg.locator("#qa-question textarea")).to_have_value("")
+    finally:
+        context.close()
