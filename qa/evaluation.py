@@ -72,15 +72,23 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write, is no row
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionSetError(f"cannot read question set {path}: {exc}") from None
-    rows = []
+    rows, bad = [], []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            rows.append((f"{path}:{n}", n, json.loads(line)))
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise QuestionSetError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            bad.append(f"{path}:{n}: not JSON ({exc.msg})")
+            continue
+        rows.append((f"{path}:{n}", n, row))
+    if bad:  # all of them at once: fixing one line at a time only to be shown the next was a slow way to a set
+        more = f"; and {len(bad) - BAD_LINES_SHOWN} more such lines" if len(bad) > BAD_LINES_SHOWN else ""
+        raise QuestionSetError("; ".join(bad[:BAD_LINES_SHOWN]) + more)
     return checked_rows(rows, str(path))
+
+
+BAD_LINES_SHOWN = 5
 
 
 def question_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:

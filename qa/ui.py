@@ -962,9 +962,9 @@ def build(engine: Engine, settings: Settings) -> Any:
         return (note, hidden(), "", None) if saved else (note, gr.update(), text, turn)
 
     def upload(files: list[str] | None, replace: bool, progress: gr.Progress = gr.Progress()
-               ) -> tuple[Any, str, None, str]:
+               ) -> tuple[Any, str, None, str, bool]:
         rows, report, status_text = h.upload(files, progress, replace=bool(replace))
-        return rows, report, None, status_text
+        return rows, report, None, status_text, False  # "replace" is for this upload: the next must ask again
 
     def removable() -> Any:
         return gr.update(choices=h.document_names(), value=None)
@@ -1002,8 +1002,8 @@ def build(engine: Engine, settings: Settings) -> Any:
                        **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)
         c.correction.submit(on_correction, [c.correction, pending], correction_out, **private)
-        d.files.upload(upload, [d.files, d.replace], [d.table, d.status, d.files, status], concurrency_limit=1,
-                       **private)
+        d.files.upload(upload, [d.files, d.replace], [d.table, d.status, d.files, status, d.replace],
+                       concurrency_limit=1, **private)
         d.remove.click(h.remove, [d.pick], [d.table, d.status, status], concurrency_limit=1, **private)
         d.table.change(removable, None, [d.pick], **private)  # every change of the table renews the choice
         d.rescan.click(h.rescan, None, [d.table, d.status, status], concurrency_limit=1, **private)

@@ -175,7 +175,12 @@ def test_a_follow_up_question_is_read_with_the_earlier_turn(page: Page) -> None:
 def test_uploaded_document_is_indexed_and_answered(page: Page, tmp_path: Path) -> None:
     doc = tmp_path / "lighthouse.txt"
     doc.write_text(LIGHTHOUSE, encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#qa-replace input[type=checkbox]").check()  # for this upload only: it stayed ticked for the next
     upload(page, doc)
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#qa-replace input[type=checkbox]")).not_to_be_checked()
+    page.get_by_role("tab", name="Chat").click()
     expect(page.locator("#qa-status")).not_to_contain_text("Ready · 1 document,")
     reply = ask(page, "In what year was the Skerry Point lighthouse built?")
     expect(reply.locator("blockquote mark")).to_contain_text("1874")

@@ -117,6 +117,18 @@ def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str
         load_questions(bad)
 
 
+def test_every_line_that_is_not_json_is_named_at_once(tmp_path: Path) -> None:
+    """Only the first was named: fixing line 3 revealed line 5, then line 8 (a browser review)."""
+    good = '{"question": "ok", "answers": []}'
+    bad = tmp_path / "q.jsonl"
+    bad.write_text("\n".join([good, good, "{oops", good, "nope", good, good, "{", good]) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r"q.jsonl:3: not JSON .*; .*q.jsonl:5: not JSON .*; .*q.jsonl:8: not JSON"):
+        load_questions(bad)
+    bad.write_text("\n".join(["{"] * 8) + "\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r"q.jsonl:5: not JSON \([^)]*\); and 3 more such lines$"):
+        load_questions(bad)
+
+
 def test_ids_given_to_rows_without_one_never_take_a_given_id(tmp_path: Path) -> None:
     """The row on line 3 without an id was "q3", then replaced by line 4's "q3": two questions became one."""
     path = tmp_path / "q.jsonl"
