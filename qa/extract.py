@@ -149,7 +149,9 @@ NAME_PHRASE = re.compile(PATTERNS["name"][0])
 """A capitalised phrase ("Ahmad Shah Massoud", "La Règle du Jeu"), compiled once for every module that looks for one."""
 MEASURES = "far|long|tall|high|deep|wide|big|heavy|large|thick|fast"
 """The adjectives a measure is asked with ("How heavy ...?"), as a regex alternation."""
-_MEASURE_QUESTION = re.compile(rf"^\W*(?:(?:about|roughly|approximately) )?how (?:{MEASURES})\b", re.IGNORECASE)
+MEASURE_LEAD = r"^\W*(?:(?:about|roughly|approximately) )?how "
+"""How a measure question opens, before its adjective ("About how heavy ...?")."""
+_MEASURE_QUESTION = re.compile(rf"{MEASURE_LEAD}(?:{MEASURES})\b", re.IGNORECASE)
 _BARE_ANSWER = re.compile(r"\bhow (?:many|often|old)\b|\bpercent(?:age)?\b|\bper cent\b|\bwhat age\b|\bwhen\b|"
                           r"\b(?:what|which) (?:year|date|day|time|decade|century|month)\b", re.IGNORECASE)
 """Questions whose amounts SQuAD's annotators (and most readers) give without the unit after them."""

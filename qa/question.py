@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .extract import MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
+from .extract import MEASURE_LEAD, MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
 from .retrieval import fold_accents, terms
 from .splitter import sentence_spans
 
@@ -153,8 +153,7 @@ _LENGTH = (r"km|m|cm|mm|mi|ft|in|yd|['\"′″]",
 _DIMENSIONS = {"heavy": ("weight", _WEIGHT), "tall": ("height", _LENGTH), "deep": ("depth", _LENGTH),
                "thick": ("thickness", _LENGTH), "wide": ("width", _LENGTH),
                "far": ("distance", (_LENGTH[0], _LENGTH[1] + r"|blocks?|distance|away|walk|drive|ride|hours?|minutes?"))}
-_DIMENSION_QUESTION = re.compile(rf"^\W*(?:(?:about|roughly|approximately) )?how ({'|'.join(_DIMENSIONS)})\b",
-                                 re.IGNORECASE)
+_DIMENSION_QUESTION = re.compile(rf"{MEASURE_LEAD}({'|'.join(_DIMENSIONS)})\b", re.IGNORECASE)
 _DIMENSION_SAID = {adjective: re.compile(rf"\d\s?(?:{short})(?![^\W\d_])|(?<![^\W\d_])(?:{words})(?![^\W\d_])",
                                          re.IGNORECASE) for adjective, (_, (short, words)) in _DIMENSIONS.items()}
 """A measure's units, short ones only after a number ("11.2 kg", "6'2\""), and its words: "How heavy is Panjshir?"

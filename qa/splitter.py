@@ -57,6 +57,9 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_SPACES = re.compile(r"\s*")
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the '.' at ``dot`` closes an abbreviation or an initial."""
     word = re.search(r"[\w.]+$", text[max(0, dot - 20):dot])
@@ -72,7 +75,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _breaks_after(text: str, match: re.Match[str]) -> bool:
-    nxt = re.compile(r"\s*").match(text, match.end()).end()
+    nxt = _SPACES.match(text, match.end()).end()
     if nxt >= len(text):
         return True
     ch = text[nxt]
@@ -137,7 +140,6 @@ def _line_blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 _HEADING_READ = 1000  # longer than any heading (60) with its indent
-_SPACES = re.compile(r"\s*")
 
 
 PARAGRAPH_REACH = 5000

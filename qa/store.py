@@ -203,16 +203,14 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
                 same = False
                 report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
             (report.unchanged if same else report.changed if entry else report.added).append(name)
-        report.removed = sorted(set(known) - set(docs))
-        if not docs and known:  # an unmounted or emptied folder must not wipe a good index
-            report.removed = []
+        away = not docs and bool(known)  # an unmounted or emptied folder must not wipe a good index
+        report.removed = [] if away else sorted(set(known) - set(docs))
+        report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
+        if away:
             report.messages.append(f"the saved index of {plural(len(known), 'document')} is kept for when they are back "
                                    f"(remove {index_dir} to start afresh)")
             data = _assemble({}, {}, header, embedder.dim)
-            report.seconds = time.perf_counter() - started
-            return data, docs, report
-        report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
-        if old is not None and not (report.added or report.changed or report.removed):
+        elif old is not None and not (report.added or report.changed or report.removed):
             data = old
             if not unwritable:
                 persist.tidy(index_dir)
