@@ -848,6 +848,7 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     with gr.Row():
         c.question = gr.Textbox(label="Your question", show_label=False, placeholder="Ask a question about the documents…",
                                 max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
+                                max_lines=6,  # a long question scrolls in the box instead of pushing the page down
                                 info=f"Up to {limit:,} characters.")
         c.send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
         c.clear = gr.Button("Clear conversation", scale=1, elem_id="qa-clear")  # the chat box has its own "Clear"
@@ -898,6 +899,21 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     return e
 
 
+class Sessions:
+    """What events of one browser session must see as soon as another changes it: how often its chat was cleared
+    (an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
+    was on its way is in the browser's store, but not in the ratings that answer's event was given). Dropped when
+    the page closes, so a server that runs for months does not keep every visit."""
+
+    def __init__(self) -> None:
+        self.clears: dict[str, int] = {}
+        self.rated: dict[str, dict[str, str]] = {}
+
+    def forget(self, session: str) -> None:
+        self.clears.pop(session, None)
+        self.rated.pop(session, None)
+
+
 def build(engine: Engine, settings: Settings) -> Any:
     """The Blocks app: the three tabs, wired to ``Handlers`` by thin adapters."""
     import gradio as gr
@@ -910,9 +926,8 @@ def build(engine: Engine, settings: Settings) -> Any:
     def unchanged() -> tuple[Any, Any, Any, Any]:  # the chat, turns, box and correction row as they are
         return gr.update(), gr.update(), gr.update(), gr.update()
 
-    clears: dict[str, int] = {}  # per browser session, how often its chat was cleared
-    rated: dict[str, dict[str, str]] = {}  # per browser session, its thumbs as last set (a rating while an answer
-    # was on its way is in the browser's store, but not in the ratings that answer's event was given)
+    sessions = Sessions()
+    clears, rated = sessions.clears, sessions.rated
 
     def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
         return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
@@ -949,6 +964,9 @@ def build(engine: Engine, settings: Settings) -> Any:
         clears[session] = clears.get(session, 0) + 1
         rated[session] = {}
         return [], [], {}, hidden(), ""
+
+    def forget(request: gr.Request) -> None:
+        sessions.forget(request.session_hash or "")
 
     def on_like(turns: Any, ratings: Any, data: gr.LikeData, request: gr.Request) -> tuple[str, Any, Any, Any]:
         note, show, turn, kept = h.like(turns, data.liked, data.index, ratings)
@@ -1017,6 +1035,8 @@ def build(engine: Engine, settings: Settings) -> Any:
         demo.load(h.documents, None, [d.table, d.status], **private)
         # another browser tab may have uploaded or removed a document since: show the folder as it is now
         documents_page.select(h.documents, None, [d.table, d.status], **private)
+        demo.unload(forget)  # a closed or reloaded page never comes back under the same session
+    demo.qa_sessions = sessions  # type: ignore[attr-defined]  # for the tests
     demo.queue(default_concurrency_limit=1, max_size=64)
     return demo
 

@@ -284,6 +284,8 @@ def test_a_question_that_cannot_be_asked_is_refused_and_kept_in_the_box(page: Pa
         expect(page.locator("#qa-question textarea")).to_have_value(question)
         expect(page.locator("#qa-chat .qa-reply")).to_have_count(0)
         expect(page.locator("#qa-chat")).not_to_contain_text("Sorry")
+    box = page.locator("#qa-question textarea").bounding_box()
+    assert box is not None and box["height"] < 200, box  # it scrolls: 2,110 characters had grown it to 14 lines
 
 
 def test_gradio_client_api(app: SimpleNamespace) -> None:
@@ -355,8 +357,8 @@ class SlowBot:
 
 
 @contextlib.contextmanager
-def served(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iterator[str]:
-    """The app in this process around ``bot`` (no second model load), at ``port``: the page's address."""
+def served_demo(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iterator[tuple[str, object]]:
+    """The app in this process around ``bot`` (no second model load), at ``port``: the page's address and the app."""
     from qa import ui
 
     engine = ui.Engine(lambda: bot).start()  # type: ignore[arg-type, return-value]
@@ -364,9 +366,16 @@ def served(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iter
     demo = ui.build(engine, ui.Settings(feedback=tmp_path / "feedback.jsonl", chat_key=key))
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", demo
     finally:
         demo.close()
+
+
+@contextlib.contextmanager
+def served(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iterator[str]:
+    """``served_demo``'s address alone."""
+    with served_demo(bot, tmp_path, port, key) as (url, _):
+        yield url
 
 
 def opened(pg: Page, url: str) -> Page:
@@ -396,6 +405,31 @@ def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_pat
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
             ask(pg, "Where was Ahmad Massoud born?")  # and the chat still answers
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1)
+    finally:
+        context.close()
+
+
+def test_what_the_server_keeps_for_a_page_goes_when_the_page_closes(browser: Browser, tmp_path: Path) -> None:
+    """Each visit's clear count and thumbs were kept in the server for as long as it ran, one entry per page load."""
+    import qa
+
+    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served_demo(bot, tmp_path, free_port()) as (url, demo):
+            sessions = demo.qa_sessions  # type: ignore[attr-defined]
+            pg = opened(context.new_page(), url)
+            ask(pg, "When was Ahmad Massoud born?")
+            pg.locator("#qa-chat button[aria-label='Like']").last.click()
+            pg.click("#qa-clear")
+            other = opened(context.new_page(), url)
+            other.click("#qa-clear")
+            wait_for(lambda: len(sessions.clears) == 2 and len(sessions.rated) == 2, 20, "both pages' marks")
+            pg.close()
+            wait_for(lambda: len(sessions.clears) == 1 and len(sessions.rated) == 1, 60, "the closed page's marks to go")
+            ask(other, "Where was Ahmad Massoud born?")  # the page still open goes on as before
+            other.reload()
+            wait_for(lambda: not sessions.clears and not sessions.rated, 60, "the reloaded page's old marks to go")
     finally:
         context.close()
 
