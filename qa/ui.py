@@ -852,6 +852,8 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
                                 info=f"Up to {limit:,} characters.")
         c.send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
         c.clear = gr.Button("Clear conversation", scale=1, elem_id="qa-clear")  # the chat box has its own "Clear"
+    # a Clear clicked by mistake loses nothing: the conversation can come back until the next question is asked
+    c.restore = gr.Button("Bring back the cleared conversation", visible=False, size="sm", elem_id="qa-restore")
     c.feedback_note = gr.Markdown(elem_id="qa-feedback-note")
     with gr.Row(visible=False) as c.correction_row:
         c.correction = gr.Textbox(label="The right answer is …", scale=6, elem_id="qa-correction",
@@ -923,8 +925,8 @@ def build(engine: Engine, settings: Settings) -> Any:
     def hidden() -> Any:  # a fresh update each time: Gradio may consume the dict it is given
         return gr.update(visible=False)
 
-    def unchanged() -> tuple[Any, Any, Any, Any]:  # the chat, turns, box and correction row as they are
-        return gr.update(), gr.update(), gr.update(), gr.update()
+    def unchanged() -> tuple[Any, ...]:  # the chat, turns, box, correction row, Clear's undo and its button as they are
+        return gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
 
     sessions = Sessions()
     clears, rated = sessions.clears, sessions.rated
@@ -932,21 +934,21 @@ def build(engine: Engine, settings: Settings) -> Any:
     def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
         return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
 
-    def submit(question: str, turns: Any, ratings: Any, request: gr.Request) -> Iterator[tuple[Any, Any, Any, Any]]:
+    def submit(question: str, turns: Any, ratings: Any, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
             gr.Warning(refused)
             yield unchanged()
             return
         session = request.session_hash or ""
         before = clears.get(session, 0)
-        # the question shows before its answer
-        yield chat(h.pending(question, turns), turns, ratings, pending=True), gr.update(), "", hidden()
+        # the question shows before its answer; it starts the conversation anew, so what Clear took is gone for good
+        yield chat(h.pending(question, turns), turns, ratings, pending=True), gr.update(), "", hidden(), None, hidden()
         messages, turns = h.submit(question, turns)
         if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
             yield unchanged()
             return
         # the box as it is now: a question typed meanwhile is asked next (trigger_mode "always_last"), not wiped
-        yield chat(messages, turns, rated.get(session, ratings)), turns, gr.update(), hidden()
+        yield chat(messages, turns, rated.get(session, ratings)), turns, gr.update(), hidden(), gr.update(), gr.update()
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -959,11 +961,21 @@ def build(engine: Engine, settings: Settings) -> Any:
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None  # a refusal for the caller, not a crash to log
 
-    def clear(request: gr.Request) -> tuple[list, list, dict, Any, str]:
+    def clear(turns: Any, ratings: Any, request: gr.Request) -> tuple[list, list, dict, Any, str, Any, Any]:
         session = request.session_hash or ""
         clears[session] = clears.get(session, 0) + 1
         rated[session] = {}
-        return [], [], {}, hidden(), ""
+        kept = clean_turns(turns)
+        if not kept:  # nothing to bring back: keep what an earlier Clear left to restore
+            return [], [], {}, hidden(), "", gr.update(), gr.update()
+        return [], [], {}, hidden(), "", (kept, clean_ratings(ratings, kept)), gr.update(visible=True)
+
+    def restore(kept: Any, request: gr.Request) -> tuple[Any, Any, Any, None, Any]:
+        if not kept:
+            return gr.update(), gr.update(), gr.update(), None, hidden()
+        turns, ratings = kept
+        rated[request.session_hash or ""] = ratings
+        return chat(render_history(turns), turns, ratings), turns, ratings, None, hidden()
 
     def forget(request: gr.Request) -> None:
         sessions.forget(request.session_hash or "")
@@ -996,6 +1008,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         turns_state = gr.BrowserState([], storage_key=f"{key}-turns", secret=secret)
         ratings_state = gr.BrowserState({}, storage_key=f"{key}-ratings", secret=secret)  # turn id -> Like/Dislike
         pending = gr.State(None)
+        undo = gr.State(None)  # (turns, ratings) that the last Clear took, until a question is asked
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
@@ -1005,17 +1018,18 @@ def build(engine: Engine, settings: Settings) -> Any:
         with gr.Tab("Evaluation"):
             e = evaluation_tab(gr, settings.questions)
         private = {"api_visibility": "private"}
-        cleared = [c.chatbot, turns_state, ratings_state, c.correction_row, c.feedback_note]
+        cleared = [c.chatbot, turns_state, ratings_state, c.correction_row, c.feedback_note, undo, c.restore]
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer instead of racing it
         # for the stored turns; then it runs, with the turns that answer left (with "once" it was dropped unsaid).
         gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state],
-              [c.chatbot, turns_state, c.question, c.correction_row], concurrency_limit=2, concurrency_id="ask",
-              trigger_mode="always_last", **private)
+              [c.chatbot, turns_state, c.question, c.correction_row, undo, c.restore], concurrency_limit=2,
+              concurrency_id="ask", trigger_mode="always_last", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        c.clear.click(clear, None, cleared, **private)
-        c.chatbot.clear(clear, None, cleared, **private)
+        c.clear.click(clear, [turns_state, ratings_state], cleared, **private)
+        c.chatbot.clear(clear, [turns_state, ratings_state], cleared, **private)
+        c.restore.click(restore, [undo], [c.chatbot, turns_state, ratings_state, undo, c.restore], **private)
         c.chatbot.like(on_like, [turns_state, ratings_state], [c.feedback_note, c.correction_row, pending, ratings_state],
                        **private)
         c.save_fix.click(on_correction, [c.correction, pending], correction_out, **private)

@@ -273,6 +273,36 @@ def test_thumbs_stay_on_their_answers_through_the_next_question_and_a_reload(pag
     expect(chat.locator(".qa-reply")).to_have_count(0)
 
 
+def test_a_cleared_conversation_can_be_brought_back_until_the_next_question(page: Page, app: SimpleNamespace) -> None:
+    """A Clear clicked by mistake lost the whole conversation, in the browser's store too, with no way back."""
+    ask(page, "When was Ahmad Massoud born?")
+    ask(page, "Where was he born?")
+    page.locator("#qa-chat button[aria-label='Like']").last.click()
+    restore = page.locator("#qa-restore")
+    expect(restore).to_be_hidden()
+    page.click("#qa-clear")
+    expect(page.locator("#qa-chat .qa-reply")).to_have_count(0)
+    restore.click()
+    expect(page.locator("#qa-chat .qa-reply")).to_have_count(2)
+    expect(restore).to_be_hidden()
+    page.reload()  # back in the browser's store as well, thumbs and all
+    expect(page.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+    expect(page.locator("#qa-chat .qa-reply")).to_have_count(2)
+    expect(page.locator("#qa-chat")).to_contain_text("Piyu")
+    expect(page.locator("#qa-chat button[aria-label='Liked']")).to_have_count(1)
+    reply = ask(page, "Who is he the son of?")  # still a follow-up of the restored turns
+    expect(reply).to_contain_text("Ahmad Shah Massoud")
+    page.click("#qa-clear")
+    expect(restore).to_be_visible()
+    page.fill("#qa-question textarea", "   ?!  ")  # a question that is not asked leaves the way back open
+    page.click("#qa-ask")
+    expect(page.get_by_text("Not asked").first).to_be_visible(timeout=20_000)
+    expect(restore).to_be_visible()
+    ask(page, "When was Ahmad Massoud born?")  # one that is asked starts anew
+    expect(restore).to_be_hidden()
+    expect(page.locator("#qa-chat .qa-reply")).to_have_count(1)
+
+
 def test_a_question_that_cannot_be_asked_is_refused_and_kept_in_the_box(page: Page) -> None:
     """It used to become a turn of its own, and a too-long question was wiped from the box."""
     long_question = "Why " + "really " * 300 + "?"
