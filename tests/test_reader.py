@@ -444,6 +444,20 @@ def test_shipped_reader_in_low_precision_agrees_with_fp32_on_seed_article(precis
 
 
 @needs_shipped
+def test_the_best_few_spans_are_the_head_of_all_spans() -> None:
+    """A window stops mapping pairs to characters once it has offered ``top_n`` different spans and the rest
+    score lower: the best 1, 5 or 20 must still be exactly the head of the full list (scores included)."""
+    text = SEEDS[0].read_text(encoding="utf-8")
+    contexts = [p.strip() for p in text.split("\n\n") if p.strip()]
+    reader = rd.Reader.load(precision="fp32")
+    for question in [*SEED_QUESTIONS, "What does Massoud say about the Taliban?", "Who?"]:
+        every = reader.read(question, contexts[:4], top_n=10_000)
+        assert len(every) > 20, question  # all of them: far more than any limit below
+        for n in (1, 5, 20):
+            assert reader.read(question, contexts[:4], top_n=n) == every[:n], (question, n)
+
+
+@needs_shipped
 def test_no_span_runs_from_one_paragraph_into_the_next() -> None:
     """A lead-in line is read with the paragraph it introduces; the answer still never crosses the blank line.
 
