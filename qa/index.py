@@ -137,6 +137,16 @@ def _jsonl(records: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
 
 
+SENTENCE_DTYPE = np.float16
+"""Sentence vectors are stored at half precision (there are many; cosines need no more)."""
+
+
+def as_stored(sentence_vecs: np.ndarray) -> np.ndarray:
+    """Sentence vectors as a load will give them back: an index just built must answer exactly as the same
+    index loaded later (fp32 vectors in memory had confidences differ from the loaded ones in the 4th digit)."""
+    return sentence_vecs.astype(SENTENCE_DTYPE).astype(np.float32)
+
+
 def save(index_dir: Path, data: IndexData) -> Path:
     """Write a new state beside the old one, then switch ``CURRENT`` to it. Call under ``locked``."""
     name = f"v-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -151,7 +161,7 @@ def save(index_dir: Path, data: IndexData) -> Path:
         {"doc": s.doc, "start": s.start, "end": s.end, "passage": s.passage} for s in data.sentences]))
     _fsync_write(tmp / "passages.faiss", faiss.serialize_index(flat).tobytes())
     with open(tmp / "sentences.npy", "wb") as fh:
-        np.save(fh, data.sentence_vecs.astype(np.float16))
+        np.save(fh, data.sentence_vecs.astype(SENTENCE_DTYPE))
         fh.flush()
         os.fsync(fh.fileno())
     manifest = dict(data.manifest, format=FORMAT_VERSION, documents=data.documents,

@@ -178,7 +178,8 @@ def _assemble(parts: dict[str, tuple[list[Passage], list[Sentence], np.ndarray, 
         p_vecs.append(pv)
         s_vecs.append(sv)
     stack = (lambda arrs: np.concatenate(arrs).astype(np.float32) if arrs else np.zeros((0, dim), np.float32))
-    return persist.IndexData(dict(header), passages, sentences, stack(p_vecs), stack(s_vecs), entries)
+    return persist.IndexData(dict(header), passages, sentences, stack(p_vecs), persist.as_stored(stack(s_vecs)),
+                             entries)
 
 
 def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tuple[persist.IndexData, dict[str, Document], UpdateReport]:
