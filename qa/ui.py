@@ -869,7 +869,8 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     """The Documents tab's components: what is indexed, and the upload box."""
     d = SimpleNamespace()
     d.table = gr.Dataframe(headers=["document", "passages", "size", "note"], datatype=["str", "number", "str", "str"],
-                           interactive=False, elem_id="qa-docs")
+                           interactive=False, elem_id="qa-docs", wrap=True,  # every column on a phone's width
+                           column_widths=["34%", "26%", "16%", "24%"])
     d.status = gr.Markdown(elem_id="qa-docs-status")
     d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
                       file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")

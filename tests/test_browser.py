@@ -355,6 +355,26 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
         assert page.locator(plot).evaluate("img => img.complete && img.naturalWidth > 0")
 
 
+def test_the_documents_table_fits_a_phone(app: SimpleNamespace, browser: Browser) -> None:
+    """At 390 px only the name column showed: passages, size and note were off to the right of the table."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.goto(app.url)
+        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+        pg.get_by_role("tab", name="Documents").click()
+        table = pg.locator("#qa-docs")
+        expect(table.locator("td").first).to_contain_text(".txt")
+        edge = table.bounding_box()
+        heads = table.locator("th")
+        assert edge is not None and heads.count() >= 4
+        for i in range(heads.count()):
+            box = heads.nth(i).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, (i, box, edge)
+    finally:
+        context.close()
+
+
 def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
     doc = tmp_path / "remove_me.txt"
     doc.write_text("The Quillby ferry sails at noon every day.\n", encoding="utf-8")
