@@ -1,7 +1,9 @@
 """Settings in one place, read from ``qa.json``.
 
 Lookup order: an explicit path, ``$QA_CONFIG``, ``./qa.json``, then the
-``qa.json`` beside the package (the project root). ``qa eval --calibrate``
+``qa.json`` beside the package (the project root). A file of the user's own
+sets what it names; every other setting comes from the project's ``qa.json``
+(the calibrated thresholds), then the built-in defaults. ``qa eval --calibrate``
 writes the threshold back to the file that was read.
 """
 from __future__ import annotations
@@ -124,22 +126,36 @@ def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) ->
     """Read settings; unknown keys are an error so typos do not pass silently, and so is a file named
     explicitly that does not exist (a mistyped --config would otherwise run on the built-in defaults)."""
     file = config_path(path)
-    data: dict[str, Any] = {}
     if path and not file.exists():
         raise ConfigError(f"config file {file} does not exist")
     if not path and os.environ.get("QA_CONFIG") and not file.exists():  # a typo there ran on the built-in defaults
         raise ConfigError(f"config file {file} (named by $QA_CONFIG) does not exist")
+    project = PROJECT_ROOT / "qa.json"
+    # a user's file that sets only "k" kept the built-in threshold 0.3, not the shipped reader's calibrated one
+    data = _read(project) if project.exists() and not _same_file(project, file) else {}
     if file.exists():
-        try:
-            data = json.loads(file.read_text(encoding="utf-8-sig"))  # Notepad writes a byte-order mark
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"cannot read config {file}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"config {file} must hold a JSON object")
-    _check_known(data, f"in {file}")
+        data.update(_read(file))
     _check_known(overrides, "passed as keyword arguments")
     data.update({k: v for k, v in overrides.items() if v is not None})
     return Config(**data)
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))  # Notepad writes a byte-order mark
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read config {file}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {file} must hold a JSON object")
+    _check_known(data, f"in {file}")
+    return data
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 def _check_known(settings: dict[str, Any], where: str) -> None:

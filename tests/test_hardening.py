@@ -403,6 +403,26 @@ def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert load_config(tmp_path / "qa.json").k == 3
 
 
+def test_a_config_of_ones_own_keeps_the_shipped_calibration_for_what_it_does_not_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ./qa.json holding only {"k": 3} ran at the built-in threshold 0.3 instead of the calibrated 0.1689: the
+    review's ferry question was then declined, and --calibrate said "to undo, set threshold 0.3"."""
+    import json
+
+    from qa.config import PROJECT_ROOT
+
+    shipped = json.loads((PROJECT_ROOT / "qa.json").read_text(encoding="utf-8"))
+    (tmp_path / "qa.json").write_text('{"k": 3}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QA_CONFIG", raising=False)
+    for cfg in (load_config(), load_config(tmp_path / "qa.json")):
+        assert cfg.k == 3 and cfg.threshold == shipped["threshold"] != Config().threshold
+        assert cfg.heuristic_threshold == shipped["heuristic_threshold"]
+    (tmp_path / "qa.json").write_text('{"threshold": 0.42}', encoding="utf-8")
+    assert load_config().threshold == 0.42 and load_config().k == Config().k  # what it sets wins
+    assert load_config(PROJECT_ROOT / "qa.json").threshold == shipped["threshold"]
+
+
 def test_pypdf_s_own_warnings_do_not_reach_the_terminal(tmp_path: Path) -> None:
     """Our "skipped truncated.pdf: unreadable PDF (...)" says it; pypdf's "EOF marker not found" would say it again
     on every update, through Python's last-resort log handler."""
