@@ -661,8 +661,12 @@ class Handlers:
     def refusal(self, question: str) -> str | None:
         """Why the chat would not ask ``question`` (empty, too long, no words), else None: such a question was a
         turn of its own, and a too-long one was wiped from the box the user had to shorten it in."""
+        limit = self.settings.max_question_chars
+        if len(question) >= box_chars(limit):  # the box cut a longer paste to this: its length is not the paste's
+            return (f"Not asked: the question is at least {box_chars(limit):,} characters long (all the box holds); "
+                    f"please keep it to {limit:,} or fewer.")
         try:
-            clean_question(question, self.settings.max_question_chars)
+            clean_question(question, limit)
         except QuestionError as exc:
             return f"Not asked: {exc}."
         return None
@@ -836,18 +840,26 @@ class Handlers:
             return warning(exc)
 
 
+def box_chars(limit: int) -> int:
+    """How much the question box holds: ten times the question limit, so a paste too long to ask is refused with
+    a reason rather than cut to something askable, while a paste of megabytes never reaches the server."""
+    return limit * 10
+
+
 def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     """The Chat tab's components (inside an open ``gr.Tab``)."""
     # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
     c = SimpleNamespace()
     # No copy or share buttons: they copy our HTML with its character references ("evil&#46;md"), and sharing
     # needs Hugging Face; selecting the text copies what is shown.
-    c.chatbot = gr.Chatbot(label="Conversation", elem_id="qa-chat", height=520, sanitize_html=True, buttons=[],
+    # no label shown: Gradio pins it over the chat's top line, which it then hid once the chat scrolled
+    c.chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="qa-chat", height=520, sanitize_html=True,
+                           buttons=[],
                            render_markdown=True, latex_delimiters=[], feedback_options=FEEDBACK_OPTIONS,
                            placeholder="Ask a question; every answer is quoted from the documents.")
     with gr.Row():
         c.question = gr.Textbox(label="Your question", show_label=False, placeholder="Ask a question about the documents…",
-                                max_length=limit * 10, scale=6, elem_id="qa-question", autofocus=True,
+                                max_length=box_chars(limit), scale=6, elem_id="qa-question", autofocus=True,
                                 max_lines=6,  # a long question scrolls in the box instead of pushing the page down
                                 info=f"Up to {limit:,} characters.")
         c.send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")

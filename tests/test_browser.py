@@ -151,6 +151,8 @@ def test_answer_shows_highlighted_quote_and_source(page: Page, tmp_path: Path) -
     expect(reply.locator(".qa-confidence")).to_contain_text("confidence")
     # no copy buttons (they copied our HTML, character references and all) and no share button (it needs the hub)
     expect(page.locator("#qa-chat").get_by_role("button", name=re.compile("copy|share", re.IGNORECASE))).to_have_count(0)
+    # nor the "Conversation" label Gradio pins over the chat, where it hid the top line's first words
+    expect(page.locator("#qa-chat").get_by_text("Conversation", exact=True)).to_have_count(0)
     alternatives = reply.locator("details.qa-alternatives")
     expect(alternatives.locator("summary")).to_contain_text("Other possible answers")
     expect(alternatives.locator("mark").first).to_be_hidden()  # folded until asked for

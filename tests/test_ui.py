@@ -192,6 +192,9 @@ def test_the_chat_refuses_a_question_it_would_not_ask_before_making_a_turn_of_it
     assert h.refusal("   ") == "Not asked: please type a question."
     assert h.refusal("x" * 2001) == "Not asked: the question is 2,001 characters long; please keep it to 2,000 or fewer."
     assert h.refusal(" ?! ") == "Not asked: the question has no words in it."
+    # the box holds 20,000: a 50,000-character paste arrives cut to that, and was called "20,000 characters long"
+    assert h.refusal("x" * 20_000) == ("Not asked: the question is at least 20,000 characters long (all the box "
+                                       "holds); please keep it to 2,000 or fewer.")
     assert h.refusal("x" * 2000) is None and h.refusal("When was he born?") is None
 
 
