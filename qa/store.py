@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,6 +53,18 @@ class UpdateReport:
                  f"passages: {self.passages} ({self.embedded_passages} embedded) in {self.seconds:.2f}s"]
         lines += [f"note: {m}" for m in self.messages]
         return "\n".join(lines + skipped_lines(self.skipped))
+
+
+def _as_seen_from(before: dict[str, str], report: UpdateReport, entries: dict[str, dict]) -> UpdateReport:
+    """``report`` with its documents added, changed and removed since ``before`` (name -> sha256), not since the
+    saved index: a rescan after ``qa index`` had saved a new file said "0 added" and then answered from it. A
+    document the sync read again under new rules stays changed."""
+    after = {name: entry["sha256"] for name, entry in entries.items()}
+    added = sorted(after.keys() - before.keys())
+    edited = {name for name in after.keys() & before.keys() if after[name] != before[name]}
+    changed = sorted((edited | set(report.changed)) - set(added))
+    return replace(report, added=added, changed=changed, removed=sorted(before.keys() - after.keys()),
+                   unchanged=sorted(after.keys() - set(added) - set(changed)))
 
 
 SKIPPED_ALIKE = 3
@@ -345,14 +357,17 @@ class Store:
         self.index_dir = Path(index_dir)
         self.cfg = cfg
         self.embedder = embedder
-        self.report = self.refresh()
+        data, docs, self.report = sync(self.docs_dir, self.index_dir, cfg, embedder)  # told against the saved index
+        self.snapshot = Snapshot(data, docs)
 
     def refresh(self) -> UpdateReport:
-        """Re-read the folder and apply what changed (the UI calls this after an upload)."""
+        """Re-read the folder and apply what changed (the UI calls this after an upload), told against what this
+        store answered from: another process (``qa index``) may have brought the saved index up to date already."""
+        before = {name: entry["sha256"] for name, entry in self.doc_entries.items()}
         data, docs, report = sync(self.docs_dir, self.index_dir, self.cfg, self.embedder)
         self.snapshot = Snapshot(data, docs)
-        self.report = report
-        return report
+        self.report = _as_seen_from(before, report, self.doc_entries)
+        return self.report
 
     # The current snapshot's contents, for callers that do not hold a snapshot themselves.
     documents = property(lambda self: self.snapshot.documents)

@@ -367,6 +367,24 @@ def test_second_load_embeds_nothing_and_edits_are_incremental(squad_dir, seed_di
     check_offsets(again)
 
 
+def test_a_refresh_tells_what_changed_since_this_store_not_since_the_saved_index(seed_dir, tmp_index, embedder) -> None:
+    """The web UI's Rescan, after ``qa index`` in another process had saved a new file, said "0 added" and then
+    answered from the file."""
+    running = store_for(seed_dir, tmp_index, embedder)
+    (seed_dir / "lighthouse.txt").write_text("The lighthouse was built in 1874.\n", encoding="utf-8")
+    with open(next(seed_dir.glob("panjshir*.txt")), "a", encoding="utf-8") as fh:
+        fh.write("\n\nBazarak lies on the Panjshir River.\n")
+    other = store_for(seed_dir, tmp_index, embedder)  # "qa index" in another process
+    assert other.report.added == ["lighthouse.txt"] and len(other.report.changed) == 1
+    seen = running.refresh()
+    assert seen.added == ["lighthouse.txt"] and seen.changed == other.report.changed and not seen.removed
+    assert seen.embedded_passages == 0 and seen.unchanged == []  # nothing left to embed, nothing as it was
+    (seed_dir / "lighthouse.txt").unlink()
+    assert other.refresh().removed == ["lighthouse.txt"]
+    assert running.refresh().removed == ["lighthouse.txt"]
+    assert running.refresh().removed == [] and running.report.unchanged == other.report.unchanged
+
+
 def test_stored_vectors_match_a_fresh_encode(seed_dir, tmp_index, embedder) -> None:
     store_for(seed_dir, tmp_index, embedder)
     reloaded = store_for(seed_dir, tmp_index, embedder)
