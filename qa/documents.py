@@ -9,6 +9,7 @@ cite "page 3").
 from __future__ import annotations
 
 import bisect
+import codecs
 import hashlib
 import io
 import logging
@@ -18,7 +19,7 @@ import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 """Decoded as text; Markdown and HTML then rendered (``_RENDER``)."""
@@ -47,6 +48,8 @@ class Document:
     """Start offset of each PDF page in ``text``; empty for other formats."""
     encoding: str = "utf-8"
     """How the file's bytes were read (``LEGACY`` is a guess, reported when the file is indexed)."""
+    declared: bool = False
+    """Read in the charset the page itself names (no guess to report)."""
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding ``offset``, or None for documents without pages."""
@@ -84,8 +87,9 @@ LEGACY_MAX_NON_ASCII = 0.3
 
 
 def encoding_note(doc: Document) -> str | None:
-    """What to tell the user about how ``doc`` was decoded: only the Windows-1252 guess needs saying."""
-    if doc.encoding != LEGACY:
+    """What to tell the user about how ``doc`` was decoded: only the Windows-1252 guess needs saying (not a
+    page that declares it)."""
+    if doc.encoding != LEGACY or doc.declared:
         return None
     return f"read {doc.name} as Windows-1252, not UTF-8; re-save it as UTF-8 if its accented letters look wrong"
 
@@ -107,9 +111,28 @@ def _bomless_utf16(data: bytes, sample: int = 4096) -> str | None:
     return None
 
 
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """The text of a file and the encoding it was read with: a BOM's (UTF-8/16/32), else UTF-8, else
-    Windows-1252 for mostly-ASCII text (the store notes that guess), else DocumentError."""
+_DECLARED = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:+-]+)", re.IGNORECASE)
+_AS_BROWSERS_READ = {"iso8859-1": LEGACY, "latin-1": LEGACY, "ascii": LEGACY}  # the WHATWG encoding labels' rule
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The codec an HTML page names in a ``<meta charset>`` or ``http-equiv`` tag of its first 1,024 bytes (where
+    browsers look), as Python calls it; None when it names none, or one Python does not know."""
+    m = _DECLARED.search(data[:1024])
+    if not m:
+        return None
+    try:
+        codec = codecs.lookup(m.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return _AS_BROWSERS_READ.get(codec, codec)
+
+
+def decode_text(data: bytes, name: str, declared: str | None = None,
+                shown: Callable[[str], str] = str) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with: a BOM's (UTF-8/16/32), else UTF-8, else the charset
+    an HTML page ``declared``, else Windows-1252 where what is ``shown`` of it stays mostly ASCII (the store notes
+    that guess), else DocumentError."""
     for bom, codec in _BOMS:  # before the binary check: UTF-16 text is full of NUL bytes
         if data.startswith(bom):
             try:
@@ -125,11 +148,18 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         bad = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+    if declared and declared != "utf-8":  # a Cyrillic page in windows-1251 was read as Windows-1252: mojibake
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"{bad}, nor the {declared} it declares (offset {exc.start}); re-save it as UTF-8 to "
+                                "index it", name) from None
     try:
         text = data.decode(LEGACY)
     except UnicodeDecodeError:
         raise DocumentError(f"{bad}; re-save it as UTF-8 to index it", name) from None
-    letters = [c for c in text if not c.isspace()]
+    # the markup of a page is ASCII whatever its words are: judge the words
+    letters = [c for c in shown(text) if not c.isspace()]
     if sum(not c.isascii() for c in letters) > LEGACY_MAX_NON_ASCII * max(len(letters), 1):
         raise DocumentError(f"{bad}, and mostly not Latin text; re-save it as UTF-8 to index it", name)
     return text, LEGACY
@@ -279,17 +309,20 @@ def parse(data: bytes, name: str) -> Document:
     """Turn a file's bytes into a Document, or raise DocumentError saying why not."""
     suffix = Path(name).suffix.lower()
     pages: tuple[int, ...] = ()
-    encoding = "utf-8"
+    encoding, declared = "utf-8", None
     if suffix == ".pdf":
         text, pages = pdf_text(data, name)
     elif suffix in TEXT_SUFFIXES:
-        text, encoding = decode_text(data, name)
-        text = _RENDER.get(suffix, str)(text)
+        render = _RENDER.get(suffix, str)
+        declared = declared_charset(data) if render is html_to_text else None
+        text, encoding = decode_text(data, name, declared, render)
+        text = render(text)
     else:
         raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}", name)
     if not text.strip():
         raise DocumentError("empty document (no text)", name)
-    return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages, encoding=encoding)
+    return Document(name=name, text=text, sha256=content_hash(data), size=len(data), pages=pages, encoding=encoding,
+                    declared=declared is not None and encoding == declared)
 
 
 def list_files(folder: Path, exclude: Path | None = None) -> tuple[list[tuple[str, Path]], list[Skipped]]:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qa.config import Config
-from qa.documents import DocumentError, Document, html_to_text, parse, read_folder
+from qa.documents import DocumentError, Document, encoding_note, html_to_text, parse, read_folder
 from qa import documents as documents_module
 from qa import store as store_module
 from qa.splitter import is_lead_in, lead_contexts, sentence_spans, split_document
@@ -336,6 +336,29 @@ def test_unreadable_files_are_skipped_with_a_reason(seed_dir: Path, name: str, d
 def test_text_in_other_encodings_is_read_as_what_it_says(data: bytes, encoding: str) -> None:
     doc = parse(data, "cafe.txt")
     assert (doc.text, doc.encoding) == ("Le café crème de Bazarak – “quoted”.", encoding)
+
+
+RUSSIAN = "Москва является столицей России."
+
+
+@pytest.mark.parametrize("head, encoding, text", [
+    ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">', "cp1251", RUSSIAN),
+    ("<meta charset='koi8-r'>", "koi8-r", RUSSIAN),
+    ('<meta charset="iso-8859-1">', "cp1252", "Le café crème de Bazarak."),  # as browsers read Latin-1 pages
+])
+def test_a_page_is_read_in_the_charset_it_declares(head: str, encoding: str, text: str) -> None:
+    """A windows-1251 page was read as Windows-1252 and indexed as "Ìîñêâà ÿâëÿåòñÿ ..." (its ASCII markup
+    passed the "mostly Latin" check), and a correctly declared Latin-1 page got "re-save it as UTF-8"."""
+    doc = parse(f"<html><head>{head}</head><body><p>{text}</p></body></html>".encode(encoding), "page.html")
+    assert (doc.text.strip(), doc.encoding, encoding_note(doc)) == (text, encoding, None)
+
+
+def test_an_undeclared_page_in_another_script_is_refused_for_its_words_not_its_markup() -> None:
+    page = f"<html><body><p class='para'>{RUSSIAN}</p></body></html>"
+    with pytest.raises(DocumentError, match="mostly not Latin text"):
+        parse(page.encode("cp1251"), "page.html")
+    with pytest.raises(DocumentError, match="nor the cp1251 it declares"):  # a charset that does not fit the bytes
+        parse(b"<meta charset=windows-1251><p>\x98</p>", "bad.html")  # 0x98 is no windows-1251 character
 
 
 # -- the persisted index --------------------------------------------------------------------
