@@ -165,6 +165,10 @@ def decode_text(data: bytes, name: str, declared: str | None = None,
     return text, LEGACY
 
 
+CELL_SEPARATOR = " | "
+"""Between the cells of a table row, in the text of an HTML or Markdown table: no answer runs across it."""
+
+
 class _VisibleText(HTMLParser):
     """Collects the text a browser shows: no scripts, styles or head."""
 
@@ -172,7 +176,7 @@ class _VisibleText(HTMLParser):
     BLOCK = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "header",
              "footer", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "main", "nav"}
 
-    CELL_SEPARATOR = " | "
+    CELL_SEPARATOR = CELL_SEPARATOR
 
     CLOSED = {"div", "span", "section", "article", "aside", "nav", "header", "footer", "main", "table", "ul", "ol",
               "form", "details", "figure", "blockquote"}

@@ -23,6 +23,7 @@ import torch
 from .config import PRECISIONS  # noqa: E402
 from .extract import CURRENCY  # noqa: E402
 from .index import sha256_file  # noqa: E402,F401 - the artifact is checked like the index files
+from .documents import CELL_SEPARATOR  # noqa: E402
 from .splitter import PARAGRAPH_BREAK  # noqa: E402
 
 REBUILD_COMMAND = "python -m qa train-reader"
@@ -445,8 +446,10 @@ class Reader:
                 break
             start, end = _drop_dangling(context, *_whole_words(context, *_strip_span(context, offsets[i][0], offsets[j][1])))
             # an answer never runs from one paragraph into the next (a lead-in line such as "... reprinted
-            # by News-in-24:" is read together with the paragraph it introduces, and the reader may span both)
-            if start < end and not PARAGRAPH_BREAK.search(context, start, end):
+            # by News-in-24:" is read together with the paragraph it introduces, and the reader may span both),
+            # nor from one cell of a table row into the next ("$69 | 3000" of "| K2 Pro | $69 | 3000 W |")
+            if start < end and not PARAGRAPH_BREAK.search(context, start, end) \
+                    and CELL_SEPARATOR not in context[start:end]:
                 spans.append(((start, end), score))
                 offered.add((start, end))
                 if len(offered) == limit:

@@ -473,6 +473,21 @@ def test_no_span_runs_from_one_paragraph_into_the_next() -> None:
 
 
 @needs_shipped
+def test_no_span_runs_from_one_table_cell_into_the_next() -> None:
+    """A Markdown or HTML table row is read as "K2 Pro | $69 | 3000 W"; "How much does the K2 Pro cost?" was
+    answered "$69 | 3000", half price and half power."""
+    from qa.documents import markdown_to_text
+
+    context = markdown_to_text("| Model | Price | Power |\n|---|---|---|\n| K2 | $49 | 2200 W |\n"
+                               "| K2 Pro | $69 | 3000 W |\n")
+    assert "K2 Pro | $69 | 3000 W" in context
+    reader = rd.Reader.load(precision="fp32")
+    for question in ("How much does the K2 Pro cost?", "What is the power of the K2 Pro?", "Which models are there?"):
+        spans = [context[p.start:p.end] for p in reader.read(question, [context], top_n=20)]
+        assert spans and not any(" | " in span for span in spans), (question, spans)
+
+
+@needs_shipped
 def test_bf16_reader_stores_linear_weights_in_bf16_and_gives_autocasts_logits() -> None:
     """Casting the weights once at load must change speed only: the logits equal autocast over fp32 weights."""
     bf16, fp32 = rd.Reader.load(precision="bf16"), rd.Reader.load(precision="fp32")
