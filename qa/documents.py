@@ -166,7 +166,8 @@ def decode_text(data: bytes, name: str, declared: str | None = None,
 
 
 CELL_SEPARATOR = " | "
-"""Between the cells of a table row, in the text of an HTML or Markdown table: no answer runs across it."""
+"""Between the cells of a table row, in the text of an HTML or Markdown table: no answer runs across it (in a
+plain text file it may be notation: "the language {xx | x is any binary string}")."""
 
 
 class _VisibleText(HTMLParser):
@@ -307,6 +308,11 @@ def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
 
 
 _RENDER = {".html": html_to_text, ".htm": html_to_text, ".md": markdown_to_text, ".markdown": markdown_to_text}
+
+
+def has_cells(name: str) -> bool:
+    """Whether ``CELL_SEPARATOR`` in the document's text stands between table cells (rendered HTML or Markdown)."""
+    return Path(name).suffix.lower() in _RENDER
 
 
 def parse(data: bytes, name: str) -> Document:

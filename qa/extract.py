@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 import numpy as np
 
+from .documents import has_cells
 from .retrieval import STOPWORDS, Ranked, terms, words
 
 if TYPE_CHECKING:
@@ -116,7 +117,8 @@ class ReaderExtractor:
         from .scorer import gather
 
         chosen = [store.passages[r.passage] for r in ranked[: self.passages]]
-        preds = self.reader.read(question, [p.text for p in chosen], top_n=self.SPANS) if chosen else []
+        preds = self.reader.read(question, [p.text for p in chosen], top_n=self.SPANS,
+                                 cells=[has_cells(p.doc) for p in chosen]) if chosen else []
         return gather(question, qvec, store, ranked, chosen, preds)
 
     def extract(self, question: str, qvec: np.ndarray, store: "Snapshot", ranked: Sequence[Ranked]) -> list[Candidate]:

@@ -378,10 +378,13 @@ class Reader:
         return torch.cat(starts), torch.cat(ends)
 
     def read(
-        self, question: str, contexts: Sequence[str], top_n: int = 5, max_answer_tokens: int = 30
+        self, question: str, contexts: Sequence[str], top_n: int = 5, max_answer_tokens: int = 30,
+        cells: Sequence[bool] = (),
     ) -> list[SpanPrediction]:
-        """Best answer spans over all contexts, best first, deduplicated."""
+        """Best answer spans over all contexts, best first, deduplicated; no span crosses a table cell of a
+        context whose ``cells`` flag is set (its " | " separates cells rather than being notation)."""
         contexts = list(contexts)
+        cells = list(cells) or [False] * len(contexts)
         if not contexts or not question.strip():
             return []
         encoding = self.encode(question, contexts)
@@ -398,7 +401,7 @@ class Reader:
             no_answer[owner] = min(no_answer[owner], null)
             for key, score in self._window_spans(
                 encoding, feature, contexts[owner], start_probs[feature], end_probs[feature],
-                max_answer_tokens, top_n,
+                max_answer_tokens, top_n, cells[owner],
             ):
                 full_key = (owner, *key)
                 if score > best.get(full_key, -1.0):
@@ -420,7 +423,7 @@ class Reader:
 
     def _window_spans(
         self, encoding: Any, feature: int, context: str, start_probs: torch.Tensor,
-        end_probs: torch.Tensor, max_answer_tokens: int, limit: int,
+        end_probs: torch.Tensor, max_answer_tokens: int, limit: int, cells: bool = False,
     ) -> list[tuple[tuple[int, int], float]]:
         """Candidate (char start, char end) spans inside one window with their scores, enough of them for the
         best ``limit`` spans of all windows: once this window has offered ``limit`` different spans, a pair
@@ -449,7 +452,7 @@ class Reader:
             # by News-in-24:" is read together with the paragraph it introduces, and the reader may span both),
             # nor from one cell of a table row into the next ("$69 | 3000" of "| K2 Pro | $69 | 3000 W |")
             if start < end and not PARAGRAPH_BREAK.search(context, start, end) \
-                    and CELL_SEPARATOR not in context[start:end]:
+                    and not (cells and CELL_SEPARATOR in context[start:end]):
                 spans.append(((start, end), score))
                 offered.add((start, end))
                 if len(offered) == limit:
