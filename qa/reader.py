@@ -35,7 +35,7 @@ FORMAT = "qa-reader-v1"
 # emphasis, code and table marks ("**330 metres*", "`1889`", "| 6.2 million") are never part of one.
 _MARKUP = "*_`|~"
 _LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—&" + _MARKUP
-_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&" + _MARKUP
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&<" + _MARKUP  # "<": "swordfish<" of "<b>swordfish</b>" in a .txt
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")

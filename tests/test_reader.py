@@ -383,6 +383,9 @@ def test_strip_span_keeps_exact_offsets() -> None:
     for raw, want in [("**330 metres*", "330 metres"), ("| 6.2 million |", "6.2 million"), ("`1889`", "1889")]:
         s, e = rd._strip_span(marked, marked.index(raw), marked.index(raw) + len(raw))
         assert marked[s:e] == want
+    tagged = "The admin password is <b>swordfish</b> for now."  # HTML tags kept in a .txt file
+    s, e = rd._strip_span(tagged, tagged.index("swordfish"), tagged.index("swordfish") + len("swordfish<"))
+    assert tagged[s:e] == "swordfish"
 
 
 def test_missing_artifact_names_rebuild_command(tmp_path: Path) -> None:
