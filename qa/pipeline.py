@@ -24,7 +24,7 @@ from .extract import (Candidate, Extractor, HeuristicExtractor, ReaderExtractor,
                       kind_candidates, sentence_candidates, whole_address, whole_list, with_unit,
                       year_of_date)
 from .question import (Bearing, asks_how_to, choice_options, described, follow_up, foreign, is_yes_no, question_focus,
-                       shouted, unfamiliar, unknown_names, unresolved_person, written_out)
+                       shouted, unfamiliar, unknown_names, unknown_words, unresolved_person, written_out)
 from .retrieval import STOPWORDS, Ranked, Retriever, terms, words
 from .splitter import lead_contexts, paragraph_around
 from .store import Snapshot, Store, UpdateReport
@@ -259,8 +259,10 @@ class QA:
             never = never or (f" (what the reader found is not said of {doubted})" if doubted else "")
             unsaid = objection(bearing, snap, answers[0].quote, answers[0].text or "") if answers else ""  # type: ignore[arg-type]
             never = never or (f" ({unsaid})" if unsaid else "")
-            strange = unfamiliar(question, snap.term_idf()) or foreign(question, snap.term_idf())
-            never = never or (" (most of its words appear in no document)" if strange else "")
+            asking = question_focus(question)  # not the "Hi!" or "Thanks!" around it
+            strange = unfamiliar(asking, snap.term_idf()) or foreign(asking, snap.term_idf())
+            never = never or (f" (most of its words appear in no document: {unknown_words(asking, snap.term_idf())})"
+                              if strange else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
         best = answers[0]

@@ -477,6 +477,16 @@ def unfamiliar(question: str, vocabulary: dict[str, float]) -> bool:
     return len(unknown) >= 2 and len(unknown) > len(stems) / 2
 
 
+def unknown_words(question: str, vocabulary: dict[str, float], shown: int = 5) -> str:
+    """The question's words that no document has, as typed and quoted ('"boiling", "point", "water"'): a decline
+    that only said "most of its words appear in no document" left the user to guess which ("When does the last
+    ferry leave?" over a timetable that says "departs": "last" and "leave")."""
+    found = dict.fromkeys(w for w in _WORD.findall(question)
+                          if (stems := terms(w)) and any(t not in vocabulary for t in stems))
+    quoted = [f'"{w}"' for w in list(found)[:shown]]
+    return ", ".join(quoted) + (", ..." if len(found) > shown else "")
+
+
 _INITIALS = re.compile(r"[A-Z]{2,4}")
 _BETWEEN_WORDS = r"(?:[ \t\u00a0]+(?:of|the|and|for)[ \t\u00a0]+|[ \t\u00a0]+|-)"
 """What stands between the words of a name written out, within one line ("United States of America", "Saint-Denis")."""
