@@ -261,7 +261,8 @@ class QA:
             never = never or (f" ({unsaid})" if unsaid else "")
             asking = question_focus(question)  # not the "Hi!" or "Thanks!" around it
             strange = unfamiliar(asking, snap.term_idf()) or foreign(asking, snap.term_idf())
-            never = never or (f" (most of its words appear in no document: {unknown_words(asking, snap.term_idf())})"
+            which = unknown_words(asking, snap.term_idf()) if strange else ""  # none when those words were numbers
+            never = never or (f" (most of its words appear in no document{': ' + which if which else ''})"
                               if strange else "")
             return Answer(question, None, score=score, sources=sources, alternatives=tuple(distinct(answers)[:3]),
                           message="the documents do not seem to answer this" + never)
