@@ -589,8 +589,33 @@ CSS = """
 .qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: #666; font-size: 0.9em; }
 .qa-reply .qa-snippet { color: #444; }
 .qa-pending { color: #666; font-style: italic; }
+#qa-stale { position: sticky; top: 0; z-index: 1000; background: #fff3cd; border-bottom: 1px solid #e0c36c;
+            padding: 8px 12px; }
+#qa-stale button { margin-left: 8px; text-decoration: underline; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 """
+
+
+def stale_tab_js(chat_key: str) -> str:
+    """Page script: when another tab of this app stores its conversation or thumbs, say so here. Each tab keeps the
+    conversation it loaded, and its next question would store that one over the other tab's (last writer wins)."""
+    keys = json.dumps([f"{chat_key}-turns", f"{chat_key}-ratings"])
+    return f"""() => {{
+  window.addEventListener("storage", (event) => {{
+    // a tab that opens stores what it loaded again, newly encrypted but as long: only a change of length is news
+    const same = (event.oldValue || "").length === (event.newValue || "").length;
+    if (!{keys}.includes(event.key) || same || document.getElementById("qa-stale")) return;
+    const bar = document.createElement("div");
+    bar.id = "qa-stale";
+    bar.setAttribute("role", "alert");
+    bar.textContent = "This conversation was changed in another tab; a question asked here would replace that.";
+    const reload = document.createElement("button");
+    reload.textContent = "Reload to continue from it";
+    reload.onclick = () => location.reload();
+    bar.appendChild(reload);
+    document.body.prepend(bar);
+  }});
+}}"""
 
 
 @dataclass(frozen=True)
@@ -1140,7 +1165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _, url, _ = demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
                                 max_file_size=settings.browser_upload_bytes, ssr_mode=False, theme=theme, css=CSS,
-                                show_error=False)
+                                show_error=False, js=stale_tab_js(settings.chat_key))
     except OSError as exc:  # port taken or address not on this machine
         print(f"qa: cannot listen on {args.host}:{args.port} ({exc}); choose another --port or --host",
               file=sys.stderr)

@@ -305,6 +305,24 @@ def test_a_cleared_conversation_can_be_brought_back_until_the_next_question(page
     expect(page.locator("#qa-chat .qa-reply")).to_have_count(1)
 
 
+def test_a_tab_whose_conversation_another_tab_changed_says_so(page: Page) -> None:
+    """Two tabs each kept the conversation they loaded, and the next question in one stored it over the other's
+    without a word (last writer wins)."""
+    other = opened(page.context.new_page(), page.url)
+    try:
+        expect(other.locator("#qa-stale")).to_have_count(0)
+        ask(page, "When was Ahmad Massoud born?")
+        expect(other.locator("#qa-stale")).to_be_visible(timeout=20_000)
+        expect(other.locator("#qa-stale")).to_contain_text("changed in another tab")
+        expect(page.locator("#qa-stale")).to_have_count(0)  # not in the tab that changed it
+        other.locator("#qa-stale button").click()
+        expect(other.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+        expect(other.locator("#qa-chat .qa-reply")).to_have_count(1)  # reloaded: the other tab's conversation
+        expect(other.locator("#qa-stale")).to_have_count(0)
+    finally:
+        other.close()
+
+
 def test_a_question_that_cannot_be_asked_is_refused_and_kept_in_the_box(page: Page) -> None:
     """It used to become a turn of its own, and a too-long question was wiped from the box."""
     long_question = "Why " + "really " * 300 + "?"
