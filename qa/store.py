@@ -55,11 +55,11 @@ class UpdateReport:
         return "\n".join(lines + skipped_lines(self.skipped))
 
 
-def _as_seen_from(before: dict[str, str], report: UpdateReport, entries: dict[str, dict]) -> UpdateReport:
-    """``report`` with its documents added, changed and removed since ``before`` (name -> sha256), not since the
-    saved index: a rescan after ``qa index`` had saved a new file said "0 added" and then answered from it. A
-    document the sync read again under new rules stays changed."""
-    after = {name: entry["sha256"] for name, entry in entries.items()}
+def _as_seen_from(earlier: dict[str, dict], report: UpdateReport, entries: dict[str, dict]) -> UpdateReport:
+    """``report`` with its documents added, changed and removed since the ``earlier`` entries, not since the saved
+    index: a rescan after ``qa index`` had saved a new file said "0 added" and then answered from it. A document
+    the sync read again under new rules stays changed."""
+    before, after = ({name: entry["sha256"] for name, entry in e.items()} for e in (earlier, entries))
     added = sorted(after.keys() - before.keys())
     edited = {name for name in after.keys() & before.keys() if after[name] != before[name]}
     changed = sorted((edited | set(report.changed)) - set(added))
@@ -363,10 +363,10 @@ class Store:
     def refresh(self) -> UpdateReport:
         """Re-read the folder and apply what changed (the UI calls this after an upload), told against what this
         store answered from: another process (``qa index``) may have brought the saved index up to date already."""
-        before = {name: entry["sha256"] for name, entry in self.doc_entries.items()}
+        earlier = self.doc_entries  # the snapshot's own: a sync makes a new one and leaves it as it was
         data, docs, report = sync(self.docs_dir, self.index_dir, self.cfg, self.embedder)
         self.snapshot = Snapshot(data, docs)
-        self.report = _as_seen_from(before, report, self.doc_entries)
+        self.report = _as_seen_from(earlier, report, self.doc_entries)
         return self.report
 
     # The current snapshot's contents, for callers that do not hold a snapshot themselves.
