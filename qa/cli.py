@@ -193,39 +193,50 @@ def cmd_eval(args: argparse.Namespace) -> int:
     new_config = Path(args.config) if args.calibrate and args.config and not Path(args.config).exists() else None
     if new_config:  # --calibrate --config new.json starts new.json (and the run reads it: built-in settings)
         new_config.write_text("{}\n", encoding="utf-8")
+    calibrated = False
     try:
-        bot, result = _evaluate(args, rows)
-    except BaseException:
-        if new_config and new_config.exists() and new_config.read_text(encoding="utf-8") == "{}\n":
-            new_config.unlink()  # a run that failed or was stopped leaves no empty config behind
-        raise
+        bot, result, calibrated = _evaluate(args, rows, new_file=new_config is not None)
+    finally:
+        if not calibrated and new_config and new_config.exists() and new_config.read_text(encoding="utf-8") == "{}\n":
+            new_config.unlink()  # a run that failed, was stopped or saved nothing leaves no empty config behind
     if args.report:
         print(f"report: {report.write(result, bot.store, args.report, max_false_abstain=args.max_false_abstain)}",
               file=sys.stderr)
     if previous is not None:
         print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
-    return 0
+    return 0 if calibrated or not args.calibrate else 1
 
 
-def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]]) -> tuple["QA", "EvalResult"]:
-    """Ask every row, and with --calibrate pick the threshold and save it."""
+def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]], new_file: bool = False
+              ) -> tuple["QA", "EvalResult", bool]:
+    """Ask every row, and with --calibrate pick the threshold and save it (the bool: whether it was saved; a
+    calibration that finds no threshold still leaves the run's metrics and report). ``new_file``: the config
+    was created for this run, so undoing it means deleting it."""
     from .config import load_config, save_config, with_overrides
-    from .evaluation import calibrate, compute, evaluate
+    from .evaluation import CalibrationError, calibrate, compute, evaluate
 
     bot = _load(args)
-    k = bot.cfg.k if args.k is None else args.k
-    result = evaluate(rows, bot=bot, k=k, threshold=args.threshold, progress=None)
-    if args.calibrate:
+    result = evaluate(rows, bot=bot, k=args.k, threshold=args.threshold, progress=None)
+    if not args.calibrate:
+        return bot, result, False
+    try:
         best, f1_all = calibrate(result.outcomes, args.max_false_abstain)
-        key = bot.cfg.threshold_key
-        cfg = load_config(args.config)
-        was = getattr(cfg, key)
-        path = save_config(with_overrides(cfg, **{key: best}), args.config, only=(key,))
-        print(f"calibrated {key} {was:.4f} -> {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}; "
-              f'to undo, set "{key}": {was} there again', file=sys.stderr)
-        result.threshold, result.metrics = best, compute(result.outcomes, best)
-    return bot, result
+    except CalibrationError as exc:
+        print(f"qa: --calibrate saved nothing: {exc}", file=sys.stderr)
+        return bot, result, False
+    key = bot.cfg.threshold_key
+    cfg = load_config(args.config)
+    was = getattr(cfg, key)
+    path = save_config(with_overrides(cfg, **{key: best}), args.config, only=(key,))
+    undo = f"to undo, delete {path}" if new_file else f'to undo, set "{key}": {was} there again'
+    print(f"calibrated {key} {was:.4f} -> {best:.4f} (F1 over all questions {f1_all:.3f}) saved to {path}; "
+          f"{undo}", file=sys.stderr)
+    if best == 0:
+        print("qa: note: 0 answers every candidate: on this set no higher threshold scored better",
+              file=sys.stderr)
+    result.threshold, result.metrics = best, compute(result.outcomes, best)
+    return bot, result, True
 
 
 def _previous_run(path: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -234,12 +245,15 @@ def _previous_run(path: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     try:
         previous = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"--compare {path}: cannot read it ({exc})") from None
+    except json.JSONDecodeError:  # a report's answers.jsonl, say
+        previous = None
     earlier = previous.get("questions", []) if isinstance(previous, dict) else None
     if not isinstance(earlier, list) or not all(isinstance(q, dict) and {"question", "f1", "prediction"} <= set(q)
                                                 for q in earlier) or not set(JSON_KEYS) & set(previous):
-        raise ValueError(f"--compare {path}: not the output of qa eval --json")
+        raise ValueError(f"--compare {path}: not the output of qa eval --json (nor a --report folder's "
+                         "results.json)")
     if earlier and not paired(rows, earlier):
         raise ValueError(f"--compare {path}: it shares no question with this question set; compare two runs of the "
                          "same set")
@@ -261,6 +275,17 @@ class ArgumentRefused(ValueError):
     """An argument refused before anything is asked: exit code 2, as ``ask`` gives for a bad question or --k."""
 
 
+def _check_inside_docs(report: Path, docs: str) -> None:
+    """ArgumentRefused for a report folder in the documents folder: its report.md, which quotes the gold
+    answers, was indexed as a document and answered the next run's questions."""
+    from .pipeline import resolve_dir
+
+    folder, target = resolve_dir(docs).resolve(), report.resolve()
+    if target == folder or folder in target.parents:
+        raise ArgumentRefused(f"--report {report} is inside the documents folder {docs}, where its report.md would "
+                              "be indexed as a document; write it elsewhere")
+
+
 def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
     """ArgumentRefused (or ValueError, for a folder that cannot be written) for settings that would fail or
     mislead only after the whole set has been asked."""
@@ -278,6 +303,7 @@ def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -
     if args.report and Path(args.report).exists() and not Path(args.report).is_dir():
         raise ValueError(f"--report {args.report} is a file; name a folder (it is created if missing)")
     if args.report:
+        _check_inside_docs(Path(args.report), args.docs)
         _check_writable(Path(args.report), "--report")
     if args.calibrate and args.threshold is not None:
         raise ArgumentRefused("--calibrate picks the threshold itself; leave out --threshold")

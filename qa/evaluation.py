@@ -29,6 +29,14 @@ class QuestionSetError(ValueError):
     """A question file we cannot use; the message names the line."""
 
 
+class NothingIndexed(ValueError):
+    """No passage to answer from: every question would score 0 and be blamed on retrieval."""
+
+
+class CalibrationError(ValueError):
+    """No threshold keeps wrong abstentions within the limit: even 0 leaves too many questions unanswered."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One question asked once: the best candidate (before the threshold) and its evidence."""
@@ -69,11 +77,18 @@ class Outcome:
 def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept (see ``checked_rows``)."""
     try:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write, is no row
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionSetError(f"cannot read question set {path}: {exc}") from None
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise QuestionSetError(f"cannot read question set {path}: {exc.strerror or exc}") from None
     rows, bad = [], []
-    for n, line in enumerate(lines, 1):
+    for n, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):  # a BOM, as editors write, is no row
+        # JSON Lines ends a row at "\n" only: str.splitlines also broke rows at U+2028/U+2029/U+0085 inside strings
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append(f"{path}:{n}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); save the "
+                       "file as UTF-8")
+            continue
         if not line.strip():
             continue
         try:
@@ -247,7 +262,8 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.10) -> t
     Only thresholds that wrongly abstain on at most ``max_false_abstain`` of the answerable
     questions compete: on sets dominated by hard unanswerable questions (SQuAD 2.0's are written
     to look answerable) the unconstrained optimum is to answer almost nothing, which no user wants.
-    ``max_false_abstain=1`` gives the plain optimum.
+    ``max_false_abstain=1`` gives the plain optimum. Ties go to the lower threshold (answer when in doubt).
+    CalibrationError when no threshold meets the limit.
     """
     candidates = sorted({0.0} | {o.score for o in outcomes} | {1.01})
     answerable = [o for o in outcomes if o.answerable]
@@ -259,6 +275,11 @@ def calibrate(outcomes: Sequence[Outcome], max_false_abstain: float = 0.10) -> t
         score = _mean(o.f1(t) for o in outcomes)
         if score > best_f1 + 1e-12:
             best_t, best_f1 = t, score
+    if best_f1 < 0:  # "-> 0.0000 (F1 -1.000)" was saved: a threshold that met nothing
+        empty = sum(o.candidate is None for o in answerable)
+        raise CalibrationError(f"no threshold wrongly abstains on at most {max_false_abstain:.0%} of the answerable "
+                               f"questions: {empty} of {len(answerable)} get no candidate answer at all, whatever the "
+                               "threshold (are these the documents the questions are about?)")
     below = max([s for s in candidates if s < best_t], default=0.0)
     return round((below + best_t) / 2 if best_t > 0 else 0.0, 4), best_f1
 
@@ -271,9 +292,12 @@ class EvalResult:
     outcomes: list[Outcome]
     threshold: float
     k: int
+    documents: dict[str, str] = field(default_factory=dict)
+    """Each document's sha256 at the run: ``compare`` says which changed between two saved runs."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {key: self.metrics[key] for key in JSON_KEYS}
+        data |= {"threshold": self.threshold, "k": self.k, "documents": self.documents}
         data["questions"] = [question_row(o, self.threshold) for o in self.outcomes]
         return data
 
@@ -291,23 +315,29 @@ def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
 
 
 def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: "QA | None" = None,
-             docs: str = "seeds", index: str | None = None, k: int = 5, threshold: float | None = None,
+             docs: str = "seeds", index: str | None = None, k: int | None = None, threshold: float | None = None,
              progress: bool | None = False) -> EvalResult:
-    """Run a question set through ``ask()`` and score it."""
+    """Run a question set through ``ask()`` and score it; ``k`` and ``threshold`` default to the bot's config,
+    as the CLI's do. NothingIndexed when the bot has no passage to answer from."""
     from .pipeline import check_k, check_threshold, load
 
-    k, threshold = check_k(k), None if threshold is None else check_threshold(threshold)  # threshold=5 scored F1 0
+    k = None if k is None else check_k(k)
+    threshold = None if threshold is None else check_threshold(threshold)  # threshold=5 scored F1 0
     rows = load_questions(questions) if isinstance(questions, (str, os.PathLike)) else question_rows(questions)
     bot = bot or load(docs=docs, index=index)
+    if not bot.store.passages:
+        raise NothingIndexed(f"nothing to evaluate: no readable documents are indexed in {bot.store.docs_dir}")
+    k = bot.cfg.k if k is None else k
     threshold = bot.cfg.answer_threshold if threshold is None else threshold
     outcomes = run(bot, rows, k=k, progress=progress, threshold=threshold)
-    return EvalResult(compute(outcomes, threshold), outcomes, threshold, k)
+    documents = {name: doc.sha256 for name, doc in bot.store.documents.items()}
+    return EvalResult(compute(outcomes, threshold), outcomes, threshold, k, documents)
 
 
 def compare(current: dict[str, Any], previous: dict[str, Any]) -> str:
     """Metrics side by side and the questions that flipped between two ``--json`` runs, matched by their words
     (ids given by line number would pair different questions once one is inserted), repeats in order."""
-    lines = ["| metric | previous | current | change |", "|---|---|---|---|"]
+    lines = [*unlike_runs(current, previous), "| metric | previous | current | change |", "|---|---|---|---|"]
     for key in JSON_KEYS:
         a, b = previous.get(key), current.get(key)
         delta = f"{b - a:+d}" if isinstance(a, int) and isinstance(b, int) else \
@@ -325,10 +355,27 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> str:
         lines.append("\n(previous run has no per-question results: flips unknown)")
     else:
         new, gone = len(current.get("questions", [])) - len(pairs), len(earlier) - len(pairs)
-        lines.append(f"\n{len(pairs)} questions in both runs" + (f", {new} only in this one" if new else "")
+        lines.append(f"\n{len(pairs)} question{'s' * (len(pairs) != 1)} in both runs"
+                     + (f", {new} only in this one" if new else "")
                      + (f", {gone} only in the previous one (its metrics cover them)" if gone else ""))
-    lines += [f"\nright → wrong ({len(worse)}):", *worse, f"\nwrong → right ({len(better)}):", *better]
+    lines += [f"\nright → wrong ({len(worse)}):", *worse, f"\nwrong → right ({len(better)}):", *better,
+              "\n(right: F1 ≥ 0.5 against a gold answer, or no answer to an unanswerable question)"]
     return "\n".join(lines)
+
+
+def unlike_runs(current: dict[str, Any], previous: dict[str, Any]) -> list[str]:
+    """Warnings that two runs differ in more than the code: another threshold or k, or changed documents
+    (a run saved before these were recorded says nothing)."""
+    notes = [f"note: the previous run used {key} {previous[key]}, this one {current.get(key)}"
+             for key in ("threshold", "k") if key in previous and previous[key] != current.get(key)]
+    before, after = previous.get("documents"), current.get("documents")
+    if isinstance(before, dict) and isinstance(after, dict) and before != after:
+        changed = sorted(n for n in before.keys() & after.keys() if before[n] != after[n])
+        parts = [f"{label} {len(names)} ({', '.join(names[:5])}{', …' if len(names) > 5 else ''})"
+                 for label, names in (("changed", changed), ("added", sorted(after.keys() - before.keys())),
+                                      ("removed", sorted(before.keys() - after.keys()))) if names]
+        notes.append("note: the documents differ between the runs: " + "; ".join(parts))
+    return [*notes, ""] if notes else []
 
 
 def paired(current: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

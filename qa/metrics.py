@@ -59,3 +59,15 @@ def contains_answer(text: str | None, golds: Iterable[str]) -> bool:
         return False
     norm = f" {_loose(text)} "
     return any(_loose(g) and f" {_loose(g)} " in norm for g in golds)
+
+
+def find_answer(text: str, gold: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """Where in ``text[start:end]`` ``gold`` occurs as ``contains_answer`` counts it: whole words, case,
+    punctuation and articles aside ("Porto, Portugal" for "Porto Portugal"; not "lid" inside "lids")."""
+    words = _loose(gold).split()
+    if not words:
+        return None
+    gap = r"[\W_]+(?:(?:a|an|the)[\W_]+)*"
+    pattern = r"(?<![^\W_])" + gap.join(map(re.escape, words)) + r"(?![^\W_])"
+    found = re.compile(pattern, re.IGNORECASE).search(text, start, len(text) if end is None else end)
+    return found.span() if found else None

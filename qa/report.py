@@ -2,24 +2,29 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from . import metrics as m
-from .evaluation import EvalResult, Outcome, calibrate, question_row, table
+from .evaluation import CalibrationError, EvalResult, Outcome, calibrate, question_row, table
 
 if TYPE_CHECKING:
     from .store import Store
 
 
-def failed_stage(o: Outcome, threshold: float) -> str | None:
-    """Which stage lost the answer: retrieval, sentence choice, span, or abstention (None = right)."""
+def failed_stage(o: Outcome, threshold: float, store: "Store | None" = None) -> str | None:
+    """Which stage lost the answer: retrieval, sentence choice, span, or abstention (None = right).
+
+    Given the ``store``, a gold answer that no document holds (a typo in the set, a document edited since it
+    was written) is ``GOLD_MISSING``, not blamed on retrieval."""
     pred = o.prediction(threshold)
     if not o.answerable:
         return None if pred is None else "abstention"
     if o.f1(threshold) >= 1.0:
         return None
+    if o.rank() is None and store is not None and not any(
+            m.find_answer(doc.text, gold) for doc in store.documents.values() for gold in o.answers):
+        return GOLD_MISSING
     if pred is None:
         return "abstention" if o.rank() is not None else "retrieval"
     if o.rank() is None:
@@ -32,17 +37,22 @@ def failed_stage(o: Outcome, threshold: float) -> str | None:
 def gold_location(store: "Store", answers: Sequence[str], places: Sequence[tuple[str, int, int]] = ()) -> str:
     """Where a gold answer really is: in the best-ranked source that holds it, else its first place in any
     document; case aside, as the scoring ignores it ("Swiss" in "a Swiss model", not in an earlier "swiss").
+    Words as the scoring matches them (``metrics.find_answer``): "lid" is not found in "lids".
     Document, character range and its sentence."""
     spans = [*places, *((name, 0, len(doc.text)) for name, doc in store.documents.items())]
     for name, start, end in spans:
         doc = store.documents.get(name)
         for gold in answers if doc else ():
-            found = re.compile(re.escape(gold), re.IGNORECASE).search(doc.text, start, end)  # type: ignore[union-attr]
+            found = m.find_answer(doc.text, gold, start, end)  # type: ignore[union-attr]
             if found:
-                idx = store.snapshot.sentences_around(name, found.start(), found.end())
+                idx = store.snapshot.sentences_around(name, *found)
                 sentence = store.sentences[idx[0]].text if idx else ""
-                return f"{name} [{found.start()}:{found.end()}]: “{sentence}”"
-    return "not found in the documents"
+                return f"{name} [{found[0]}:{found[1]}]: “{sentence}”"
+    return NOT_FOUND
+
+
+NOT_FOUND = "not found in the documents"
+GOLD_MISSING = "gold answer in no document"
 
 
 def worst_misses(result: EvalResult) -> list[Outcome]:
@@ -55,17 +65,17 @@ def worst_misses(result: EvalResult) -> list[Outcome]:
 def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     rows = []
     wrong = worst_misses(result)
+    stage_of = {id(o): failed_stage(o, result.threshold, store) or "" for o in wrong}
     for o in wrong[:limit]:
         pred = o.prediction(result.threshold)
         rows.append(
             f"### {o.question}\n- gold: {', '.join(map(repr, o.answers)) or '(unanswerable)'}\n"
             f"- ours: {pred!r} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
             f"- gold is at: {gold_location(store, o.answers, o.places) if o.answers else '—'}\n"
-            f"- failed stage: **{failed_stage(o, result.threshold)}**\n")
+            f"- failed stage: **{stage_of[id(o)]}**\n")
     stages: dict[str, int] = {}
     for o in wrong:
-        stage = failed_stage(o, result.threshold) or ""
-        stages[stage] = stages.get(stage, 0) + 1
+        stages[stage_of[id(o)]] = stages.get(stage_of[id(o)], 0) + 1
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
     if not wrong:
         return "## Worst misses\n\nNo question missed.\n"
@@ -131,13 +141,16 @@ def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "
     out.mkdir(parents=True, exist_ok=True)
     plot_coverage(result.outcomes, out / "accuracy_vs_coverage.png", result.threshold)
     plot_confidence(result.outcomes, out / "confidence.png")
-    best_t, best_f1 = calibrate(result.outcomes, max_false_abstain)
+    try:
+        best_t, best_f1 = calibrate(result.outcomes, max_false_abstain)
+        best = f"best threshold on this set {best_t:.3f} (F1 over all questions {best_f1:.3f})"
+    except CalibrationError as exc:
+        best = f"no best threshold on this set: {exc}"
     (out / "results.json").write_text(json.dumps(result.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
     (out / "answers.jsonl").write_text(
         "".join(json.dumps(question_row(o, result.threshold), ensure_ascii=False) + "\n" for o in result.outcomes),
         encoding="utf-8")
-    page = (f"# {title}\n\nthreshold {result.threshold:.3f}, k = {result.k}; best threshold on this set "
-            f"{best_t:.3f} (F1 over all questions {best_f1:.3f})\n\n{table(result.metrics)}\n\n"
+    page = (f"# {title}\n\nthreshold {result.threshold:.3f}, k = {result.k}; {best}\n\n{table(result.metrics)}\n\n"
             "![accuracy vs coverage](accuracy_vs_coverage.png)\n\n![confidence](confidence.png)\n\n"
             f"{misses(result, store)}")
     (out / "report.md").write_text(page, encoding="utf-8")

@@ -39,7 +39,7 @@ from .types import Answer, Hit, Quote
 if TYPE_CHECKING:
     from .evaluation import EvalResult
     from .pipeline import QA
-    from .store import UpdateReport
+    from .store import Store, UpdateReport
 
 SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_questions.jsonl"
 DEFAULT_FEEDBACK = PROJECT_ROOT / "feedback" / "feedback.jsonl"
@@ -457,16 +457,16 @@ EVAL_MISSES = 10
 """Misses listed under the Evaluation tab's table, worst first (``qa eval --report`` writes them all)."""
 
 
-def eval_summary(result: "EvalResult", seconds: float) -> str:
+def eval_summary(result: "EvalResult", seconds: float, store: "Store | None" = None) -> str:
     """The evaluator's metric table with one line of context above it and the worst misses below it."""
     from .evaluation import table
 
     n = len(result.outcomes)
     return (f"{n} question{'s' * (n != 1)} in {seconds:.1f} s · threshold {result.threshold:.2f} · k = {result.k}\n\n"
-            f"{table(result.metrics)}\n\n{eval_misses(result)}")
+            f"{table(result.metrics)}\n\n{eval_misses(result, store)}")
 
 
-def eval_misses(result: "EvalResult") -> str:
+def eval_misses(result: "EvalResult", store: "Store | None" = None) -> str:
     """The worst misses as a Markdown list, each with the stage that lost it (as in report.md); the questions,
     answers and quotes come from files and documents, so they are shown inert."""
     from .report import failed_stage, worst_misses
@@ -479,7 +479,7 @@ def eval_misses(result: "EvalResult") -> str:
         pred = o.prediction(result.threshold)
         gold = ", ".join(f"“{inert(a)}”" for a in o.answers) or "no answer (unanswerable)"
         ours = f"“{inert(pred)}” ({o.score:.2f})" if pred is not None else f"no answer ({o.score:.2f})"
-        lines.append(f"- {failed_stage(o, result.threshold)}: {inert(o.question)} · ours {ours} · gold {gold}")
+        lines.append(f"- {failed_stage(o, result.threshold, store)}: {inert(o.question)} · ours {ours} · gold {gold}")
     return "\n".join(lines)
 
 
@@ -838,7 +838,7 @@ class Handlers:
 
     def evaluate(self, source: str, file: str | None) -> tuple[str, str | None, str | None]:
         """The metric table and the two plots for a question set, through the same ``ask()``."""
-        from .evaluation import QuestionSetError, evaluate
+        from .evaluation import NothingIndexed, QuestionSetError, evaluate
 
         try:
             rows = self.question_set(source, file)
@@ -850,13 +850,13 @@ class Handlers:
         started = time.perf_counter()
         try:
             result = evaluate(rows, bot=bot, k=bot.cfg.k, progress=True)
-        except QuestionSetError as exc:  # a question ask() would refuse, found before any is asked
+        except (QuestionSetError, NothingIndexed) as exc:  # found before any question is asked
             return warning(exc), None, None
         seconds = time.perf_counter() - started
         for old in self.eval_root.iterdir():
             shutil.rmtree(old, ignore_errors=True)
         coverage, confidence = eval_plots(result, self.eval_root / uuid.uuid4().hex[:8])
-        return eval_summary(result, seconds), coverage, confidence
+        return eval_summary(result, seconds, bot.store), coverage, confidence
 
     def ready_status(self) -> str:
         try:

@@ -176,6 +176,7 @@ def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
     (["--report", "{list}/sub"], "cannot be written", 1),  # found after the run, it lost every answer
     (["--calibrate", "--threshold", "0.2"], "leave out --threshold", 2),
     (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions", 2),
+    (["--report", "{seeds}/report"], "inside the documents folder", 2),  # its report.md was indexed next run
 ])
 def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, extra: list[str],
@@ -189,11 +190,11 @@ def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
     (tmp_path / "other.json").write_text(json.dumps({"f1": 1.0, "questions": [{"id": "q1", "question": "Who?",
                                                                                "f1": 1.0, "prediction": "x"}]}))
     names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json",
-             "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json"}
+             "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json", "seeds": ROOT / "seeds"}
     monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
     assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == code
     assert says in capsys.readouterr().err
-    assert not (tmp_path / "new.json").exists()
+    assert not (tmp_path / "new.json").exists() and not (ROOT / "seeds" / "report").exists()
 
 
 def test_the_independent_scorer_matches_questions_by_id_not_by_their_words(tmp_path: Path) -> None:
@@ -378,3 +379,86 @@ def test_the_report_shows_the_gold_answer_where_the_sources_hold_it(bot: qa.QA) 
     assert "Kabul is already moaning." in gold_location(bot.store, ["Kabul"])  # no sources: the first place
     assert "Swiss model" in gold_location(bot.store, ["SWISS"], outcome.places)
     assert gold_location(bot.store, ["Geneva"], outcome.places) == "not found in the documents"
+
+
+def test_rows_end_at_newlines_only_and_a_line_not_utf8_is_named(tmp_path: Path) -> None:
+    """str.splitlines broke a row at a U+2028 inside a string (the UI's own feedback file had one), and a
+    Windows-1252 file was refused with a byte position instead of its line."""
+    path = tmp_path / "q.jsonl"
+    rows = [{"question": "Who is Anna\u2028Kowalska?", "answers": ["x\u0085y"]}, {"question": "Q\u2029?", "answers": []}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows), encoding="utf-8")
+    assert [r["question"] for r in load_questions(path)] == [r["question"] for r in rows]
+    path.write_bytes(b'{"question": "ok", "answers": []}\n{"question": "caf\xe9?", "answers": []}\n')
+    with pytest.raises(QuestionSetError, match=r"q.jsonl:2: not UTF-8 \(byte 0xe9 at column 18\)"):
+        load_questions(path)
+
+
+def test_an_answer_is_found_as_whole_words_as_the_scoring_counts_it() -> None:
+    text = "Can I order spare lids? Yes: the lid costs $12. Made in Porto, Portugal since 1,000 days."
+    found = lambda gold: (lambda s: s and text[s[0]:s[1]])(m.find_answer(text, gold))  # noqa: E731
+    assert found("lid") == "lid" and found("LIDS") == "lids"  # not "lid" inside "lids"
+    assert found("Porto Portugal") == "Porto, Portugal" and found("the $12") == "12" and found("1,000") == "1,000"
+    assert found("Lisbon") is None and found("Porto Spain") is None
+    assert all(m.contains_answer(text, [g]) == (m.find_answer(text, g) is not None)
+               for g in ("lid", "lids", "Porto Portugal", "ported", "12", "$12", "Lisbon"))
+
+
+def test_a_gold_answer_in_no_document_is_not_blamed_on_retrieval(bot: qa.QA) -> None:
+    """A typo in the set, or a document edited since ("1987" -> "1988"), was reported as a retrieval miss."""
+    from qa.report import GOLD_MISSING, failed_stage
+
+    result = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["11 July 1998"]},
+                          {"question": "Which town is the provincial capital?", "answers": ["Kabul"]}], bot=bot)
+    typo, elsewhere = result.outcomes
+    assert failed_stage(typo, result.threshold, bot.store) == GOLD_MISSING
+    assert failed_stage(typo, result.threshold) in ("span", "retrieval", "sentence choice")  # without the documents
+    assert failed_stage(elsewhere, result.threshold, bot.store) != GOLD_MISSING  # "Kabul" is in the article
+
+
+def test_a_saved_run_records_its_settings_and_compare_says_what_differs(bot: qa.QA) -> None:
+    """--compare of a k=1 run at another threshold, or after a document was edited, printed deltas as if
+    only the code had changed."""
+    rows = [{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}]
+    one = qa.evaluate(rows, bot=bot, k=1, threshold=0.5).to_json()
+    two = qa.evaluate(rows, bot=bot).to_json()
+    assert (one["k"], one["threshold"]) == (1, 0.5) and (two["k"], two["threshold"]) == (bot.cfg.k, bot.cfg.answer_threshold)
+    assert one["documents"] == {name: d.sha256 for name, d in bot.store.documents.items()}
+    assert "the previous run used k 1" in compare(two, one) and "threshold 0.5" in compare(two, one)
+    edited = dict(two, documents={**two["documents"], "new.txt": "ab"})
+    assert "documents differ between the runs: added 1 (new.txt)" in compare(edited, two)
+    assert "note:" not in compare(two, two) and "1 question in both runs" in compare(two, two)
+
+
+def test_evaluate_takes_k_from_the_config_as_the_cli_does(seed_copy: Path, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "k3.json"
+    config.write_text('{"k": 3}', encoding="utf-8")
+    bot = qa.load(seed_copy, seed_copy.parent / "idx", embedder=embedder, config=config)
+    result = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}], bot=bot)
+    assert result.k == 3 and len(result.outcomes[0].sources) == 3
+
+
+def test_a_calibration_no_threshold_can_meet_says_so_and_saves_nothing(tmp_path: Path) -> None:
+    """It saved threshold 0 and printed "F1 over all questions -1.000"."""
+    from qa.evaluation import CalibrationError, EvalResult
+    from qa.report import write
+
+    outs = [outcome(["a"], None, 0.0), outcome(["b"], "b", 0.9), outcome([], "x", 0.4)]
+    with pytest.raises(CalibrationError, match="1 of 2 get no candidate answer at all"):
+        calibrate(outs, max_false_abstain=0.1)
+    assert calibrate(outs, max_false_abstain=0.5)[0] > 0.4
+    result = EvalResult(compute(outs, 0.5), outs, 0.5, 5)
+    store = type("S", (), {"documents": {}})()
+    page = write(result, store, tmp_path / "rep", max_false_abstain=0.1).read_text()  # type: ignore[arg-type]
+    assert "no best threshold on this set: no threshold wrongly abstains on at most 10%" in page and "-1.000" not in page
+
+
+def test_eval_over_a_folder_with_nothing_readable_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """It asked every question, scored 0 everywhere, blamed retrieval and exited 0."""
+    from qa import cli
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.txt").write_text("", encoding="utf-8")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Who?", "answers": ["x"]}\n', encoding="utf-8")
+    assert cli.main(["eval", str(questions), "--docs", str(tmp_path / "docs"), "--index", str(tmp_path / "idx")]) == 1
+    assert "nothing to evaluate: no readable documents are indexed in" in capsys.readouterr().err
