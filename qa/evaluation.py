@@ -307,7 +307,7 @@ def question_row(o: Outcome, threshold: float) -> dict[str, Any]:
     can be re-checked from the file and the documents, not only F1 and abstention."""
     answered = o.prediction(threshold) is not None
     row = {"id": o.id, "question": o.question, "answers": list(o.answers), "prediction": o.prediction(threshold),
-           "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold),
+           "candidate": o.candidate, "score": o.score, "f1": round(o.f1(threshold), 4), "em": o.em(threshold),
            "doc": o.doc if answered else None, "start": o.start if answered else None,
            "end": o.end if answered else None, "quote": o.quote if answered else None,
            "sources": [list(place) for place in o.places]}

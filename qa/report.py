@@ -70,7 +70,7 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
         pred = o.prediction(result.threshold)
         rows.append(
             f"### {o.question}\n- gold: {', '.join(map(repr, o.answers)) or '(unanswerable)'}\n"
-            f"- ours: {pred!r} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
+            f"- ours: {pred!r}{withheld(o, pred)} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
             f"- gold is at: {gold_location(store, o.answers, o.places) if o.answers else '—'}\n"
             f"- failed stage: **{stage_of[id(o)]}**\n")
     stages: dict[str, int] = {}
@@ -80,6 +80,11 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     if not wrong:
         return "## Worst misses\n\nNo question missed.\n"
     return f"## Worst misses\n\n{len(wrong)} questions missed ({summary}).\n\n" + "\n".join(rows)
+
+
+def withheld(o: Outcome, pred: str | None) -> str:
+    """The candidate the threshold held back: "None" alone hid whether abstaining cost a right answer."""
+    return f", withheld {o.candidate!r}" if pred is None and o.candidate is not None else ""
 
 
 def plot_coverage(outcomes: Sequence[Outcome], path: Path, threshold: float) -> None:

@@ -442,14 +442,17 @@ def test_a_calibration_no_threshold_can_meet_says_so_and_saves_nothing(tmp_path:
     from qa.evaluation import CalibrationError, EvalResult
     from qa.report import write
 
-    outs = [outcome(["a"], None, 0.0), outcome(["b"], "b", 0.9), outcome([], "x", 0.4)]
-    with pytest.raises(CalibrationError, match="1 of 2 get no candidate answer at all"):
+    outs = [outcome(["a"], None, 0.0), outcome(["b"], "b", 0.9), outcome([], "x", 0.4), outcome(["c"], "c", 0.3)]
+    with pytest.raises(CalibrationError, match="1 of 3 get no candidate answer at all"):
         calibrate(outs, max_false_abstain=0.1)
-    assert calibrate(outs, max_false_abstain=0.5)[0] > 0.4
+    assert calibrate(outs, max_false_abstain=0.5) == (0.0, 0.5)  # a tie goes to the lower threshold
     result = EvalResult(compute(outs, 0.5), outs, 0.5, 5)
     store = type("S", (), {"documents": {}})()
     page = write(result, store, tmp_path / "rep", max_false_abstain=0.1).read_text()  # type: ignore[arg-type]
     assert "no best threshold on this set: no threshold wrongly abstains on at most 10%" in page and "-1.000" not in page
+    assert "- ours: None, withheld 'c' (confidence 0.30)" in page  # "None" alone hid what abstaining cost
+    saved = json.loads((tmp_path / "rep" / "results.json").read_text())["questions"]
+    assert [(q["prediction"], q["candidate"]) for q in saved] == [(None, None), ("b", "b"), (None, "x"), (None, "c")]
 
 
 def test_eval_over_a_folder_with_nothing_readable_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
