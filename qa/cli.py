@@ -205,6 +205,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if previous is not None:
         print(compare(result.to_json(), previous), file=sys.stderr if args.json else sys.stdout)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else table(result.metrics))
+    if result.stopped_of is not None:
+        return 130  # 128 + SIGINT, as for a Ctrl-C anywhere else
     return 0 if calibrated or not args.calibrate else 1
 
 
@@ -214,10 +216,17 @@ def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]], new_file: bo
     calibration that finds no threshold still leaves the run's metrics and report). ``new_file``: the config
     was created for this run, so undoing it means deleting it."""
     from .config import load_config, save_config, with_overrides
-    from .evaluation import CalibrationError, calibrate, compute, evaluate
+    from .evaluation import CalibrationError, Stopped, calibrate, compute, evaluate
 
     bot = _load(args)
-    result = evaluate(rows, bot=bot, k=args.k, threshold=args.threshold, progress=None)
+    try:
+        result = evaluate(rows, bot=bot, k=args.k, threshold=args.threshold, progress=None)
+    except Stopped as stop:
+        if stop.result is None or not stop.outcomes:
+            raise
+        print(f"\nqa: {stop}; the metrics{' and report' if args.report else ''} below cover those only"
+              + (", and --calibrate saved nothing" if args.calibrate else ""), file=sys.stderr)
+        return bot, stop.result, False
     if not args.calibrate:
         return bot, result, False
     try:

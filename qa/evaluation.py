@@ -33,6 +33,16 @@ class NothingIndexed(ValueError):
     """No passage to answer from: every question would score 0 and be blamed on retrieval."""
 
 
+class Stopped(KeyboardInterrupt):
+    """Ctrl-C during a run, with what was asked so far (``result``, set by ``evaluate``): an hour-long run
+    stopped near its end lost every answer."""
+
+    def __init__(self, outcomes: list["Outcome"], total: int) -> None:
+        super().__init__(f"stopped after {len(outcomes)} of {total} questions")
+        self.outcomes, self.total = outcomes, total
+        self.result: EvalResult | None = None
+
+
 class CalibrationError(ValueError):
     """No threshold keeps wrong abstentions within the limit: even 0 leaves too many questions unanswered."""
 
@@ -196,9 +206,18 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
 
     show = progress_enabled() if progress is None else progress
     refuse_early(bot, questions)
-    out = []
+    out: list[Outcome] = []
+    try:
+        _ask_all(bot, tqdm(questions, desc="evaluating", unit="q", disable=not show), k, threshold, out)
+    except KeyboardInterrupt:
+        raise Stopped(out, len(questions)) from None
+    return out
+
+
+def _ask_all(bot: "QA", rows: Iterable[dict[str, Any]], k: int, threshold: float | None, out: list[Outcome]) -> None:
+    """``run``'s loop: appends each outcome to ``out`` as it comes, so a Ctrl-C keeps those before it."""
     asked: dict[str, tuple["Answer", Any]] = {}  # id -> (its answer, the id it followed)
-    for row in tqdm(questions, desc="evaluating", unit="q", disable=not show):
+    for row in rows:
         history = conversation(row, asked, bot.cfg.answer_threshold if threshold is None else threshold)
         t0 = time.perf_counter()
         ans = bot.ask(row["question"], k=k, threshold=0.0, history=history)
@@ -214,7 +233,6 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
                            top.quote.text if top and top.quote else None,
                            tuple(h.text for h in ans.sources), ms, extra,
                            tuple((h.doc, h.start, h.end) for h in ans.sources)))
-    return out
 
 
 def _mean(values: Iterable[float]) -> float:
@@ -294,10 +312,14 @@ class EvalResult:
     k: int
     documents: dict[str, str] = field(default_factory=dict)
     """Each document's sha256 at the run: ``compare`` says which changed between two saved runs."""
+    stopped_of: int | None = None
+    """The set's size when the run was stopped before its end (the outcomes are the questions asked)."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {key: self.metrics[key] for key in JSON_KEYS}
         data |= {"threshold": self.threshold, "k": self.k, "documents": self.documents}
+        if self.stopped_of is not None:
+            data["stopped_of"] = self.stopped_of
         data["questions"] = [question_row(o, self.threshold) for o in self.outcomes]
         return data
 
@@ -329,8 +351,12 @@ def evaluate(questions: str | os.PathLike[str] | Sequence[dict[str, Any]], bot: 
         raise NothingIndexed(f"nothing to evaluate: no readable documents are indexed in {bot.store.docs_dir}")
     k = bot.cfg.k if k is None else k
     threshold = bot.cfg.answer_threshold if threshold is None else threshold
-    outcomes = run(bot, rows, k=k, progress=progress, threshold=threshold)
     documents = {name: doc.sha256 for name, doc in bot.store.documents.items()}
+    try:
+        outcomes = run(bot, rows, k=k, progress=progress, threshold=threshold)
+    except Stopped as stop:  # Ctrl-C: the questions asked so far, scored, travel with it
+        stop.result = EvalResult(compute(stop.outcomes, threshold), stop.outcomes, threshold, k, documents, stop.total)
+        raise
     return EvalResult(compute(outcomes, threshold), outcomes, threshold, k, documents)
 
 

@@ -155,7 +155,10 @@ def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "
     (out / "answers.jsonl").write_text(
         "".join(json.dumps(question_row(o, result.threshold), ensure_ascii=False) + "\n" for o in result.outcomes),
         encoding="utf-8")
-    page = (f"# {title}\n\nthreshold {result.threshold:.3f}, k = {result.k}; {best}\n\n{table(result.metrics)}\n\n"
+    stopped = "" if result.stopped_of is None else \
+        f"**Stopped after {len(result.outcomes)} of {result.stopped_of} questions: this covers those only.**\n\n"
+    page = (f"# {title}\n\n{stopped}threshold {result.threshold:.3f}, k = {result.k}; {best}\n\n"
+            f"{table(result.metrics)}\n\n"
             "![accuracy vs coverage](accuracy_vs_coverage.png)\n\n![confidence](confidence.png)\n\n"
             f"{misses(result, store)}")
     (out / "report.md").write_text(page, encoding="utf-8")

@@ -465,3 +465,32 @@ def test_eval_over_a_folder_with_nothing_readable_fails(tmp_path: Path, capsys: 
     questions.write_text('{"question": "Who?", "answers": ["x"]}\n', encoding="utf-8")
     assert cli.main(["eval", str(questions), "--docs", str(tmp_path / "docs"), "--index", str(tmp_path / "idx")]) == 1
     assert "nothing to evaluate: no readable documents are indexed in" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_run_keeps_the_questions_asked_so_far(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture) -> None:
+    """An hour-long run stopped near its end lost every answer: now those asked are scored and reported."""
+    from qa import cli
+    from qa.pipeline import QA
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps({"question": q, "answers": a}) + "\n" for q, a in [
+        ("When was Ahmad Massoud born?", ["10 July 1989"]), ("Where did he study?", []), ("Who is Naeem?", [])]))
+    real_ask, calls = QA.ask, []
+
+    def ask(self: QA, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(QA, "ask", ask)
+    code = cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"), "--json",
+                     "--report", str(tmp_path / "rep"), "--calibrate", "--config", str(tmp_path / "new.json")])
+    out = capsys.readouterr()
+    assert code == 130 and "stopped after 1 of 3 questions; the metrics and report below cover those only, and " \
+                           "--calibrate saved nothing" in out.err
+    data = json.loads(out.out)
+    assert data["stopped_of"] == 3 and [q["prediction"] for q in data["questions"]] == ["10 July 1989"]
+    assert "Stopped after 1 of 3 questions" in (tmp_path / "rep" / "report.md").read_text()
+    assert not (tmp_path / "new.json").exists()
