@@ -161,6 +161,8 @@ def _checked_row(where: str, row: Any) -> dict[str, Any]:
         raise QuestionSetError(f'{where}: expected {{"question": str, "answers": [str, ...]}}')
     if not row["question"].strip():
         raise QuestionSetError(f"{where}: the question is empty")
+    if "id" in row and (not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool) or row["id"] == ""):
+        raise QuestionSetError(f"{where}: an id is a text or a whole number, not {row['id']!r}")  # null read as "None"
     if "answers" not in row and not row.get("needs_answer"):  # a typo ("answer") must not make it unanswerable
         raise QuestionSetError(f'{where}: no "answers" list; write "answers": [] for a question the '
                                "documents cannot answer")

@@ -109,6 +109,8 @@ def test_compare_lists_flips() -> None:
     ('{"question": " \\t ", "answers": []}', "the question is empty"),  # found before any question is asked
     ('{"question": "Who?", "answer": ["x"]}', 'no "answers" list'),  # a typo must not make it unanswerable
     ('{"question": "Who?", "answers": ["x", "The "]}', "the answer 'The ' is empty once normalised"),  # no prediction matches it
+    ('{"id": null, "question": "Who?", "answers": []}', "an id is a text or a whole number, not None"),  # was "None"
+    ('{"id": "", "question": "Who?", "answers": []}', "an id is a text or a whole number, not ''"),
 ])
 def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str) -> None:
     bad = tmp_path / "q.jsonl"
