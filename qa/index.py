@@ -45,6 +45,10 @@ class IndexFolderError(ValueError):
     """The index folder named cannot hold an index (a file, or the documents folder itself)."""
 
 
+class IndexBusy(RuntimeError):
+    """Another process held the index's lock for longer than we waited: it is updating the index, not damaged."""
+
+
 # The names ``save`` gives its states (and their unfinished copies): only these are ever deleted.
 _STATE_NAME = re.compile(r"\.?v-\d{14}-[0-9a-f]{8}(?:\.tmp)?")
 
@@ -82,10 +86,11 @@ def sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> Iterator[str]:
+def locked(index_dir: Path, timeout: float | None = None, say_after: float = 1.0) -> Iterator[str]:
     """Exclusive lock so two processes never update the same index at once. A wait longer than ``say_after``
     seconds is logged once (on stderr unless the application sets up logging): a second ``qa`` started while the
-    first builds a large index would otherwise sit silent for minutes.
+    first builds a large index would otherwise sit silent for minutes. IndexBusy after ``timeout`` seconds
+    (None: wait as long as the other process takes; a build of a large folder takes a quarter of an hour).
 
     Yields "" under the lock, or why an existing index folder cannot be written ("Permission denied"): such an
     index (a read-only install, another user's) is still read, and may only be used while it is up to date."""
@@ -98,24 +103,29 @@ def locked(index_dir: Path, timeout: float = 600.0, say_after: float = 1.0) -> I
         yield exc.strerror or str(exc)
         return
     with fh:
-        start = time.monotonic()
-        said = False
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = time.monotonic() - start
-                if waited > timeout:
-                    raise IndexCorrupt(f"{index_dir} is locked by another process for over {timeout:.0f}s") from None
-                if waited > say_after and not said:
-                    said = True
-                    log.warning("waiting for another process that is updating %s (up to %.0f s)", index_dir, timeout)
-                time.sleep(0.1)
+        _take(fh, index_dir, timeout, say_after)
         try:
             yield ""
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _take(fh: Any, index_dir: Path, timeout: float | None, say_after: float) -> None:
+    start = time.monotonic()
+    said = False
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            waited = time.monotonic() - start
+            if timeout is not None and waited > timeout:
+                raise IndexBusy(f"another process is updating {index_dir} (waited {waited:.0f} s)") from None
+            if waited > say_after and not said:
+                said = True
+                log.warning("waiting for another process that is updating %s%s", index_dir,
+                            "" if timeout is None else f" (up to {timeout:.0f} s)")
+            time.sleep(0.1)
 
 
 def _fsync_write(path: Path, data: bytes) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import index as persist
+from .index import log
 from .config import Config, ConfigError
 from .documents import Document, DocumentError, Skipped, check_folder, encoding_note, read_folder
 from .embedding import Embedder, weights_digest
@@ -198,49 +199,120 @@ def sync(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder) -> tu
     """Bring the index in ``index_dir`` up to date with ``docs_dir``; save only if something changed."""
     started = time.perf_counter()
     report = UpdateReport()
-    header = _header(cfg, embedder)
+    header = {**_header(cfg, embedder), "docs": str(docs_dir.resolve())}  # the folder it is built for
     check_folder(docs_dir)  # before the lock, which creates the index folder: a typo must leave nothing behind
     persist.check_index_dir(index_dir, docs_dir)
-    with persist.locked(index_dir) as unwritable:
-        # Read under the lock: a read made while another process saves could overwrite its newer state.
-        found, report.skipped = read_folder(docs_dir, cfg.max_file_mb, exclude=index_dir)
-        docs = {d.name: d for d in found}
-        if not docs:
-            report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
-        old = _previous(index_dir, header, report)
-        known = old.documents if old else {}
-        for name, doc in docs.items():
-            entry = known.get(name)  # known only when there is an old state
-            same = bool(entry and entry["sha256"] == doc.sha256)
-            if same and not _still_read_alike(old, name, doc):
-                same = False
-                report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
-            (report.unchanged if same else report.changed if entry else report.added).append(name)
-        away = not docs and bool(known)  # an unmounted or emptied folder must not wipe a good index
-        report.removed = [] if away else sorted(set(known) - set(docs))
-        report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
-        if away:
-            report.messages.append(f"the saved index of {plural(len(known), 'document')} is kept for when they are back "
-                                   f"(remove {index_dir} to start afresh)")
-            data = _assemble({}, {}, header, embedder.dim)
-        elif old is not None and not (report.added or report.changed or report.removed):
-            data = old
-            if not unwritable:
-                persist.tidy(index_dir)
-        elif unwritable:  # a read-only install: usable while up to date, never half-updated in memory only
-            why = f"{plural(len(report.added + report.changed + report.removed), 'document')} added, changed or removed" \
-                if old is not None else "it has no usable saved state"
-            raise persist.IndexFolderError(f"the index {index_dir} cannot be written ({unwritable}) and is out of "
-                                           f"date ({why}); name a writable --index")
-        else:
-            parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
-            parts.update(_embed_docs([docs[n] for n in report.added + report.changed], cfg, embedder))
-            report.embedded_passages = sum(len(parts[n][0]) for n in report.added + report.changed)
-            data = _assemble(parts, docs, header, embedder.dim)
-            persist.save(index_dir, data)
+    try:  # with a saved state to answer from, waiting a quarter of an hour for another process's build is no use
+        with persist.locked(index_dir, timeout=BUSY_WAIT if _has_saved(index_dir) else None) as unwritable:
+            data, docs = _update(docs_dir, index_dir, cfg, embedder, header, report, unwritable)
+    except persist.IndexBusy as busy:
+        as_saved = _as_saved(docs_dir, index_dir, cfg, header, report, busy)
+        if as_saved is None:  # none usable after all (damaged, another model): wait for the one being built
+            with persist.locked(index_dir) as unwritable:
+                as_saved = _update(docs_dir, index_dir, cfg, embedder, header, report, unwritable)
+        data, docs = as_saved
     report.passages = len(data.passages)
     report.seconds = time.perf_counter() - started
     return data, docs, report
+
+
+def _check_same_folder(old: persist.IndexData | None, docs_dir: Path, index_dir: Path, report: UpdateReport) -> None:
+    """IndexFolderError before an update that would remove most of an index built for another folder
+    (``--index`` of one folder named with another's ``--docs``): one call wiped a build of a quarter of an hour.
+    A moved folder keeps its names, and so its index."""
+    built_for = old.manifest.get("docs") if old else None
+    if not old or built_for is None or built_for == str(docs_dir.resolve()) or len(report.removed) * 2 <= len(old.documents):
+        return
+    raise persist.IndexFolderError(
+        f"{index_dir} holds the index of {built_for} ({plural(len(old.documents), 'document')}); {docs_dir} has "
+        f"{len(report.unchanged)} of them unchanged, so updating it would remove {len(report.removed)}. Name another "
+        f"--index for {docs_dir}, or delete {index_dir} to rebuild it for this folder")
+
+
+BUSY_WAIT = 5.0
+"""Seconds to wait for another process's update before answering from the saved state as it is."""
+
+
+def _has_saved(index_dir: Path) -> bool:
+    try:
+        return persist.current_version(index_dir) is not None
+    except (persist.IndexCorrupt, OSError):
+        return False
+
+
+def _as_saved(docs_dir: Path, index_dir: Path, cfg: Config, header: dict[str, Any], report: UpdateReport,
+              busy: Exception) -> tuple[persist.IndexData, dict[str, Document]] | None:
+    """The saved state, read without the lock (states are never changed once saved), less the documents that
+    changed since: another process holds the lock to update it. None when there is no usable state."""
+    old = None
+    for _ in range(3):  # the other process may switch to its new state and tidy the old one while we read
+        old = _previous(index_dir, header, UpdateReport())
+        if old is not None:
+            break
+    if old is None:
+        return None
+    found, report.skipped = read_folder(docs_dir, cfg.max_file_mb, exclude=index_dir)
+    docs = {d.name: d for d in found if d.name in old.documents and old.documents[d.name]["sha256"] == d.sha256
+            and _still_read_alike(old, d.name, d)}
+    report.unchanged = sorted(docs)
+    pending = sorted({d.name for d in found} - set(docs)) + sorted(set(old.documents) - {d.name for d in found})
+    left = f"; {plural(len(pending), 'document')} added, changed or removed since ({', '.join(pending[:5])}" \
+           f"{', …' if len(pending) > 5 else ''}) are not searched as they are now" if pending else ""
+    report.messages.append(f"{busy}: answering from its last saved state{left}; rescan or ask again once it is done")
+    return _assemble({name: _reuse(old, name) for name in docs}, docs, header, header["model"]["dim"]), docs
+
+
+def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, header: dict[str, Any],
+            report: UpdateReport, unwritable: str) -> tuple[persist.IndexData, dict[str, Document]]:
+    """``sync`` under the index's lock: the documents read, compared with the saved state, and what changed
+    embedded and saved."""
+    # Read under the lock: a read made while another process saves could overwrite its newer state.
+    found, report.skipped = read_folder(docs_dir, cfg.max_file_mb, exclude=index_dir)
+    docs = {d.name: d for d in found}
+    if not docs:
+        report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
+    said = len(report.messages)
+    old = _previous(index_dir, header, report)
+    for line in report.messages[said:]:  # said now, not after the rebuild: a large folder's takes minutes
+        log.warning("%s", line)
+    known = old.documents if old else {}
+    for name, doc in docs.items():
+        entry = known.get(name)  # known only when there is an old state
+        same = bool(entry and entry["sha256"] == doc.sha256)
+        if same and not _still_read_alike(old, name, doc):
+            same = False
+            report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
+        (report.unchanged if same else report.changed if entry else report.added).append(name)
+    away = not docs and bool(known)  # an unmounted or emptied folder must not wipe a good index
+    report.removed = [] if away else sorted(set(known) - set(docs))
+    report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
+    if away:
+        report.messages.append(f"the saved index of {plural(len(known), 'document')} is kept for when they are back "
+                               f"(remove {index_dir} to start afresh)")
+        data = _assemble({}, {}, header, embedder.dim)
+    elif old is not None and not (report.added or report.changed or report.removed):
+        data = old
+        if not unwritable:
+            persist.tidy(index_dir)
+    elif unwritable:  # a read-only install: usable while up to date, never half-updated in memory only
+        why = f"{plural(len(report.added + report.changed + report.removed), 'document')} added, changed or removed" \
+            if old is not None else "it has no usable saved state"
+        raise persist.IndexFolderError(f"the index {index_dir} cannot be written ({unwritable}) and is out of "
+                                       f"date ({why}); name a writable --index")
+    else:
+        _check_same_folder(old, docs_dir, index_dir, report)
+        parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
+        todo = report.added + report.changed
+        try:
+            parts.update(_embed_docs([docs[n] for n in todo], cfg, embedder))
+        except KeyboardInterrupt:  # a bare blank line left the user to guess what a stopped build kept
+            log.warning("stopped before saving: the index in %s is as it was; the next run embeds the %s again",
+                        index_dir, plural(len(todo), "document"))
+            raise
+        report.embedded_passages = sum(len(parts[n][0]) for n in report.added + report.changed)
+        data = _assemble(parts, docs, header, embedder.dim)
+        persist.save(index_dir, data)
+    return data, docs
 
 
 _BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")

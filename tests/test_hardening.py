@@ -5,6 +5,7 @@ QuestionError: never a traceback, never a hang, and the rest of the folder is in
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
@@ -12,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -692,12 +693,12 @@ def test_waiting_for_another_process_s_index_lock_is_said_once(tmp_path: Path, c
     import fcntl
     import logging
 
-    from qa.index import LOCK, IndexCorrupt, locked
+    from qa.index import LOCK, IndexBusy, locked
 
     tmp_path.joinpath(LOCK).touch()
     with open(tmp_path / LOCK, "a+") as other, caplog.at_level(logging.WARNING, logger="qa"):
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another open file: as another process holds it
-        with pytest.raises(IndexCorrupt, match="locked by another process"):
+        with pytest.raises(IndexBusy, match="another process is updating"):  # not "IndexCorrupt": nothing is
             with locked(tmp_path, timeout=0.6, say_after=0.2):
                 pass
         fcntl.flock(other, fcntl.LOCK_UN)
@@ -885,3 +886,95 @@ def test_an_index_that_cannot_be_written_is_read_while_it_is_up_to_date(
         Store(seed_dir, index, Config(), embedder)
     with pytest.raises(persist.IndexFolderError, match="it has no usable saved state"):
         Store(seed_dir, tmp_path / "other", Config(), embedder)
+
+
+@contextlib.contextmanager
+def held_by_another_process(index_dir: Path) -> Iterator[object]:
+    """The index's lock taken through another open file, as another process's build holds it."""
+    import fcntl
+
+    from qa.index import LOCK
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield other
+        finally:
+            fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def test_while_another_process_updates_the_index_its_saved_state_answers(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A second qa waited 600 s for a build of a large folder, then failed as "IndexCorrupt"; the web UI shut down."""
+    from qa import store
+
+    qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    (seed_dir / "ferry.txt").write_text("The ferry to Bazarak leaves at noon.", encoding="utf-8")
+    monkeypatch.setattr(store, "BUSY_WAIT", 0.3)
+    with held_by_another_process(tmp_path / "idx"):
+        bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    said = bot.report.summary()
+    assert "another process is updating" in said and "answering from its last saved state; 1 document added, " \
+        "changed or removed since (ferry.txt) are not searched as they are now" in said
+    assert "ferry.txt" not in bot.store.documents and bot.ask("When was Ahmad Massoud born?").text == "10 July 1989"
+    assert "ferry.txt" in qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none").store.documents
+
+
+def test_with_no_saved_state_a_second_process_waits_for_the_build(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Nothing to answer from until the other build is saved: wait for it, however long (it was 600 s at most)."""
+    import threading
+
+    from qa import store
+
+    monkeypatch.setattr(store, "BUSY_WAIT", 0.1)
+    with held_by_another_process(tmp_path / "idx") as other:
+        import fcntl
+
+        threading.Timer(1.0, lambda: fcntl.flock(other, fcntl.LOCK_UN)).start()
+        bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert bot.report.added == ["panjshir_resistance_ahmad_massoud.txt"] and bot.store.passages
+
+
+def test_a_stopped_build_says_what_it_kept_and_a_damaged_index_is_named_before_the_rebuild(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Ctrl-C in a build printed a blank line; a damaged index was named only after its rebuild, minutes later."""
+    import logging
+
+    from qa import store
+    from qa.index import current_version
+
+    qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    state, _ = current_version(tmp_path / "idx")
+    (state / "sentences.npy").write_bytes(b"damaged")
+    said_before: list[str] = []
+
+    def stopped(*args: object) -> None:
+        said_before.extend(r.getMessage() for r in caplog.records)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "_embed_docs", stopped)
+    with caplog.at_level(logging.WARNING, logger="qa"), pytest.raises(KeyboardInterrupt):
+        qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert any("is damaged" in line and "rebuilding it" in line for line in said_before)
+    assert caplog.records[-1].getMessage() == f"stopped before saving: the index in {tmp_path / 'idx'} is as it " \
+                                              "was; the next run embeds the 1 document again"
+    assert current_version(tmp_path / "idx")[0] == state  # nothing saved over it
+
+
+def test_an_index_built_for_another_folder_is_not_wiped_by_pointing_it_at_this_one(
+        seed_dir: Path, squad_dir: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """``qa ask --docs seeds --index <a big folder's index>`` removed every document of it in one call."""
+    from qa.index import IndexFolderError, current_version
+
+    qa.load(squad_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    state = current_version(tmp_path / "idx")
+    with pytest.raises(IndexFolderError, match=r"holds the index of .*squad \(2 documents\); .*seeds has 0 of them "
+                                               r"unchanged, so updating it would remove 2\. Name another --index"):
+        qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert current_version(tmp_path / "idx") == state
+    moved = Path(shutil.move(str(squad_dir), str(tmp_path / "moved")))  # a moved folder keeps its index
+    bot = qa.load(moved, tmp_path / "idx", embedder=embedder, reader="none")
+    assert bot.report.embedded_passages == 0 and sorted(bot.store.documents) == sorted(p.name for p in moved.iterdir())
