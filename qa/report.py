@@ -22,8 +22,7 @@ def failed_stage(o: Outcome, threshold: float, store: "Store | None" = None) -> 
         return None if pred is None else "abstention"
     if o.f1(threshold) >= 1.0:
         return None
-    if o.rank() is None and store is not None and not any(
-            m.find_answer(doc.text, gold) for doc in store.documents.values() for gold in o.answers):
+    if o.rank() is None and store is not None and gold_location(store, o.answers) == NOT_FOUND:
         return GOLD_MISSING
     if pred is None:
         return "abstention" if o.rank() is not None else "retrieval"
@@ -36,9 +35,9 @@ def failed_stage(o: Outcome, threshold: float, store: "Store | None" = None) -> 
 
 def gold_location(store: "Store", answers: Sequence[str], places: Sequence[tuple[str, int, int]] = ()) -> str:
     """Where a gold answer really is: in the best-ranked source that holds it, else its first place in any
-    document; case aside, as the scoring ignores it ("Swiss" in "a Swiss model", not in an earlier "swiss").
-    Words as the scoring matches them (``metrics.find_answer``): "lid" is not found in "lids".
-    Document, character range and its sentence."""
+    document. Matched as the scoring matches (``metrics.find_answer``): case, punctuation and articles aside
+    ("Swiss" in "a Swiss model", not in an earlier "swiss"), whole words ("lid" is not in "lids").
+    Document, character range and its sentence; ``NOT_FOUND`` when no document holds it."""
     spans = [*places, *((name, 0, len(doc.text)) for name, doc in store.documents.items())]
     for name, start, end in spans:
         doc = store.documents.get(name)

@@ -255,7 +255,8 @@ def _as_saved(docs_dir: Path, index_dir: Path, cfg: Config, header: dict[str, An
     docs = {d.name: d for d in found if d.name in old.documents and old.documents[d.name]["sha256"] == d.sha256
             and _still_read_alike(old, d.name, d)}
     report.unchanged = sorted(docs)
-    pending = sorted({d.name for d in found} - set(docs)) + sorted(set(old.documents) - {d.name for d in found})
+    names = {d.name for d in found}
+    pending = sorted(names - set(docs)) + sorted(set(old.documents) - names)
     left = f"; {plural(len(pending), 'document')} added, changed or removed since ({', '.join(pending[:5])}" \
            f"{', …' if len(pending) > 5 else ''}) are not searched as they are now" if pending else ""
     report.messages.append(f"{busy}: answering from its last saved state{left}; rescan or ask again once it is done")
@@ -309,7 +310,7 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
             log.warning("stopped before saving: the index in %s is as it was; the next run embeds the %s again",
                         index_dir, plural(len(todo), "document"))
             raise
-        report.embedded_passages = sum(len(parts[n][0]) for n in report.added + report.changed)
+        report.embedded_passages = sum(len(parts[n][0]) for n in todo)
         data = _assemble(parts, docs, header, embedder.dim)
         persist.save(index_dir, data)
     return data, docs
