@@ -352,6 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     args = parser().parse_args(argv)
     from .documents import DocumentError
+    from .index import show_log
+
+    show_log()
     from .embedding import ModelError
     from .evaluation import QuestionSetError
 

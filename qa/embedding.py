@@ -7,8 +7,10 @@ so sentence-level matching costs no extra model time at index time.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,15 @@ import numpy as np
 from .config import DEFAULT_MODEL
 
 PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
+log = logging.getLogger("qa")
 
 
 class ModelError(RuntimeError):
     """The embedding model cannot be loaded; the message says what to install or name."""
+
+
+PROGRESS_SECONDS = 60.0
+"""How often a build with no progress bar (output to a file or a pipe) logs how far it is."""
 
 
 def progress_enabled() -> bool:
@@ -99,17 +106,44 @@ class Embedder:
         vec = self.model.encode([text], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vec, dtype=np.float32)
 
-    def encode_passages(self, texts: Sequence[str], sentence_spans: Sequence[Sequence[tuple[int, int]]],
-                        batch_size: int = 32, progress: bool | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Passage vectors, and for each passage one vector per (start, end) sentence span in it."""
-        import torch
+    @contextmanager
+    def counting(self, total: int, progress: bool | None = None) -> Iterator[Callable[[int], None]]:
+        """One progress bar and ``hook`` report over ``total`` passages, however many encodes embed them: a build
+        that saves as it goes embeds a group of documents at a time."""
         from tqdm.auto import tqdm
+
+        show = progress_enabled() if progress is None else progress
+        bar = tqdm(total=total, desc="embedding passages", unit="passage", disable=not show or total < 64)
+        done, said = 0, time.monotonic()
+
+        def advance(n: int) -> None:
+            nonlocal done, said
+            done += n
+            bar.update(n)
+            if self.hook is not None:
+                self.hook(done, total)
+            if bar.disable and done < total and time.monotonic() - said >= PROGRESS_SECONDS:
+                said = time.monotonic()  # off a terminal a quarter-hour build said nothing until it was done
+                log.info("embedding passages: %s of %s (%d%%)", f"{done:,}", f"{total:,}", 100 * done // total)
+
+        try:
+            yield advance
+        finally:
+            bar.close()
+
+    def encode_passages(self, texts: Sequence[str], sentence_spans: Sequence[Sequence[tuple[int, int]]],
+                        batch_size: int = 32, progress: bool | None = None,
+                        advance: Callable[[int], None] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, and for each passage one vector per (start, end) sentence span in it; ``advance``
+        counts the passages done, for a caller's own ``counting``."""
+        if advance is None:
+            with self.counting(len(texts), progress) as advance:
+                return self.encode_passages(texts, sentence_spans, batch_size, advance=advance)
+        import torch
 
         order = np.argsort([-len(t) for t in texts], kind="stable")
         passage_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
         sentence_vecs: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        show = progress_enabled() if progress is None else progress
-        bar = tqdm(total=len(texts), desc="embedding passages", unit="passage", disable=not show or len(texts) < 64)
         for lo in range(0, len(texts), batch_size):
             idx = order[lo:lo + batch_size]
             enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_tokens,
@@ -123,10 +157,7 @@ class Embedder:
                 passage_vecs[i] = pooled[row]
                 sentence_vecs[i] = _pool_spans(tokens[row], offsets[row], enc["attention_mask"][row].numpy(),
                                                sentence_spans[i])
-            bar.update(len(idx))
-            if self.hook is not None:
-                self.hook(min(lo + batch_size, len(texts)), len(texts))
-        bar.close()
+            advance(len(idx))
         return _normalise(passage_vecs), sentence_vecs
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -30,6 +31,26 @@ import numpy as np
 from .types import Passage, Sentence
 
 log = logging.getLogger("qa")
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Whatever ``sys.stderr`` is when a line is written (a test's captured stream, say), as Python's last resort."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
+def show_log() -> None:
+    """The library's notes and progress lines on standard error, for the CLI and the web UI: only warnings reached it
+    (Python's last resort), so a build writing to a log file said nothing for a quarter of an hour."""
+    if not any(isinstance(h, _Stderr) for h in log.handlers):
+        log.addHandler(_Stderr())
+    log.setLevel(logging.INFO)
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"

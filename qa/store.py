@@ -15,7 +15,7 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -124,10 +124,34 @@ def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> 
     return old
 
 
-def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[str, tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]]:
-    """Split and embed the given documents in one batched pass."""
+Records = tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]
+"""One document's passages, sentences and their vectors, passage numbers local to the document."""
+
+GROUP_PASSAGES = 512
+"""Passages embedded between chances to save: whole documents, a few seconds' work on 2 cores."""
+
+
+def _embedded(docs: list[Document], cfg: Config, embedder: Embedder) -> Iterator[dict[str, Records]]:
+    """Split every document, then embed them a group of whole documents at a time, yielding each group's records
+    (one progress bar over all of them)."""
     limit = cfg.max_tokens or embedder.max_tokens
     split = {d.name: split_document(d, embedder.tokenizer, limit, cfg.target_tokens, cfg.overlap_sentences) for d in docs}
+    groups: list[list[str]] = [[]]
+    size = 0
+    for name, (passages, _) in split.items():
+        if size >= GROUP_PASSAGES:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size += len(passages)
+    with embedder.counting(sum(len(ps) for ps, _ in split.values())) as advance:
+        for group in groups:
+            yield _embed_group({name: split[name] for name in group}, cfg, embedder, advance)
+
+
+def _embed_group(split: dict[str, tuple[list[Passage], list[Sentence]]], cfg: Config, embedder: Embedder,
+                 advance: Callable[[int], None]) -> dict[str, Records]:
+    """Embed split documents in one batched pass."""
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
     for passages, sentences in split.values():
@@ -135,7 +159,7 @@ def _embed_docs(docs: list[Document], cfg: Config, embedder: Embedder) -> dict[s
         for number, (p, lead) in enumerate(zip(passages, leads)):
             texts.append(lead + p.text)
             spans.append([(len(lead) + s.start - p.start, len(lead) + s.end - p.start) for s in sentences if s.passage == number])
-    p_vecs, s_vecs = embedder.encode_passages(texts, spans, batch_size=cfg.batch_size) if texts else (
+    p_vecs, s_vecs = embedder.encode_passages(texts, spans, batch_size=cfg.batch_size, advance=advance) if texts else (
         np.zeros((0, embedder.dim), np.float32), [])
     out, row = {}, 0
     for name, (passages, sentences) in split.items():
@@ -167,7 +191,7 @@ def _still_read_alike(old: persist.IndexData, name: str, doc: Document) -> bool:
     return all(doc.text[p.start:p.end] == p.text for p in old.passages[lo:hi])
 
 
-def _reuse(old: persist.IndexData, name: str) -> tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]:
+def _reuse(old: persist.IndexData, name: str) -> Records:
     """One unchanged document's records from the old state, with local passage numbers."""
     entry = old.documents[name]
     plo, phi = entry["passages"]
@@ -176,7 +200,7 @@ def _reuse(old: persist.IndexData, name: str) -> tuple[list[Passage], list[Sente
     return old.passages[plo:phi], sentences, old.passage_vecs[plo:phi], old.sentence_vecs[slo:shi]
 
 
-def _assemble(parts: dict[str, tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]],
+def _assemble(parts: dict[str, Records],
               docs: dict[str, Document], header: dict[str, Any], dim: int) -> persist.IndexData:
     passages: list[Passage] = []
     sentences: list[Sentence] = []
@@ -284,6 +308,9 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
             same = False
             report.messages.append(f"{name}: unchanged, but read differently by this version; embedding it again")
         (report.unchanged if same else report.changed if entry else report.added).append(name)
+    if old is not None and old.manifest.get("unfinished") and report.added:
+        report.messages.append(f"resuming a build that stopped early: {plural(len(known), 'document')} saved by it "
+                               "are kept")
     away = not docs and bool(known)  # an unmounted or emptied folder must not wipe a good index
     report.removed = [] if away else sorted(set(known) - set(docs))
     report.messages += list(filter(None, (encoding_note(docs[n]) for n in report.added + report.changed)))
@@ -304,16 +331,38 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
         _check_same_folder(old, docs_dir, index_dir, report)
         parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
         todo = report.added + report.changed
-        try:
-            parts.update(_embed_docs([docs[n] for n in todo], cfg, embedder))
-        except KeyboardInterrupt:  # a bare blank line left the user to guess what a stopped build kept
-            log.warning("stopped before saving: the index in %s is as it was; the next run embeds the %s again",
-                        index_dir, plural(len(todo), "document"))
-            raise
+        _embed_and_save(parts, [docs[n] for n in todo], docs, index_dir, cfg, embedder, header)
         report.embedded_passages = sum(len(parts[n][0]) for n in todo)
         data = _assemble(parts, docs, header, embedder.dim)
         persist.save(index_dir, data)
     return data, docs
+
+
+CHECKPOINT_SECONDS = 60.0
+"""A longer build saves what it has embedded this often: a 15-minute build stopped at minute 14 had kept nothing."""
+
+
+def _embed_and_save(parts: dict[str, Records], todo: list[Document], docs: dict[str, Document], index_dir: Path,
+                    cfg: Config, embedder: Embedder, header: dict[str, Any]) -> None:
+    """Add ``todo``'s records to ``parts``, saving the documents done so far every ``CHECKPOINT_SECONDS``, so a
+    stopped build resumes where its last save left it; the caller saves the whole."""
+    last, kept = time.monotonic(), 0
+    try:
+        for done in _embedded(todo, cfg, embedder):
+            parts.update(done)
+            kept_now = sum(d.name in parts for d in todo)
+            if time.monotonic() - last >= CHECKPOINT_SECONDS and kept_now < len(todo):
+                persist.save(index_dir, _assemble(parts, docs, {**header, "unfinished": len(todo) - kept_now},
+                                                  embedder.dim))
+                last, kept = time.monotonic(), kept_now
+    except KeyboardInterrupt:  # a bare blank line left the user to guess what a stopped build kept
+        if kept:
+            log.warning("stopped: the index in %s keeps the %s embedded by its last save; the next run embeds the "
+                        "other %s", index_dir, plural(kept, "document"), plural(len(todo) - kept, "document"))
+        else:
+            log.warning("stopped before saving: the index in %s is as it was; the next run embeds the %s again",
+                        index_dir, plural(len(todo), "document"))
+        raise
 
 
 _BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")

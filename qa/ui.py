@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from .cli import location_flags
 from .config import PROJECT_ROOT
 from .documents import LEGACY, SUFFIXES, DocumentError
+from .index import show_log
 from .pipeline import QuestionError, clean_question, folder_tag, is_seeds, resolve_dir
 from .store import plural
 from .types import Answer, Hit, Quote
@@ -1152,6 +1153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.perf_counter()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     args = parser().parse_args(argv)
+    show_log()  # the server's console: a long first build logs how far it is
     settings = prepare(args)
     if isinstance(settings, str):
         print(f"qa: {settings}", file=sys.stderr)

@@ -955,13 +955,75 @@ def test_a_stopped_build_says_what_it_kept_and_a_damaged_index_is_named_before_t
         said_before.extend(r.getMessage() for r in caplog.records)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "_embed_docs", stopped)
+    monkeypatch.setattr(store, "_embedded", stopped)
     with caplog.at_level(logging.WARNING, logger="qa"), pytest.raises(KeyboardInterrupt):
         qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
     assert any("is damaged" in line and "rebuilding it" in line for line in said_before)
     assert caplog.records[-1].getMessage() == f"stopped before saving: the index in {tmp_path / 'idx'} is as it " \
                                               "was; the next run embeds the 1 document again"
     assert current_version(tmp_path / "idx")[0] == state  # nothing saved over it
+
+
+def test_a_long_build_saves_as_it_goes_and_a_stopped_one_resumes_where_it_was_saved(
+        seed_dir: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture, assert_verbatim: Verbatim) -> None:
+    """A build of a quarter of an hour stopped near its end had kept nothing: the next run started over."""
+    import logging
+
+    import numpy as np
+
+    from qa import store
+    from qa.index import load
+
+    write_docs(seed_dir)  # four documents: a.txt, b.txt, c.txt and the seed article, embedded one a group
+    monkeypatch.setattr(store, "GROUP_PASSAGES", 1)
+    monkeypatch.setattr(store, "CHECKPOINT_SECONDS", 0.0)
+    real_group, embedded = store._embed_group, []
+
+    def stop_at_third(split, *args):  # type: ignore[no-untyped-def]
+        if len(embedded) == 2:
+            raise KeyboardInterrupt
+        embedded.extend(split)
+        return real_group(split, *args)
+
+    monkeypatch.setattr(store, "_embed_group", stop_at_third)
+    with caplog.at_level(logging.WARNING, logger="qa"), pytest.raises(KeyboardInterrupt):
+        qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert caplog.records[-1].getMessage() == f"stopped: the index in {tmp_path / 'idx'} keeps the 2 documents " \
+                                              "embedded by its last save; the next run embeds the other 2 documents"
+    saved = load(tmp_path / "idx")
+    assert saved is not None and sorted(saved.documents) == sorted(embedded) and saved.manifest["unfinished"] == 2
+
+    monkeypatch.setattr(store, "_embed_group", real_group)
+    bot = qa.load(seed_dir, tmp_path / "idx", embedder=embedder, reader="none")
+    assert sorted(bot.report.added) == sorted(set(bot.store.documents) - set(embedded))
+    assert bot.report.unchanged == sorted(embedded)
+    assert "resuming a build that stopped early: 2 documents saved by it are kept" in bot.report.messages
+    check_consistent(bot, embedder)
+    assert "unfinished" not in load(tmp_path / "idx").manifest  # type: ignore[union-attr]
+    whole = qa.load(seed_dir, tmp_path / "whole", embedder=embedder, reader="none")  # one build, never stopped
+    assert bot.store.passages == whole.store.passages and bot.store.sentences == whole.store.sentences
+    assert np.allclose(bot.store.passage_vecs, whole.store.passage_vecs, atol=1e-5)
+    assert np.allclose(bot.store.sentence_vecs, whole.store.sentence_vecs, atol=2e-3)  # stored in fp16
+    ans = bot.ask("When was the valley road paved?")
+    assert ans.text == "2008"
+    assert_verbatim(bot, ans)
+
+
+def test_a_build_off_a_terminal_says_how_far_it_is(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``qa index > build.log 2>&1`` of a large folder said nothing for a quarter of an hour (no bar off a terminal)."""
+    from qa import cli, embedding, store
+
+    write_docs(seed_dir)
+    monkeypatch.setattr(store, "GROUP_PASSAGES", 1)  # a group a document: four encodes, three of them before the end
+    monkeypatch.setattr(embedding, "PROGRESS_SECONDS", 0.0)
+    assert cli.main(["index", "--docs", str(seed_dir), "--index", str(tmp_path / "idx")]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("embedding passages: ")]
+    total = int(lines[0].split(" of ")[1].split()[0].replace(",", ""))
+    done = [int(line.split()[2].replace(",", "")) for line in lines]
+    assert len(lines) == 3 and done == sorted(done) and 0 < done[0] and done[-1] < total
+    assert lines[0].endswith(f"({100 * done[0] // total}%)")
 
 
 def test_an_index_built_for_another_folder_is_not_wiped_by_pointing_it_at_this_one(
