@@ -125,6 +125,9 @@ def render(ans: Answer) -> str:
     for i, h in enumerate(ans.sources, 1):
         snippet = " ".join(h.text.split())[:160]
         lines.append(f"  {i}. {shown(h.doc)} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
+        if h.also:
+            more = f" and {len(h.also) - 3} more" if len(h.also) > 3 else ""
+            lines.append(f"     (also in {', '.join(shown(d) for d in h.also[:3])}{more})")
     return "\n".join(lines)
 
 

@@ -58,10 +58,23 @@ def terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A passage index with its fused score in [0, 1] (1 = ranked first by every retriever)."""
+    """A passage index with its fused score in [0, 1] (1 = ranked first by every retriever); ``copies``: lower-ranked
+    passages of other places that only repeat it (a file saved twice), left out of the ranking."""
 
     passage: int
     fused: float
+    copies: tuple[int, ...] = ()
+
+
+COPY_SHARE = 0.8
+"""A passage whose word triples are at least this share of a better-ranked passage's (elsewhere) is its copy."""
+COPY_SCAN = 4
+
+
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """Word triples (or the whole text, if shorter): what two copies of a passage share whatever their edges."""
+    w = words(text)
+    return frozenset(zip(w, w[1:], w[2:])) if len(w) >= 3 else frozenset([tuple(w)])
 
 
 class Retriever:
@@ -121,10 +134,39 @@ class Retriever:
         for weight, ranking in lists:
             for rank, (i, _) in enumerate(ranking):
                 fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
-        best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        best = self._distinct(sorted(fused.items(), key=lambda kv: -kv[1]), k)
         top = (wd + wb + (self.sentence_weight if self.sentence_vecs is not None else 0.0)) / (self.rrf_k + 1)
-        return [Ranked(i, score / top) for i, score in best]
+        return [Ranked(i, fused[i] / top, tuple(copies)) for i, copies in best]
+
+    def _distinct(self, ranking: Sequence[tuple[int, float]], k: int) -> list[tuple[int, list[int]]]:
+        """The first ``k`` passages of ``ranking`` that are not copies of a better one, each with its copies among
+        the first ``COPY_SCAN * k`` (copies rank close together; a longer scan cost more than the search): a
+        folder holding a file twice ("report.txt", "report (1).txt") filled the sources, and the reader's few
+        passages, with the same text."""
+        kept: list[tuple[int, list[int]]] = []
+        seen: list[frozenset[tuple[str, ...]]] = []
+        for n, (i, _) in enumerate(ranking):
+            if len(kept) == k and n >= COPY_SCAN * k:
+                break
+            own = shingles(self.passages[i].text)
+            twin = next((n for n, (j, _) in enumerate(kept) if self._copies(i, j, own, seen[n])), None)
+            if twin is not None:
+                kept[twin][1].append(i)
+            elif len(kept) < k:
+                kept.append((i, []))
+                seen.append(own)
+        return kept
+
+    def _copies(self, i: int, j: int, own: frozenset[tuple[str, ...]], other: frozenset[tuple[str, ...]]) -> bool:
+        """Whether passage ``i`` repeats passage ``j`` held elsewhere (overlapping passages of one document share
+        sentences by design and are never copies)."""
+        a, b = self.passages[i], self.passages[j]
+        if a.doc == b.doc and a.start < b.end and b.start < a.end:
+            return False
+        return len(own & other) >= COPY_SHARE * len(own)
 
     def hit(self, ranked: Ranked) -> Hit:
         p = self.passages[ranked.passage]
-        return Hit(p.doc, p.start, p.end, p.text, score=round(ranked.fused, 4), page=p.page, passage=ranked.passage)
+        also = tuple(dict.fromkeys(d for d in (self.passages[c].doc for c in ranked.copies) if d != p.doc))
+        return Hit(p.doc, p.start, p.end, p.text, score=round(ranked.fused, 4), page=p.page, passage=ranked.passage,
+                   also=also)

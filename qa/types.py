@@ -38,11 +38,13 @@ class Passage(Span):
 
 @dataclass(frozen=True)
 class Hit(Span):
-    """A retrieved passage with its fused retrieval score (higher is better)."""
+    """A retrieved passage with its fused retrieval score (higher is better); ``also``: other documents holding a
+    copy of it, left out of the ranking in its favour."""
 
     score: float = 0.0
     page: int | None = None
     passage: int = -1
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,19 @@ def highlight(quote: Quote, start: int, end: int, limit: int = QUOTE_CHARS) -> s
 
 def render_hits(hits: Sequence[Hit]) -> str:
     """An ordered list of passages with where they are and their retrieval score."""
-    items = [f"<li>{location(h.doc, h.start, h.end, h.page)} · score {h.score:.3f}<br>"
+    items = [f"<li>{location(h.doc, h.start, h.end, h.page)} · score {h.score:.3f}{render_copies(h.also)}<br>"
              f"<span class=\"qa-snippet\">{inert(shorten(h.text))}</span></li>" for h in hits]
     return f"<ol class=\"qa-passages\">{''.join(items)}</ol>"
+
+
+def render_copies(docs: Sequence[str], named: int = 3) -> str:
+    """`` · also in a.txt, b.md and 4 more``: where a passage left out as a copy of this one was."""
+    if not docs:
+        return ""
+    names = [f"<code>{inert(d)}</code>" for d in docs[:named]]
+    rest = len(docs) - len(names)
+    listed = ", ".join(names) + (f" and {rest} more" if rest else "")
+    return f" · <span class=\"qa-copies\">also in {listed}</span>"
 
 
 def holds_answer(hit: Hit, ans: Answer) -> bool:
@@ -197,7 +207,7 @@ DAMAGED_TURN = (TypeError, KeyError, ValueError, AttributeError)
 def answer_from_dict(data: dict[str, Any]) -> Answer:
     """Rebuild an Answer from ``Answer.to_dict()`` (how turns are kept in the browser)."""
     quote = Quote(**data["quote"]) if data.get("quote") else None
-    sources = tuple(Hit(**h) for h in data.get("sources") or ())
+    sources = tuple(Hit(**{**h, "also": tuple(h.get("also") or ())}) for h in data.get("sources") or ())
     alternatives = tuple(answer_from_dict(a) for a in data.get("alternatives") or ())
     return Answer(question=data.get("question", ""), text=data.get("text"), doc=data.get("doc"),
                   start=data.get("start"), end=data.get("end"), score=float(data.get("score") or 0.0),

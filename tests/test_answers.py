@@ -1,6 +1,7 @@
 """ask(): the Python contract, answer types, abstention, and the user-named reader path."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from qa.question import (OPPOSITES, Bearing, asks_how_to, asks_negated, choice_o
                          resolve_follow_up, spelled_out, stated_numbers, unknown_names, written_out)
 from qa.retrieval import Retriever, terms
 from qa.splitter import lead_contexts
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTIONS = ROOT / "tests" / "data" / "seed_questions.jsonl"
@@ -1174,3 +1175,36 @@ def test_what_kind_of_is_answered_with_the_words_before_the_noun(bot: qa.QA) -> 
     ans = bot.ask("What kind of military leader was Ahmad Shah Massoud?")
     assert ans.text == "anti-Soviet" and "anti-Soviet military leader" in ans.quote.text  # type: ignore[union-attr]
     assert_verbatim(bot, ans)
+
+
+def test_copies_of_a_document_fill_neither_the_sources_nor_the_readers_passages(
+        bot: qa.QA, bot_over: Callable[..., qa.QA]) -> None:
+    """A folder holding the article three times (a copy, and one under a heading) showed each passage three times
+    in the sources, and the reader read the same passage twice; the copies are named under the passage kept."""
+    from qa.cli import render
+    from qa.ui import answer_from_dict, render_hits
+
+    text = (ROOT / "seeds" / "panjshir_resistance_ahmad_massoud.txt").read_text(encoding="utf-8")
+    copies = bot_over({"a.txt": text, "a (1).txt": text, "notes.md": "# Notes on Panjshir\n\n" + text})
+    for question in ["When was Ahmad Massoud born?", "Where did Ahmad Massoud study?"]:
+        alone, ans = bot.ask(question), copies.ask(question)
+        assert_verbatim(copies, ans)
+        assert ans.text == alone.text and ans.score == pytest.approx(alone.score, abs=0.05)
+        assert len({h.text.removeprefix("# Notes on Panjshir\n\n") for h in ans.sources}) == len(ans.sources) == 5
+        assert [h.text for h in ans.sources] == [h.text for h in alone.sources] or ans.sources[0].doc == "notes.md"
+        first = ans.sources[0]
+        assert set(first.also) == {"a.txt", "a (1).txt", "notes.md"} - {first.doc}
+    assert "(also in " in render(ans) and "also in <code>" in render_hits(ans.sources)
+    assert answer_from_dict(json.loads(json.dumps(ans.to_dict()))).sources == ans.sources
+
+
+def test_overlapping_passages_of_one_document_are_never_copies() -> None:
+    """Passages of one document share sentences by design; only a passage held elsewhere is a copy."""
+    text = "Ahmad Massoud studied at the Royal Military Academy Sandhurst and at King's College London."
+    passages = [Passage("a.txt", 0, 91, text), Passage("a.txt", 40, 131, text), Passage("b.txt", 0, 91, text),
+                Passage("a.txt", 500, 591, text)]
+    vectors = np.array([[1.0], [0.9], [0.8], [0.7]], np.float32)  # dense search alone ranks them in this order
+    dense_only = Retriever(passages, vectors, bm25_weight=0.0)
+    found = dense_only.search("Where did Ahmad Massoud study?", np.ones(1, np.float32), 4)
+    assert [(f.passage, f.copies) for f in found] == [(0, (2, 3)), (1, ())]
+    assert dense_only.hit(found[0]).also == ("b.txt",) and dense_only.hit(found[1]).also == ()
