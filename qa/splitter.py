@@ -58,6 +58,7 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _SPACES = re.compile(r"\s*")
+_WORDY = re.compile(r"[^\W_]")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -331,11 +332,14 @@ def split_document(doc: Document, tokenizer: Tokenizer, max_tokens: int, target_
     lead_in = [is_lead_in(text[u.start:u.end]) or _asks_alone(text, units, i) for i, u in enumerate(units)]
     introduces = [text[u.start:u.end].rstrip().endswith(":") for u in units]
     windows = pack(units, counts, limit, min(target_tokens, limit), overlap_sentences, lead_in, introduces)
-    for number, (i, j) in enumerate(verify(text, units, windows, tokenizer, limit)):
+    for i, j in verify(text, units, windows, tokenizer, limit):
         start, end = units[i].start, units[j - 1].end
-        passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))
+        if not _WORDY.search(text, start, end):
+            continue  # "{" or "::" alone: nothing to find or quote (a folder of code held hundreds)
         for u in range(i, j):
-            first_passage.setdefault(u, number)
+            first_passage.setdefault(u, len(passages))
+        passages.append(Passage(doc.name, start, end, text[start:end], page=doc.page_at(start)))
     for u, unit in enumerate(units):
-        sentences.append(Sentence(doc.name, unit.start, unit.end, text[unit.start:unit.end], first_passage[u]))
+        if u in first_passage:
+            sentences.append(Sentence(doc.name, unit.start, unit.end, text[unit.start:unit.end], first_passage[u]))
     return passages, sentences

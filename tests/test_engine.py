@@ -78,6 +78,16 @@ def test_every_passage_and_sentence_is_exact_and_within_the_token_limit(seed_dir
         assert all(i in covered for i, ch in enumerate(doc.text) if not ch.isspace())
 
 
+def test_a_passage_of_symbols_alone_is_not_indexed(embedder) -> None:  # type: ignore[no-untyped-def]
+    """A folder of code notes indexed hundreds of passages such as "{" and "::", which no question can find or quote."""
+    text = "Config\n\n{\n\n  \"k\": 5\n\n}\n\n::\n\n" + "The default k is five. " * 60 + "\n\n---\n\n* * *\n"
+    passages, sentences = split_document(Document("notes.md", text, "sha", len(text)), embedder.tokenizer, 24, 1, 0)
+    shown = [p.text for p in passages]
+    assert "Config" in shown[0] and any('"k": 5' in t for t in shown) and "{" not in shown and "::" not in shown
+    assert all(any(ch.isalnum() for ch in t) for t in shown) and "* * *" not in [s.text for s in sentences]
+    assert all(passages[s.passage].start <= s.start and s.end <= passages[s.passage].end for s in sentences)
+
+
 def test_long_paragraphs_are_cut_into_overlapping_windows(squad_dir, embedder) -> None:
     doc = read_folder(squad_dir)[0][0]
     passages, _ = split_document(doc, embedder.tokenizer, 64, target_tokens=40, overlap_sentences=1)
