@@ -61,16 +61,26 @@ def worst_misses(result: EvalResult) -> list[Outcome]:
     return sorted(wrong, key=lambda o: (o.f1(result.threshold), -o.score))
 
 
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$!"})
+
+
+def md(text: str) -> str:
+    """Text from a question set or a document as Markdown shows it verbatim, on one line: "What is 2*3*4?" lost
+    its stars to italics, a "|" or "<b>" in a quote was read as markup, and a line break ended the list item."""
+    return " ".join(text.split()).translate(_MARKUP)
+
+
 def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     rows = []
     wrong = worst_misses(result)
     stage_of = {id(o): failed_stage(o, result.threshold, store) or "" for o in wrong}
     for o in wrong[:limit]:
         pred = o.prediction(result.threshold)
+        gold = md(", ".join(map(repr, o.answers))) or "(unanswerable)"
         rows.append(
-            f"### {o.question}\n- gold: {', '.join(map(repr, o.answers)) or '(unanswerable)'}\n"
-            f"- ours: {pred!r}{withheld(o, pred)} (confidence {o.score:.2f})\n- quote: {o.quote or '—'}\n"
-            f"- gold is at: {gold_location(store, o.answers, o.places) if o.answers else '—'}\n"
+            f"### {md(o.question)}\n- gold: {gold}\n"
+            f"- ours: {md(repr(pred) + withheld(o, pred))} (confidence {o.score:.2f})\n- quote: {md(o.quote or '—')}\n"
+            f"- gold is at: {md(gold_location(store, o.answers, o.places)) if o.answers else '—'}\n"
             f"- failed stage: **{stage_of[id(o)]}**\n")
     stages: dict[str, int] = {}
     for o in wrong:

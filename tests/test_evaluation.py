@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from dataclasses import replace
+
 import qa
 from qa import metrics as m
 from qa.evaluation import (JSON_KEYS, Outcome, QuestionSetError, calibrate, compare, compute, load_questions,
@@ -496,3 +498,18 @@ def test_ctrl_c_during_a_run_keeps_the_questions_asked_so_far(seed_dir: Path, tm
     assert data["stopped_of"] == 3 and [q["prediction"] for q in data["questions"]] == ["10 July 1989"]
     assert "Stopped after 1 of 3 questions" in (tmp_path / "rep" / "report.md").read_text()
     assert not (tmp_path / "new.json").exists()
+
+
+def test_report_md_shows_questions_and_quotes_verbatim_not_as_markup(bot: qa.QA) -> None:
+    """Markdown read "What is 2*3*4?" as italics, "<b>" and "|" in a quote as markup, and a line break in a
+    quote ended its list item."""
+    from qa.evaluation import EvalResult
+    from qa.report import misses
+
+    asked = replace(outcome(["10 July 1989"], "March_2019", 0.9, quote="Since *March 2019* | <b>x</b>\n# not a heading"),
+                    question="What is 2*3*4, [a](b) or `c`?")
+    page = misses(EvalResult(compute([asked], 0.5), [asked], 0.5, 5), bot.store)
+    assert "### What is 2\\*3\\*4, \\[a\\](b) or \\`c\\`?\n" in page
+    assert "- quote: Since \\*March 2019\\* \\| \\<b\\>x\\</b\\> \\# not a heading\n" in page
+    assert "- ours: 'March\\_2019' (confidence 0.90)" in page and "- gold: '10 July 1989'\n" in page
+    assert "- gold is at: panjshir\\_resistance\\_ahmad\\_massoud.txt \\[" in page
