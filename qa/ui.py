@@ -23,6 +23,7 @@ import threading
 import time
 import unicodedata
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -511,6 +512,10 @@ def eval_plots(result: "EvalResult", folder: Path) -> tuple[str, str]:
 # embedded is answered at once from the documents as they were (they serialise among themselves).
 # ---------------------------------------------------------------------------
 
+STATUS_SECONDS = 2.0
+"""How often an open page's status line shows how far the engine's load has got."""
+
+
 class EngineError(RuntimeError):
     """The engine failed to load or is not ready; the message is shown to the user."""
 
@@ -525,6 +530,20 @@ class Engine:
         self._done = threading.Event()
         self.started = time.perf_counter()
         self.seconds = 0.0
+        self.built: tuple[int, int] | None = None
+        """(passages embedded, passages to embed) while the load builds the index; ``note`` sets it."""
+
+    def note(self, done: int, total: int) -> None:
+        """The embedder's progress hook during the load."""
+        self.built = (done, total)
+
+    def doing(self) -> str:
+        """What the load is doing, for the status line: a first build of a large folder takes minutes."""
+        if self.built is None:
+            return "Loading the model and the index…"
+        done, total = self.built
+        return (f"Building the index: {done:,} of {plural(total, 'passage')} embedded ({100 * done // max(total, 1)}%); "
+                "answers start when it is done…")
 
     def start(self) -> "Engine":
         self.started = time.perf_counter()
@@ -550,16 +569,21 @@ class Engine:
     def get(self, timeout: float = 900.0) -> "QA":
         """The loaded engine (waiting for it if needed), or EngineError saying why not."""
         if not self._done.wait(timeout):
+            if self.built is not None:
+                raise EngineError(f"the index is still being built ({self.built[0]:,} of {self.built[1]:,} passages "
+                                  "embedded); please ask again when the status line says Ready")
             raise EngineError("the model is still loading; please try again in a moment")
         if self._bot is None:
             raise EngineError(f"the engine failed to load ({self._error})")
         return self._bot
 
 
-def load_bot(docs: str, index: str | None, reader: str | None, k: int | None, config: str | None = None) -> "QA":
+def load_bot(docs: str, index: str | None, reader: str | None, k: int | None, config: str | None = None,
+             progress: Callable[[int, int], None] | None = None) -> "QA":
     """``qa.load`` with the configured reader, falling back to the heuristic one if its artifact is missing.
 
     The embedder is loaded once and reused for the fallback, so a missing reader costs no second model load.
+    ``progress``: told (passages embedded, passages to embed) as the index is built or brought up to date.
     """
     from . import load
     from .config import load_config, with_overrides
@@ -568,14 +592,15 @@ def load_bot(docs: str, index: str | None, reader: str | None, k: int | None, co
 
     cfg = with_overrides(load_config(config), reader=reader)
     embedder = Embedder.load(cfg.model)
-    try:
-        return load(docs=docs, index=index, config=config, embedder=embedder, reader=reader, k=k)
-    except ReaderError as exc:
-        if cfg.reader.lower() != "default":
-            raise  # a reader the user named explicitly must not be swapped silently
-        print(f"qa: warning: the neural reader is not available ({exc}); using the heuristic extractor "
-              "(reader=\"none\") instead", file=sys.stderr, flush=True)
-        return load(docs=docs, index=index, config=config, embedder=embedder, reader="none", k=k)
+    with embedder.reporting(progress) if progress else nullcontext():
+        try:
+            return load(docs=docs, index=index, config=config, embedder=embedder, reader=reader, k=k)
+        except ReaderError as exc:
+            if cfg.reader.lower() != "default":
+                raise  # a reader the user named explicitly must not be swapped silently
+            print(f"qa: warning: the neural reader is not available ({exc}); using the heuristic extractor "
+                  "(reader=\"none\") instead", file=sys.stderr, flush=True)
+            return load(docs=docs, index=index, config=config, embedder=embedder, reader="none", k=k)
 
 
 def reader_label(bot: "QA") -> str:
@@ -875,6 +900,13 @@ class Handlers:
         except EngineError as exc:
             return warning(exc)
 
+    def watch_status(self) -> Iterator[str]:
+        """The status line as the page opens: what the load is doing every ``STATUS_SECONDS`` until it is done
+        (a first build of a 10 MB folder said "Loading the model and the index…" for 15 minutes), then Ready."""
+        while not self.engine.wait(STATUS_SECONDS):
+            yield inert(self.engine.doing())
+        yield self.ready_status()
+
 
 def box_chars(limit: int) -> int:
     """How much the question box holds: ten times the question limit, so a paste too long to ask is refused with
@@ -1094,7 +1126,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         e.file.upload(lambda _: gr.update(value="uploaded JSONL"), [e.file], [e.source], queue=False, **private)
         demo.load(lambda turns, ratings: chat(render_history(clean_turns(turns)), turns, ratings),
                   [turns_state, ratings_state], [c.chatbot], queue=False, **private)
-        demo.load(h.ready_status, None, [status], **private)
+        demo.load(h.watch_status, None, [status], concurrency_limit=None, **private)  # waits, each tab its own
         demo.load(h.documents, None, [d.table, d.status], **private)
         # another browser tab may have uploaded or removed a document since: show the folder as it is now
         documents_page.select(h.documents, None, [d.table, d.status], **private)
@@ -1169,7 +1201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa: {settings}", file=sys.stderr)
         return 2
     docs = resolve_dir(args.docs)
-    engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config))
+    engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config, engine.note))
     demo = build(engine, settings)
     import gradio as gr
 

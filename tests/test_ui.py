@@ -564,6 +564,42 @@ def test_engine_reports_load_failures_to_the_user() -> None:
     assert ui.Engine(lambda: "bot").start().get(5) == "bot"
 
 
+def test_while_the_index_is_built_the_status_line_says_how_far_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build of a 10 MB folder showed "Loading the model and the index…" for 15 minutes, and a question
+    asked then waited 900 s to be told "the model is still loading"."""
+    monkeypatch.setattr(ui, "STATUS_SECONDS", 0.05)
+    release = threading.Event()
+
+    def build() -> object:
+        engine.note(1737, 3342)
+        release.wait(10)
+        return SimpleNamespace(store=SimpleNamespace(documents={"a.txt": 0}, passages=[0] * 3342), extractor=None,
+                               cfg=SimpleNamespace(answer_threshold=0.2))
+
+    engine = ui.Engine(build)
+    engine.start()
+    h = ui.Handlers(engine, ui.Settings(feedback=Path("unused.jsonl")))
+    lines = h.watch_status()
+    assert next(lines) == ui.inert("Building the index: 1,737 of 3,342 passages embedded (51%); answers start when "
+                                   "it is done…")
+    with pytest.raises(ui.EngineError, match=r"still being built \(1,737 of 3,342 passages embedded\)"):
+        engine.get(0.1)
+    release.set()
+    assert list(lines)[-1].startswith(ui.inert("Ready · 1 document, 3,342 passages"))
+
+
+def test_the_web_uis_load_reports_the_builds_progress(tmp_path: Path) -> None:
+    """The engine's load tells the status line each step of a real first build, to the last passage."""
+    import shutil
+
+    docs = Path(shutil.copytree(ui.PROJECT_ROOT / "seeds", tmp_path / "seeds"))
+    steps: list[tuple[int, int]] = []
+    bot = ui.load_bot(str(docs), str(tmp_path / "idx"), "none", None, progress=lambda *step: steps.append(step))
+    total = len(bot.store.passages)
+    assert steps and steps[-1] == (total, total) and all(t == total for _, t in steps)
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps) and bot.store.embedder.hook is None
+
+
 def test_missing_default_reader_falls_back_to_the_heuristic(monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     import qa
