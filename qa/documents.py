@@ -171,7 +171,9 @@ plain text file it may be notation: "the language {xx | x is any binary string}"
 
 
 class _VisibleText(HTMLParser):
-    """Collects the text a browser shows: no scripts, styles or head."""
+    """Collects the text a browser shows: no scripts, styles or head, nor navigation menus (``<nav>``, or
+    ``role="navigation"``: "Home About Products Contact" on every page of a saved site answered nothing and came
+    up for "How do I contact ...?")."""
 
     HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe"}
     BLOCK = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "header",
@@ -193,9 +195,12 @@ class _VisibleText(HTMLParser):
         self.styled: list[list[Any]] = []  # [tag, depth] of each open element hidden by its attributes
 
     def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        """<div hidden> or style="display:none": a browser shows none of it, so it is no answer to quote."""
+        """<div hidden> or style="display:none": a browser shows none of it, so it is no answer to quote; a menu."""
         found = dict(attrs)
-        return tag in self.CLOSED and ("hidden" in found or bool(self._HIDING_STYLE.search(found.get("style") or "")))
+        if tag not in self.CLOSED:
+            return False
+        menu = tag == "nav" or (found.get("role") or "").strip().lower() == "navigation"
+        return menu or "hidden" in found or bool(self._HIDING_STYLE.search(found.get("style") or ""))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         hides = self._hides(tag, attrs)

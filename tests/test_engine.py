@@ -606,6 +606,10 @@ def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_o
     ('<section style="visibility: hidden">gone</section><span>here</span>', "here"),
     ('<p style="display:none">An unclosed paragraph<p>Next', "An unclosed paragraph\n\nNext"),  # no end to follow
     ('<div style="display:none"><div hidden>x</div><div>y</div></div><p>After</p>', "After"),  # nested hidden
+    ('<nav><ul><li><a href="/">Home</a></li><li>Contact</li></ul><nav>Sub</nav></nav><p>Call us on 555.</p>',
+     "Call us on 555."),
+    ('<div role="Navigation"><div>Products</div></div><main>The shop opens at 9.</main>', "The shop opens at 9."),
+    ('<header><h1>Ferry times</h1><nav>Home</nav></header><p>Boats leave hourly.</p>', "Ferry times\n\nBoats leave hourly."),
 ])
 def test_html_hidden_by_its_attributes_is_not_read(html: str, expected: str) -> None:
     """A browser shows none of it, so it was quoted as "visible text" that no reader of the page ever saw."""
