@@ -172,8 +172,7 @@ plain text file it may be notation: "the language {xx | x is any binary string}"
 
 class _VisibleText(HTMLParser):
     """Collects the text a browser shows: no scripts, styles or head, nor navigation menus (``<nav>``, or
-    ``role="navigation"``: "Home About Products Contact" on every page of a saved site answered nothing and came
-    up for "How do I contact ...?")."""
+    ``role="navigation"``: "Home About Products Contact" on every page of a saved site answers nothing)."""
 
     HIDDEN = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe"}
     BLOCK = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "header",
