@@ -201,11 +201,31 @@ def save(index_dir: Path, data: IndexData) -> Path:
     _fsync_write(tmp / "manifest.json", manifest_bytes)
     _fsync_dir(tmp)
     os.rename(tmp, index_dir / name)
+    _point(index_dir, name, manifest_bytes)
+    _cleanup(index_dir, keep=name)
+    return index_dir / name
+
+
+def _point(index_dir: Path, name: str, manifest_bytes: bytes) -> None:
+    """Make the state ``name`` current, atomically: CURRENT names it and its manifest's sha256."""
     _fsync_write(index_dir / f".{CURRENT}.tmp", f"{name} {hashlib.sha256(manifest_bytes).hexdigest()}\n".encode())
     os.replace(index_dir / f".{CURRENT}.tmp", index_dir / CURRENT)
     _fsync_dir(index_dir)
-    _cleanup(index_dir, keep=name)
-    return index_dir / name
+
+
+def adopt(index_dir: Path) -> IndexData | None:
+    """With CURRENT gone, the newest state beside it whose every file checks out against its manifest, made
+    current again; None when there is none. A crash between a first build's rename and its CURRENT (or a CURRENT
+    deleted by hand) threw the whole build away. States are complete once renamed into place. Call under ``locked``."""
+    for folder in sorted((p for p in index_dir.iterdir() if is_state(p)), key=lambda p: p.name, reverse=True):
+        try:
+            manifest_bytes = (folder / "manifest.json").read_bytes()
+            data = _checked(folder, manifest_bytes)
+        except (IndexCorrupt, OSError, ValueError, KeyError):
+            continue
+        _point(index_dir, folder.name, manifest_bytes)
+        return data
+    return None
 
 
 def tidy(index_dir: Path) -> None:
@@ -260,6 +280,11 @@ def load(index_dir: Path) -> IndexData | None:
         raise IndexCorrupt(f"manifest missing in {folder} ({exc.strerror})") from None
     if hashlib.sha256(manifest_bytes).hexdigest() != digest:
         raise IndexCorrupt(f"{folder / 'manifest.json'} was modified or truncated (checksum mismatch)")
+    return _checked(folder, manifest_bytes)
+
+
+def _checked(folder: Path, manifest_bytes: bytes) -> IndexData:
+    """The state in ``folder`` if its manifest is ours and every file matches its checksum; IndexCorrupt if not."""
     try:
         manifest = json.loads(manifest_bytes)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -102,8 +102,10 @@ def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
             "splitter": splitter}
 
 
-def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> persist.IndexData | None:
-    """The saved state if it is sound and made with the same model and splitter."""
+def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport,
+              locked: bool = False) -> persist.IndexData | None:
+    """The saved state if it is sound and made with the same model and splitter; ``locked`` (under the index's
+    lock): a sound state that lost its CURRENT pointer is made current again."""
     try:
         old = persist.load(index_dir)
     except (persist.IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -114,9 +116,15 @@ def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport) -> 
         foreign = sorted(p.name for p in found if not persist.is_state(p))
         if foreign:
             report.messages.append(f"no qa index in {index_dir} (found {', '.join(foreign[:5])}, left as is); building one")
-        elif found:  # our own earlier state without the CURRENT that points at it: replaced by the new one
+            return None
+        old = persist.adopt(index_dir) if found and locked else None
+        if old is None and found:  # our own earlier states, none sound: replaced by the new one
             report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
-        return None
+            return None
+        if old is None:
+            return None
+        report.messages.append(f"the index in {index_dir} had lost its CURRENT pointer; its last saved state "
+                               "checks out and is used again")
     for key in ("model", "splitter"):
         if old.manifest.get(key) != header[key]:
             report.messages.append(f"{key} changed ({old.manifest.get(key)} -> {header[key]}); rebuilding the index")
@@ -297,7 +305,7 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
     if not docs:
         report.messages.append(f"no readable documents in {docs_dir}: add .txt, .md, .html or .pdf files")
     said = len(report.messages)
-    old = _previous(index_dir, header, report)
+    old = _previous(index_dir, header, report, locked=True)
     for line in report.messages[said:]:  # said now, not after the rebuild: a large folder's takes minutes
         log.warning("%s", line)
     known = old.documents if old else {}

@@ -247,6 +247,28 @@ def test_a_kill_at_every_step_of_a_save_leaves_the_old_or_the_new_state(
     assert outcomes[0] == "old" and outcomes[len(steps) - 1] == "new", outcomes  # kills before and after the switch
 
 
+def test_a_first_build_killed_between_its_rename_and_its_pointer_is_used_not_rebuilt(
+        tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, assert_verbatim: Verbatim) -> None:
+    """The whole state was on disk, but with no CURRENT the next load called it lost and embedded everything again."""
+    corpus = make_corpus(tmp_path, embedder)
+    steps = save_steps(corpus, embedder, monkeypatch)
+    after_rename = steps.index("rename") + 2  # the pointer's write: the state is in place, CURRENT not yet
+    first = Corpus(corpus.docs, tmp_path / "first", corpus.known)
+
+    def build_killed() -> None:
+        counter = itertools.count(1)
+        patch_save_steps(lambda name, args: next(counter) == after_rename and os.kill(os.getpid(), signal.SIGKILL))
+        sync(first.docs, first.index, load_config(), embedder)
+
+    pid = fork_child(build_killed, tmp_path / "child-error.txt")
+    assert os.WIFSIGNALED(wait(pid)), _child_error(tmp_path)
+    assert not (first.index / persist.CURRENT).exists() and any(persist.is_state(p) for p in first.index.iterdir())
+    bot = check_answers(first, embedder, assert_verbatim)
+    assert bot.report.embedded_passages == 0 and len(bot.report.unchanged) == 1 + len(SOURCES)
+    assert "had lost its CURRENT pointer; its last saved state checks out and is used again" in bot.report.messages[0]
+    check_state(first)
+
+
 def test_a_child_killed_inside_tqdm_does_not_lock_the_parent_out(tmp_path: Path) -> None:
     """The children below are killed at random moments, some of them inside a progress bar."""
     from tqdm.std import tqdm

@@ -616,12 +616,29 @@ def test_html_hidden_by_its_attributes_is_not_read(html: str, expected: str) -> 
     assert html_to_text(html) == expected
 
 
-def test_an_index_that_lost_its_current_pointer_is_rebuilt_and_its_old_state_removed(seed_dir, tmp_index,
-                                                                                        embedder) -> None:
+def test_an_index_that_lost_its_current_pointer_uses_its_sound_state_again(seed_dir, tmp_index, embedder) -> None:
+    """A crash between a first build's rename and its CURRENT (or a CURRENT deleted by hand) threw the whole
+    build away; the newest state whose every file checks out is made current again, with nothing embedded."""
+    first = store_for(seed_dir, tmp_index, embedder)
+    pointer = (tmp_index / "CURRENT").read_text()
+    (tmp_index / "CURRENT").unlink()
+    (tmp_index / "v-19990101000000-0000dead").mkdir()  # an older state, emptied: not the newest, never chosen
+    store = store_for(seed_dir, tmp_index, embedder)
+    assert store.report.messages == [f"the index in {tmp_index} had lost its CURRENT pointer; its last saved state "
+                                     "checks out and is used again"]
+    assert store.report.embedded_passages == 0 and store.report.unchanged == first.report.added
+    assert (tmp_index / "CURRENT").read_text() == pointer and store.passages == first.passages
+    assert not (tmp_index / "v-19990101000000-0000dead").exists()  # tidied as any older state is
+
+
+def test_an_index_that_lost_its_current_pointer_and_a_sound_state_is_rebuilt_and_its_old_state_removed(
+        seed_dir, tmp_index, embedder) -> None:  # type: ignore[no-untyped-def]
     """It said "found v-..., left as is" and then removed that folder; a user's own folder is the one left."""
     store_for(seed_dir, tmp_index, embedder)
     old = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
     (tmp_index / "CURRENT").unlink()
+    with open(old / "sentences.npy", "r+b") as fh:  # damaged too: nothing to use again
+        fh.truncate(100)
     store = store_for(seed_dir, tmp_index, embedder)
     assert store.report.messages == [f"the index in {tmp_index} has lost its CURRENT pointer; rebuilding it"]
     assert not old.exists() and len(store.passages) > 0
