@@ -149,7 +149,7 @@ class Retriever:
             if len(kept) == k and n >= COPY_SCAN * k:
                 break
             own = shingles(self.passages[i].text)
-            twin = next((n for n, (j, _) in enumerate(kept) if self._copies(i, j, own, seen[n])), None)
+            twin = next((m for m, (j, _) in enumerate(kept) if self._copies(i, j, own, seen[m])), None)
             if twin is not None:
                 kept[twin][1].append(i)
             elif len(kept) < k:

@@ -118,10 +118,9 @@ def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport,
             report.messages.append(f"no qa index in {index_dir} (found {', '.join(foreign[:5])}, left as is); building one")
             return None
         old = persist.adopt(index_dir) if found and locked else None
-        if old is None and found:  # our own earlier states, none sound: replaced by the new one
-            report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
-            return None
         if old is None:
+            if found:  # our own earlier states, none sound: replaced by the new one
+                report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
             return None
         report.messages.append(f"the index in {index_dir} had lost its CURRENT pointer; its last saved state "
                                "checks out and is used again")
