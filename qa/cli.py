@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .types import Answer
 
@@ -102,6 +102,13 @@ def shown(name: str | None) -> str:
     return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], name or "")
 
 
+def also_in(docs: Sequence[str], show: Callable[[str], str], named: int = 3) -> str:
+    """``also in a.txt, b.md and 4 more``: the documents holding copies of a source, each as ``show`` writes a
+    name (the CLI and the web UI)."""
+    rest = len(docs) - named
+    return f"also in {', '.join(show(d) for d in docs[:named])}" + (f" and {rest} more" if rest > 0 else "")
+
+
 def render(ans: Answer) -> str:
     """A person-readable answer: the span, the quote with the span marked, the sources."""
     lines = []
@@ -126,8 +133,7 @@ def render(ans: Answer) -> str:
         snippet = " ".join(h.text.split())[:160]
         lines.append(f"  {i}. {shown(h.doc)} [{h.start}:{h.end}] score {h.score:.3f}: {snippet}")
         if h.also:
-            more = f" and {len(h.also) - 3} more" if len(h.also) > 3 else ""
-            lines.append(f"     (also in {', '.join(shown(d) for d in h.also[:3])}{more})")
+            lines.append(f"     ({also_in(h.also, shown)})")
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .cli import location_flags
+from .cli import also_in, location_flags
 from .config import PROJECT_ROOT
 from .documents import LEGACY, SUFFIXES, DocumentError
 from .index import show_log
@@ -125,14 +125,11 @@ def render_hits(hits: Sequence[Hit]) -> str:
     return f"<ol class=\"qa-passages\">{''.join(items)}</ol>"
 
 
-def render_copies(docs: Sequence[str], named: int = 3) -> str:
+def render_copies(docs: Sequence[str]) -> str:
     """`` · also in a.txt, b.md and 4 more``: where a passage left out as a copy of this one was."""
     if not docs:
         return ""
-    names = [f"<code>{inert(d)}</code>" for d in docs[:named]]
-    rest = len(docs) - len(names)
-    listed = ", ".join(names) + (f" and {rest} more" if rest else "")
-    return f" · <span class=\"qa-copies\">also in {listed}</span>"
+    return f" · <span class=\"qa-copies\">{also_in(docs, lambda d: f'<code>{inert(d)}</code>')}</span>"
 
 
 def holds_answer(hit: Hit, ans: Answer) -> bool:
@@ -537,13 +534,17 @@ class Engine:
         """The embedder's progress hook during the load."""
         self.built = (done, total)
 
+    def embedded(self) -> str:
+        """``1,737 of 3,342 passages embedded``, as the status line and a question asked meanwhile say it."""
+        done, total = self.built or (0, 0)
+        return f"{done:,} of {plural(total, 'passage')} embedded"
+
     def doing(self) -> str:
         """What the load is doing, for the status line: a first build of a large folder takes minutes."""
         if self.built is None:
             return "Loading the model and the index…"
         done, total = self.built
-        return (f"Building the index: {done:,} of {plural(total, 'passage')} embedded ({100 * done // max(total, 1)}%); "
-                "answers start when it is done…")
+        return f"Building the index: {self.embedded()} ({100 * done // max(total, 1)}%); answers start when it is done…"
 
     def start(self) -> "Engine":
         self.started = time.perf_counter()
@@ -570,8 +571,8 @@ class Engine:
         """The loaded engine (waiting for it if needed), or EngineError saying why not."""
         if not self._done.wait(timeout):
             if self.built is not None:
-                raise EngineError(f"the index is still being built ({self.built[0]:,} of {self.built[1]:,} passages "
-                                  "embedded); please ask again when the status line says Ready")
+                raise EngineError(f"the index is still being built ({self.embedded()}); please ask again when the "
+                                  "status line says Ready")
             raise EngineError("the model is still loading; please try again in a moment")
         if self._bot is None:
             raise EngineError(f"the engine failed to load ({self._error})")
