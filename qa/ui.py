@@ -986,16 +986,24 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
 class Sessions:
     """What events of one browser session must see as soon as another changes it: how often its chat was cleared
     (an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
-    was on its way is in the browser's store, but not in the ratings that answer's event was given). Dropped when
-    the page closes, so a server that runs for months does not keep every visit."""
+    was on its way is in the browser's store, but not in the ratings that answer's event was given), and the turns
+    Clear took (a question sent with Clear carries the turns the page held before Clear's reply came back). Dropped
+    when the page closes, so a server that runs for months does not keep every visit."""
 
     def __init__(self) -> None:
         self.clears: dict[str, int] = {}
         self.rated: dict[str, dict[str, str]] = {}
+        self.taken: dict[str, set[str]] = {}
 
     def forget(self, session: str) -> None:
         self.clears.pop(session, None)
         self.rated.pop(session, None)
+        self.taken.pop(session, None)
+
+    def kept(self, session: str, turns: Any) -> list[dict[str, Any]]:
+        """The page's turns less those a Clear took."""
+        taken = self.taken.get(session, set())
+        return [t for t in clean_turns(turns) if t["id"] not in taken]
 
 
 def build(engine: Engine, settings: Settings) -> Any:
@@ -1023,6 +1031,7 @@ def build(engine: Engine, settings: Settings) -> Any:
             return
         session = request.session_hash or ""
         before = clears.get(session, 0)
+        turns = sessions.kept(session, turns)
         # the question shows before its answer; it starts the conversation anew, so what Clear took is gone for good
         yield chat(h.pending(question, turns), turns, ratings, pending=True), gr.update(), "", hidden(), None, hidden()
         messages, turns = h.submit(question, turns)
@@ -1048,6 +1057,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         clears[session] = clears.get(session, 0) + 1
         rated[session] = {}
         kept = clean_turns(turns)
+        sessions.taken.setdefault(session, set()).update(t["id"] for t in kept)
         if not kept:  # nothing to bring back: keep what an earlier Clear left to restore
             return [], [], {}, hidden(), "", gr.update(), gr.update()
         return [], [], {}, hidden(), "", (kept, clean_ratings(ratings, kept)), gr.update(visible=True)
@@ -1057,6 +1067,7 @@ def build(engine: Engine, settings: Settings) -> Any:
             return gr.update(), gr.update(), gr.update(), None, hidden()
         turns, ratings = kept
         rated[request.session_hash or ""] = ratings
+        sessions.taken.get(request.session_hash or "", set()).difference_update(t["id"] for t in clean_turns(turns))
         return chat(render_history(turns), turns, ratings), turns, ratings, None, hidden()
 
     def forget(request: gr.Request) -> None:
@@ -1109,8 +1120,10 @@ def build(engine: Engine, settings: Settings) -> Any:
               concurrency_id="ask", trigger_mode="always_last", **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
-        c.clear.click(clear, [turns_state, ratings_state], cleared, **private)
-        c.chatbot.clear(clear, [turns_state, ratings_state], cleared, **private)
+        # Off the queue, so Clear runs as it arrives: queued events of different listeners start in random order,
+        # and a question sent right after Clear could start first and have its answer dropped as cleared.
+        c.clear.click(clear, [turns_state, ratings_state], cleared, queue=False, **private)
+        c.chatbot.clear(clear, [turns_state, ratings_state], cleared, queue=False, **private)
         c.restore.click(restore, [undo], [c.chatbot, turns_state, ratings_state, undo, c.restore], **private)
         c.chatbot.like(on_like, [turns_state, ratings_state], [c.feedback_note, c.correction_row, pending, ratings_state],
                        **private)
