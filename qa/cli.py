@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -60,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("questions", help='JSONL file: {"question": ..., "answers": [...]} per line')
     p.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
     p.add_argument("--report", default=None, help="write report.md, results.json and plots to this folder")
+    p.add_argument("--overwrite", action="store_true", help="let --report replace the report already in its folder")
     p.add_argument("--compare", default=None, help="an earlier --json output to compare with")
     p.add_argument("--calibrate", action="store_true", help="pick the abstention threshold and save it to the config "
                    "(threshold, or heuristic_threshold with --reader none)")
@@ -304,6 +306,18 @@ def _check_inside_docs(report: Path, docs: str) -> None:
                               "be indexed as a document; write it elsewhere")
 
 
+def _check_earlier_report(folder: Path, overwrite: bool) -> None:
+    """ArgumentRefused for a folder that holds an earlier report, unless ``overwrite``: one mistyped run replaced
+    a report (and its answers.jsonl) that took minutes to make."""
+    from .report import WRITES
+
+    found = [folder / name for name in WRITES if (folder / name).exists()]
+    if found and not overwrite:
+        when = datetime.fromtimestamp(max(f.stat().st_mtime for f in found)).strftime("%Y-%m-%d %H:%M")
+        raise ArgumentRefused(f"--report {folder} already holds a report (written {when}); add --overwrite to "
+                              "replace it, or name another folder")
+
+
 def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> None:
     """ArgumentRefused (or ValueError, for a folder that cannot be written) for settings that would fail or
     mislead only after the whole set has been asked."""
@@ -322,6 +336,7 @@ def _check_eval_args(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -
         raise ValueError(f"--report {args.report} is a file; name a folder (it is created if missing)")
     if args.report:
         _check_inside_docs(Path(args.report), args.docs)
+        _check_earlier_report(Path(args.report), args.overwrite)
         _check_writable(Path(args.report), "--report")
     if args.calibrate and args.threshold is not None:
         raise ArgumentRefused("--calibrate picks the threshold itself; leave out --threshold")

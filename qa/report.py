@@ -147,6 +147,10 @@ def plot_confidence(outcomes: Sequence[Outcome], path: Path) -> None:
     plt.close(fig)
 
 
+WRITES = ("report.md", "results.json", "answers.jsonl", "accuracy_vs_coverage.png", "confidence.png")
+"""The files ``write`` puts in its folder (the CLI refuses to replace them unasked)."""
+
+
 def write(result: EvalResult, store: "Store", folder: str | Path, title: str = "qa evaluation",
           max_false_abstain: float = 0.10) -> Path:
     """report.md, results.json and the two PNG plots in ``folder``; the best threshold is found as

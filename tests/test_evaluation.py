@@ -181,6 +181,7 @@ def test_a_question_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> Non
     (["--calibrate", "--threshold", "0.2"], "leave out --threshold", 2),
     (["--calibrate", "--config", "{config}"], "needs answerable and unanswerable questions", 2),
     (["--report", "{seeds}/report"], "inside the documents folder", 2),  # its report.md was indexed next run
+    (["--report", "{earlier}"], "already holds a report (written", 2),  # replaced without a word
 ])
 def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, extra: list[str],
@@ -190,11 +191,14 @@ def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]}\n', "utf-8")
     (tmp_path / "list.json").write_text("[1, 2, 3]")
+    (tmp_path / "earlier").mkdir()
+    (tmp_path / "earlier" / "answers.jsonl").write_text("{}\n")
     (tmp_path / "foreign.json").write_text('{"foo": 1}')
     (tmp_path / "other.json").write_text(json.dumps({"f1": 1.0, "questions": [{"id": "q1", "question": "Who?",
                                                                                "f1": 1.0, "prediction": "x"}]}))
     names = {"missing": tmp_path / "missing.json", "list": tmp_path / "list.json", "config": tmp_path / "new.json",
-             "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json", "seeds": ROOT / "seeds"}
+             "foreign": tmp_path / "foreign.json", "other_set": tmp_path / "other.json", "seeds": ROOT / "seeds",
+             "earlier": tmp_path / "earlier"}
     monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
     assert cli.main(["eval", str(questions), *(a.format(**names) for a in extra)]) == code
     assert says in capsys.readouterr().err
@@ -316,6 +320,13 @@ def test_eval_cli_json_and_report(tmp_path: Path, seed_dir: Path) -> None:
         assert (tmp_path / "report" / name).stat().st_size > 0
     assert "failed stage" in (tmp_path / "report" / "report.md").read_text() or data["f1"] == 1.0
     recheck_quote_hit_and_recall(data, seed_dir, tmp_path / "report" / "answers.jsonl")
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert again.returncode == 2 and "already holds a report" in again.stderr and "--overwrite" in again.stderr
+    assert json.loads((tmp_path / "report" / "results.json").read_text())["f1"] == data["f1"]  # left as it was
+    (tmp_path / "report" / "report.md").write_text("old")
+    replaced = subprocess.run(cmd + ["--overwrite"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert replaced.returncode == 0, replaced.stderr
+    assert (tmp_path / "report" / "report.md").read_text() != "old"
 
 
 def recheck_quote_hit_and_recall(data: dict, docs: Path, answers: Path) -> None:
