@@ -213,11 +213,13 @@ def _point(index_dir: Path, name: str, manifest_bytes: bytes) -> None:
     _fsync_dir(index_dir)
 
 
-def adopt(index_dir: Path) -> IndexData | None:
-    """With CURRENT gone, the newest state beside it whose every file checks out against its manifest, made
-    current again; None when there is none. A crash between a first build's rename and its CURRENT (or a CURRENT
-    deleted by hand) threw the whole build away. States are complete once renamed into place. Call under ``locked``."""
-    for folder in sorted((p for p in index_dir.iterdir() if is_state(p)), key=lambda p: p.name, reverse=True):
+def adopt(index_dir: Path, skip: str | None = None) -> IndexData | None:
+    """With CURRENT gone or damaged, the newest state beside it (but ``skip``, a state known to be damaged) whose
+    every file checks out against its manifest, made current again; None when there is none. A crash between a
+    first build's rename and its CURRENT (or a CURRENT deleted or garbled by hand) threw the whole build away.
+    States are complete once renamed into place. Call under ``locked``."""
+    for folder in sorted((p for p in index_dir.iterdir() if is_state(p) and p.name != skip),
+                         key=lambda p: p.name, reverse=True):
         try:
             manifest_bytes = (folder / "manifest.json").read_bytes()
             data = _checked(folder, manifest_bytes)

@@ -104,31 +104,51 @@ def _header(cfg: Config, embedder: Embedder) -> dict[str, Any]:
 
 def _previous(index_dir: Path, header: dict[str, Any], report: UpdateReport,
               locked: bool = False) -> persist.IndexData | None:
-    """The saved state if it is sound and made with the same model and splitter; ``locked`` (under the index's
-    lock): a sound state that lost its CURRENT pointer is made current again."""
-    try:
-        old = persist.load(index_dir)
-    except (persist.IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as exc:
-        report.messages.append(f"index in {index_dir} is damaged ({exc}); rebuilding it")
-        return None
+    """The saved state if it is sound and made with the same model and splitter."""
+    old = _saved(index_dir, report, locked)
     if old is None:
-        found = [p for p in index_dir.iterdir() if not p.name.startswith(".")] if index_dir.exists() else []
-        foreign = sorted(p.name for p in found if not persist.is_state(p))
-        if foreign:
-            report.messages.append(f"no qa index in {index_dir} (found {', '.join(foreign[:5])}, left as is); building one")
-            return None
-        old = persist.adopt(index_dir) if found and locked else None
-        if old is None:
-            if found:  # our own earlier states, none sound: replaced by the new one
-                report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
-            return None
-        report.messages.append(f"the index in {index_dir} had lost its CURRENT pointer; its last saved state "
-                               "checks out and is used again")
+        return None
     for key in ("model", "splitter"):
         if old.manifest.get(key) != header[key]:
             report.messages.append(f"{key} changed ({old.manifest.get(key)} -> {header[key]}); rebuilding the index")
             return None
     return old
+
+
+def _saved(index_dir: Path, report: UpdateReport, locked: bool) -> persist.IndexData | None:
+    """The state CURRENT names; ``locked`` (under the index's lock), when CURRENT is lost or damaged or names a
+    damaged state, the newest other state that checks out is made current again: states are whole once saved,
+    and a garbled pointer file cost a full re-embed."""
+    try:
+        old = persist.load(index_dir)
+    except (persist.IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as exc:
+        old = persist.adopt(index_dir, skip=_named_state(index_dir)) if locked else None
+        then = "rebuilding it" if old is None else "its last saved state that checks out is used instead"
+        report.messages.append(f"index in {index_dir} is damaged ({exc}); {then}")
+        return old
+    if old is not None:
+        return old
+    found = [p for p in index_dir.iterdir() if not p.name.startswith(".")] if index_dir.exists() else []
+    foreign = sorted(p.name for p in found if not persist.is_state(p))
+    if foreign:
+        report.messages.append(f"no qa index in {index_dir} (found {', '.join(foreign[:5])}, left as is); building one")
+        return None
+    old = persist.adopt(index_dir) if found and locked else None
+    if found and old is None:  # our own earlier states, none sound: replaced by the new one
+        report.messages.append(f"the index in {index_dir} has lost its CURRENT pointer; rebuilding it")
+    elif old is not None:
+        report.messages.append(f"the index in {index_dir} had lost its CURRENT pointer; its last saved state "
+                               "checks out and is used again")
+    return old
+
+
+def _named_state(index_dir: Path) -> str | None:
+    """The state CURRENT names, when CURRENT itself can be read (so that state is the damaged one)."""
+    try:
+        found = persist.current_version(index_dir)
+    except (persist.IndexCorrupt, OSError):
+        return None
+    return found[0].name if found else None
 
 
 Records = tuple[list[Passage], list[Sentence], np.ndarray, np.ndarray]

@@ -355,9 +355,12 @@ DAMAGE: dict[str, Callable[[Path, Path], object]] = {
     "truncated sentence vectors": lambda index, version: _truncate(version / "sentences.npy"),
     "flipped byte in faiss": lambda index, version: _flip_a_byte(version / "passages.faiss"),
     "truncated manifest": lambda index, version: _truncate(version / "manifest.json"),
-    "empty pointer": lambda index, version: (index / persist.CURRENT).write_bytes(b""),
-    "pointer to a missing folder": lambda index, version: (index / persist.CURRENT).write_text("v-gone 00\n"),
     "version folder deleted": lambda index, version: shutil.rmtree(version),
+}
+POINTER_DAMAGE: dict[str, Callable[[Path], object]] = {
+    "empty pointer": lambda index: (index / persist.CURRENT).write_bytes(b""),
+    "garbled pointer": lambda index: (index / persist.CURRENT).write_bytes(b"\xff\xfe nonsense"),
+    "pointer to a missing folder": lambda index: (index / persist.CURRENT).write_text("v-gone 00\n"),
 }
 
 
@@ -381,6 +384,21 @@ def test_damaged_index_files_are_detected_and_rebuilt(pristine_index: Path, seed
     assert_verbatim(bot, ans)
     again = qa.load(docs=seed_dir, index=index, embedder=embedder, reader="none")
     assert again.report.embedded_passages == 0 and not again.report.messages
+
+
+@pytest.mark.parametrize("damage", sorted(POINTER_DAMAGE))
+def test_a_damaged_pointer_to_a_sound_state_is_mended_without_embedding(
+        pristine_index: Path, seed_dir: Path, tmp_path: Path, embedder: Embedder, damage: str) -> None:
+    """The state CURRENT should have named was whole, yet a garbled CURRENT cost a full re-embed."""
+    index = Path(shutil.copytree(pristine_index, tmp_path / "index"))
+    state = pointer_name(index)
+    POINTER_DAMAGE[damage](index)
+    bot = qa.load(docs=seed_dir, index=index, embedder=embedder, reader="none")
+    assert len(bot.report.messages) == 1 and "is damaged" in bot.report.messages[0], bot.report.messages
+    assert "its last saved state that checks out is used instead" in bot.report.messages[0]
+    assert bot.report.embedded_passages == 0 and pointer_name(index) == state
+    assert bot.ask(VILLAGES).text == "512"
+    assert not qa.load(docs=seed_dir, index=index, embedder=embedder, reader="none").report.messages
 
 
 def pointer_name(index: Path) -> str:

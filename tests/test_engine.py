@@ -481,8 +481,7 @@ def test_model_weights_replaced_in_place_rebuild_the_index(seed_dir, tmp_path, t
     assert any("model changed" in m for m in again.report.messages), again.report.messages
 
 
-@pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "garbage_pointer", "delete_vectors",
-                                    "manifest_not_an_object"])
+@pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "delete_vectors", "manifest_not_an_object"])
 def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder, damage: str) -> None:
     store_for(seed_dir, tmp_index, embedder)
     version = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
@@ -493,8 +492,6 @@ def test_a_damaged_index_is_rebuilt_with_a_message(seed_dir, tmp_index, embedder
         manifest = json.loads((version / "manifest.json").read_text())
         manifest["splitter"]["target_tokens"] = 1
         (version / "manifest.json").write_text(json.dumps(manifest))
-    elif damage == "garbage_pointer":
-        (tmp_index / "CURRENT").write_bytes(b"\xff\xfe nonsense")
     elif damage == "manifest_not_an_object":  # valid JSON, with the pointer's checksum brought in line
         (version / "manifest.json").write_bytes(b"[1, 2]")
         (tmp_index / "CURRENT").write_text(f"{version.name} {hashlib.sha256(b'[1, 2]').hexdigest()}\n")

@@ -206,7 +206,8 @@ def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index
     runs = []
     for damage in (False, False, True):
         if damage:
-            (tmp_index / "CURRENT").write_text("garbage", encoding="utf-8")
+            state = tmp_index / (tmp_index / "CURRENT").read_text(encoding="utf-8").split()[0]
+            (state / "sentences.npy").write_bytes(b"garbage")
         assert cli.main(args) == 0
         out, err = capsys.readouterr()
         assert json.loads(out)["text"] == "512"
