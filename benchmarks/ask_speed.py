@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import qa  # noqa: E402
-from timing import median_ms  # noqa: E402
+from timing import bare_model, median_ms  # noqa: E402
 from qa.evaluation import load_questions  # noqa: E402
 
 
@@ -26,7 +26,7 @@ def main() -> None:
     questions = [r["question"] for r in load_questions(bench / "questions.jsonl")][::5]
     with tempfile.TemporaryDirectory() as tmp:
         bot = qa.load(bench / "docs", tmp, reader=args.reader)
-        model = bot.store.embedder.model
+        model = bare_model(bot.cfg.model)
         for q in questions[:10]:
             bot.ask(q)
             model.encode([q])

@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 from qa.config import load_config  # noqa: E402
 from qa.embedding import Embedder  # noqa: E402
 from qa.store import Store  # noqa: E402
+from timing import bare_model  # noqa: E402
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
@@ -35,11 +36,12 @@ def main() -> None:
     cfg = load_config()
     embedder = Embedder.load(cfg.model)
     embedder.model.encode(["warm up the model"] * 8)
+    bare = bare_model(cfg.model)
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(shutil.copytree(source, Path(tmp) / "docs"))
         store, build_s = timed(lambda: Store(docs, Path(tmp) / "index", cfg, embedder))
         texts = [p.text for p in store.passages]
-        _, bare_s = timed(lambda: embedder.model.encode(texts, batch_size=cfg.batch_size, show_progress_bar=False))
+        _, bare_s = timed(lambda: bare.encode(texts, batch_size=cfg.batch_size, show_progress_bar=False))
         _, reload_s = timed(lambda: Store(docs, Path(tmp) / "index", cfg, embedder))
         first = sorted(docs.glob("*.txt"))[0]
         with open(first, "a", encoding="utf-8") as fh:

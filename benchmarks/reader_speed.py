@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import qa  # noqa: E402
-from timing import median_ms  # noqa: E402
+from timing import bare_model, median_ms  # noqa: E402
 from qa.evaluation import compute, load_questions, run  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main() -> None:
         bot = qa.load(bench / "docs", tmp)
         engines = {p: qa.load(bench / "docs", tmp, embedder=bot.store.embedder, precision=p)
                    for p in ("fp32", "bf16", "int8")}
-    model, reader = bot.store.embedder.model, bot.extractor.reader
+    model, reader = bare_model(bot.cfg.model), bot.extractor.reader
     n_read = bot.cfg.reader_passages
     windows = {}
     for q in questions:

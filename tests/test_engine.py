@@ -644,3 +644,78 @@ def test_an_index_that_lost_its_current_pointer_and_a_sound_state_is_rebuilt_and
     store = store_for(seed_dir, tmp_index, embedder)
     assert store.report.messages == [f"no qa index in {tmp_index} (found notes, left as is); building one"]
     assert (tmp_index / "notes").is_dir()
+
+
+# -- the embedding model without sentence-transformers ---------------------------------------------------------------
+
+def bare_sentence_transformer(path: str):  # type: ignore[no-untyped-def]
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device="cpu")
+
+
+def test_the_packaged_model_runs_without_sentence_transformers_with_its_very_vectors(embedder, seed_dir) -> None:
+    """Importing sentence-transformers took 4.5 s of an 8 s start; the packaged model, a Transformer with mean
+    pooling, runs through transformers alone and must give SentenceTransformer's vectors, token vectors included."""
+    import torch
+
+    from qa.embedding import resolve_model
+
+    assert embedder.plain
+    st = bare_sentence_transformer(resolve_model("all-MiniLM-L6-v2"))
+    text = (seed_dir / "panjshir_resistance_ahmad_massoud.txt").read_text(encoding="utf-8")
+    texts = [text[i:i + 700] for i in range(0, 7000, 350)] + ["", "a", text[:5000], "  spaced  out  "]
+    ours = embedder.model.encode(texts, normalize_embeddings=True)
+    np.testing.assert_allclose(ours, st.encode(texts, normalize_embeddings=True), atol=1e-6)
+    for q in ("When was Ahmad Massoud born?", "What is the Panjshir valley known for?"):
+        np.testing.assert_allclose(embedder.encode_query(q), st.encode([q], normalize_embeddings=True), atol=1e-6)
+    enc = embedder.tokenizer(texts, padding=True, truncation=True, max_length=embedder.max_tokens, return_tensors="pt")
+    with torch.inference_mode():
+        mine, theirs = embedder.model.forward(dict(enc)), st.forward(dict(enc))
+    for key in ("token_embeddings", "sentence_embedding"):
+        assert torch.allclose(mine[key], theirs[key], atol=1e-6)
+    assert (embedder.max_tokens, embedder.dim, embedder.tokenizer.model_max_length) == \
+           (st.max_seq_length, st.get_embedding_dimension(), st.tokenizer.model_max_length)
+
+
+def test_loading_the_engine_does_not_import_sentence_transformers(seed_dir, tmp_path) -> None:
+    code = ("import sys, qa; bot = qa.load(sys.argv[1], sys.argv[2], reader='none'); "
+            "assert bot.ask('When was Ahmad Massoud born?').text; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('sentence_transformers', 'sklearn', 'pandas')))")
+    done = subprocess.run([sys.executable, "-c", code, str(seed_dir), str(tmp_path / "idx")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("change", ["cls pooling", "prompts", "lower case", "dense layer", "extra arguments"])
+def test_any_other_sentence_transformers_layout_is_left_to_sentence_transformers(tmp_path, change: str) -> None:
+    """Only a layout whose vectors are known to match runs without sentence-transformers."""
+    from qa.embedding import Embedder, plain_layout, resolve_model
+
+    model = Path(shutil.copytree(resolve_model("all-MiniLM-L6-v2"), tmp_path / "model"))
+    assert plain_layout(model) == (256, True)
+
+    def edit(name: str, **changes: object) -> None:
+        path = model / name
+        path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+    if change == "cls pooling":
+        edit("1_Pooling/config.json", pooling_mode_cls_token=True, pooling_mode_mean_tokens=False)
+    elif change == "prompts":
+        edit("config_sentence_transformers.json", prompts={"query": "query: "}, default_prompt_name="query")
+    elif change == "lower case":
+        edit("sentence_bert_config.json", do_lower_case=True)
+    elif change == "extra arguments":
+        edit("sentence_bert_config.json", model_args={"trust_remote_code": True})
+    else:
+        modules = json.loads((model / "modules.json").read_text())
+        modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+        (model / "modules.json").write_text(json.dumps(modules))
+    assert plain_layout(model) is None
+    if change == "cls pooling":  # still loads, through sentence-transformers, with its vectors
+        own = Embedder.load(str(model))
+        assert not own.plain
+        q = "When was Ahmad Massoud born?"
+        np.testing.assert_allclose(own.encode_query(q), bare_sentence_transformer(str(model)).encode(
+            [q], normalize_embeddings=True), atol=1e-6)
