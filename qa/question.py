@@ -142,7 +142,9 @@ _COUNT_QUESTION = re.compile(
     r"salary|speed|temperature|age|elevation|altitude|capacity|attendance)(?:\s+(?:of|in)\b|\W*$)"
     r"|\bin (?:square )?(?:kilometres|kilometers|miles|metres|meters|feet|km|kg|pounds|dollars|euros|tons|tonnes|acres|"
     r"hectares|degrees|percent)\W*$", re.IGNORECASE)
-_COUNT = re.compile(rf"\d|\b(?:{NUMBER_WORDS}|\w+teen|hundreds|thousands|millions|billions|trillions?|dozens|"
+_DIGIT = r"[\d\u00bc-\u00be\u2150-\u215e]"
+"""A digit or a fraction written as one character ("½ cup", "¾ tsp"): a recipe's amounts held no number before."""
+_COUNT = re.compile(rf"{_DIGIT}|\b(?:{NUMBER_WORDS}|\w+teen|hundreds|thousands|millions|billions|trillions?|dozens|"
                     r"half|once|twice|thrice|single|double|triple|both|all|every|each|none|no|several|many|much|few|"
                     r"little|most|some|majority|minority|couple)\b", re.IGNORECASE)
 _WEIGHT = (r"kg|mg|g|lbs?|oz|t", r"kilos?|kilograms?|grams?|tonnes?|tons?|pounds?|ounces?|stones?|carats?|"
@@ -154,7 +156,7 @@ _DIMENSIONS = {"heavy": ("weight", _WEIGHT), "tall": ("height", _LENGTH), "deep"
                "thick": ("thickness", _LENGTH), "wide": ("width", _LENGTH),
                "far": ("distance", (_LENGTH[0], _LENGTH[1] + r"|blocks?|distance|away|walk|drive|ride|hours?|minutes?"))}
 _DIMENSION_QUESTION = re.compile(rf"{MEASURE_LEAD}({'|'.join(_DIMENSIONS)})\b", re.IGNORECASE)
-_DIMENSION_SAID = {adjective: re.compile(rf"\d\s?(?:{short})(?![^\W\d_])|(?<![^\W\d_])(?:{words})(?![^\W\d_])",
+_DIMENSION_SAID = {adjective: re.compile(rf"{_DIGIT}\s?(?:{short})(?![^\W\d_])|(?<![^\W\d_])(?:{words})(?![^\W\d_])",
                                          re.IGNORECASE) for adjective, (_, (short, words)) in _DIMENSIONS.items()}
 """A measure's units, short ones only after a number ("11.2 kg", "6'2\""), and its words: "How heavy is Panjshir?"
 was answered "173,000" (its population), a number but no weight. The sentence, not the span, must say one: SQuAD's

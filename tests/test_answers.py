@@ -612,6 +612,8 @@ def test_a_sentence_that_says_the_opposite_of_the_question_does_not_bear_it_out(
     ("How many weeks was it on the list?", "its 41st week", True),
     ("How many weeks was it on the list?", "41 weeks", False),
     ("How many awards did she win at the 46th Grammys?", "five of the 46th", False),
+    ("How much milk is added?", "½ cup", False),  # a fraction in one character was no number
+    ("How much nutmeg is used?", "⅛ tsp", False),
 ])
 def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
