@@ -153,8 +153,7 @@ class Embedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
-        if not progress_enabled():
-            hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar stood before `qa chat`'s first prompt
         try:
             model = _load_model(resolve_model(name))
         except Exception as exc:  # any loader failure becomes one clear message

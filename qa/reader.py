@@ -65,6 +65,10 @@ class SpanPrediction:
     no_answer: float
 
 
+_NAME_A_READER = (f"name a folder made by `{REBUILD_COMMAND} --out DIR`, a Hugging Face extractive-QA model, or none "
+                  "for the heuristic extractor")
+
+
 def _rebuild_hint(problem: str) -> ReaderError:
     return ReaderError(f"{problem}; rebuild the reader artifact with `{REBUILD_COMMAND}`")
 
@@ -322,8 +326,17 @@ class Reader:
         (one of PRECISIONS)."""
         precision = resolve_precision(precision)
         folder = Path(path) if path is not None else DEFAULT_DIR
-        if _is_hf_qa_dir(folder) and not (folder / CONFIG_NAME).exists():
+        if path is not None and not folder.exists():  # a Hugging Face name, in the local cache or nowhere
+            try:
+                model, tokenizer, max_length, stride = cls._load_hf_dir(folder)
+            except ReaderError:
+                raise ReaderError(f"reader {path}: there is no such folder, nor a Hugging Face model of that name in "
+                                  f"the local cache (models are read offline); {_NAME_A_READER}") from None
+        elif _is_hf_qa_dir(folder) and not (folder / CONFIG_NAME).exists():
             model, tokenizer, max_length, stride = cls._load_hf_dir(folder)
+        elif path is not None and folder.is_dir() and not (folder / CONFIG_NAME).exists():
+            raise ReaderError(f"reader {path}: the folder holds neither a qa reader nor a Hugging Face extractive-QA "
+                              f"model; {_NAME_A_READER}")
         else:
             model, tokenizer, config = build_model_from_artifact(folder, base_model)
             max_length, stride = int(config["max_length"]), int(config["stride"])

@@ -388,9 +388,24 @@ def test_strip_span_keeps_exact_offsets() -> None:
     assert tagged[s:e] == "swordfish"
 
 
-def test_missing_artifact_names_rebuild_command(tmp_path: Path) -> None:
+def test_missing_artifact_names_rebuild_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(rd.ReaderError, match="python -m qa train-reader"):
         rd.Reader.load(tmp_path / "nowhere")
+    monkeypatch.setattr(rd, "DEFAULT_DIR", tmp_path / "shipped")  # the shipped one gone: rebuild it
+    with pytest.raises(rd.ReaderError, match="reader artifact not found .*rebuild the reader artifact with"):
+        rd.Reader.load()
+
+
+@pytest.mark.parametrize("name, says", [
+    ("{tmp}/nowhere", "there is no such folder, nor a Hugging Face model of that name in the local cache"),
+    ("someone/qa-model-not-here", "there is no such folder, nor a Hugging Face model of that name in the local cache"),
+    ("{tmp}", "the folder holds neither a qa reader nor a Hugging Face extractive-QA model"),
+])
+def test_a_reader_named_wrongly_is_told_what_it_is_not(tmp_path: Path, name: str, says: str) -> None:
+    """A mistyped --reader path was told "reader artifact not found in it; rebuild the reader artifact"."""
+    with pytest.raises(rd.ReaderError, match=re.escape(says)) as caught:
+        rd.Reader.load(name.format(tmp=tmp_path))
+    assert "none for the heuristic extractor" in str(caught.value)
 
 
 def test_corrupt_artifact_names_rebuild_command(tiny_run: tuple, tmp_path: Path) -> None:
