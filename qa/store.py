@@ -227,6 +227,31 @@ def _reuse(old: persist.IndexData, name: str) -> Records:
     return old.passages[plo:phi], sentences, old.passage_vecs[plo:phi], old.sentence_vecs[slo:shi]
 
 
+RENAMES_SAID = 5
+"""Renamed documents named one per line; more are counted."""
+
+
+def _same_text(old: persist.IndexData, added: list[Document], report: UpdateReport) -> dict[str, Records]:
+    """The records of added documents whose text an old document had (a file renamed or copied), under their own
+    names: a renamed file was embedded again from scratch, which for a long PDF takes minutes."""
+    by_hash: dict[str, list[str]] = {}
+    for name, entry in old.documents.items():
+        by_hash.setdefault(entry["sha256"], []).append(name)
+    out, renames = {}, []
+    for doc in added:
+        source = next((n for n in by_hash.get(doc.sha256, ()) if _still_read_alike(old, n, doc)), None)
+        if source is not None:
+            ps, ss, pv, sv = _reuse(old, source)
+            out[doc.name] = ([replace(p, doc=doc.name) for p in ps], [replace(x, doc=doc.name) for x in ss], pv, sv)
+            renames += [(source, doc.name)] if source in report.removed else []
+    report.messages += [f"{new}: renamed from {was}; its passages are used again, not embedded"
+                        for was, new in renames[:RENAMES_SAID]]
+    if len(renames) > RENAMES_SAID:
+        report.messages.append(f"{plural(len(renames) - RENAMES_SAID, 'more document')} renamed, their passages used "
+                               "again")
+    return out
+
+
 def _assemble(parts: dict[str, Records],
               docs: dict[str, Document], header: dict[str, Any], dim: int) -> persist.IndexData:
     passages: list[Passage] = []
@@ -357,7 +382,8 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
     else:
         _check_same_folder(old, docs_dir, index_dir, report)
         parts = {name: _reuse(old, name) for name in report.unchanged} if old else {}
-        todo = report.added + report.changed
+        parts.update(_same_text(old, [docs[n] for n in report.added], report) if old else {})
+        todo = [n for n in report.added + report.changed if n not in parts]
         _embed_and_save(parts, [docs[n] for n in todo], docs, index_dir, cfg, embedder, header)
         report.embedded_passages = sum(len(parts[n][0]) for n in todo)
         data = _assemble(parts, docs, header, embedder.dim)

@@ -719,3 +719,25 @@ def test_any_other_sentence_transformers_layout_is_left_to_sentence_transformers
         q = "When was Ahmad Massoud born?"
         np.testing.assert_allclose(own.encode_query(q), bare_sentence_transformer(str(model)).encode(
             [q], normalize_embeddings=True), atol=1e-6)
+
+
+def test_a_renamed_or_copied_document_is_not_embedded_again(seed_dir, tmp_index, embedder) -> None:
+    """A rename was a removal and an addition, and its text was embedded again from scratch."""
+    first = store_for(seed_dir, tmp_index, embedder)
+    name = "panjshir_resistance_ahmad_massoud.txt"
+    (seed_dir / name).rename(seed_dir / "renamed article.txt")
+    moved = store_for(seed_dir, tmp_index, embedder)
+    assert moved.report.embedded_passages == 0
+    assert moved.report.added == ["renamed article.txt"] and moved.report.removed == [name]
+    assert moved.report.messages == [f"renamed article.txt: renamed from {name}; its passages are used again, "
+                                     "not embedded"]
+    assert {p.doc for p in moved.passages} == {"renamed article.txt"} and len(moved.passages) == len(first.passages)
+    np.testing.assert_array_equal(moved.passage_vecs, first.passage_vecs)
+    check_offsets(moved)
+    shutil.copy(seed_dir / "renamed article.txt", seed_dir / "copy.txt")
+    copied = store_for(seed_dir, tmp_index, embedder)
+    assert copied.report.added == ["copy.txt"] and copied.report.embedded_passages == 0 and not copied.report.messages
+    check_offsets(copied)
+    fresh = store_for(seed_dir, tmp_index.parent / "fresh", embedder)  # the same index as a build from scratch
+    assert [(p.doc, p.start, p.end) for p in fresh.passages] == [(p.doc, p.start, p.end) for p in copied.passages]
+    np.testing.assert_allclose(fresh.passage_vecs, copied.passage_vecs, atol=1e-5)
