@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,8 @@ FORMAT = "qa-reader-v1"
 # Characters trimmed from span edges: tokenisers often glue quotes/commas to answers, and Markdown's
 # emphasis, code and table marks ("**330 metres*", "`1889`", "| 6.2 million") are never part of one.
 _MARKUP = "*_`|~"
-_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—&" + _MARKUP
-_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&<" + _MARKUP  # "<": "swordfish<" of "<b>swordfish</b>" in a .txt
+_LEAD_STRIP = " \t\r\n\"'“‘«([{,;:-–—&=" + _MARKUP  # "=": "= 30s" of "timeout = 30s"
+_TRAIL_STRIP = " \t\r\n\"'”’»)]},;:.!?-–—([{“‘«&<>=" + _MARKUP  # "<": "swordfish<" of "<b>swordfish</b>" in a .txt
 # Words an answer never ends on: a span that stops on one ("Panjshir, the") ran into the next phrase.
 _DANGLING = frozenset("a an the of and or to in on at by for with from as".split())
 _LAST_WORD = re.compile(r"\W+(\w+)$")
@@ -271,8 +272,8 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     fragment no reader of the quote would give.
     """
     def joined(k: int) -> bool:  # text[k] continues the word or number on its left or right
-        inner = 0 < k < len(text) - 1
-        return text[k].isalnum() or (text[k] == "-" and inner and text[k - 1].isalnum() and text[k + 1].isalnum()) \
+        inner = 0 < k < len(text) - 1  # a combining accent (decomposed "café") is part of its letter
+        return text[k].isalnum() or unicodedata.category(text[k])[0] == "M" or (text[k] == "-" and inner and text[k - 1].isalnum() and text[k + 1].isalnum()) \
             or (text[k] in ",." and inner and text[k - 1].isdigit() and text[k + 1].isdigit())
     if start >= end:
         return start, end
@@ -281,6 +282,8 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     if start > 0 and text[start - 1] in CURRENCY and text[start].isdigit():  # "$" is a word piece of its own
         start -= 1
     while end < len(text) and joined(end):
+        end += 1
+    if end < len(text) and text[end] == "%" and text[end - 1].isdigit():  # "20" of "a 20% discount"
         end += 1
     return _with_arguments(text, start, end)
 

@@ -329,6 +329,20 @@ def test_spans_grow_to_whole_numbers() -> None:
         assert rd._whole_words(text, at, at + 4) == (at, at + 4)
 
 
+def test_spans_take_their_percent_sign_and_combining_accents_and_drop_stray_signs() -> None:
+    """Found by a first-user review: "a 20" of "a 20% discount", "cafe" cut before the accent of a decomposed
+    "café", "March>" of "<March>" and "= 30s" of "timeout = 30s"."""
+    text = "Students get a 20% discount at the cafe\u0301 in <March> when timeout = 30s."
+    at = text.index("20")
+    assert text[slice(*rd._whole_words(text, at, at + 2))] == "20%"
+    at = text.index("cafe")
+    assert text[slice(*rd._whole_words(text, at, at + 4))] == "cafe\u0301"
+    at = text.index("March")
+    assert text[slice(*rd._strip_span(text, at, at + 6))] == "March"
+    at = text.index("= 30s")
+    assert text[slice(*rd._strip_span(text, at, at + 5))] == "30s"
+
+
 def test_an_amount_keeps_its_currency_sign_and_no_ampersand() -> None:
     """The tokenizer reads "$" as a word piece of its own, so the reader started "$179" at "179"; and an HTML
     "&amp;" left spans such as "& £150"."""
