@@ -1210,3 +1210,19 @@ def test_overlapping_passages_of_one_document_are_never_copies() -> None:
     found = dense_only.search("Where did Ahmad Massoud study?", np.ones(1, np.float32), 4)
     assert [(f.passage, f.copies) for f in found] == [(0, (2, 3)), (1, ())]
     assert dense_only.hit(found[0]).also == ("b.txt",) and dense_only.hit(found[1]).also == ()
+
+
+def test_a_number_far_off_in_a_file_without_blank_lines_does_not_bear_out_another_records_answer() -> None:
+    """A one-line log is one paragraph: "250" anywhere in it let "Sensor 238 in hall 1" answer for sensor 250."""
+    from qa.splitter import paragraph_around
+
+    log = " ".join(f"Sensor {i} in hall {i % 7 + 1} reported a temperature of {i % 20 + 10} degrees."
+                   for i in range(1, 400))
+    start = log.index("Sensor 238 in")
+    end = log.index(".", start) + 1
+    bearing = Bearing.of("In which hall is sensor 250?")
+    objection = bearing.objection(log[start:end], "hall 1", paragraph_around(log, start, end))
+    assert objection == 'the question says "250", but the closest sentence says "238"'
+    moved = log + " Sensor 250 was moved last week. It now stands in hall 6 of the plant."
+    at = moved.index("It now stands")  # the number said a sentence before still bears the answer out
+    assert bearing.objection(moved[at:], "hall 6", paragraph_around(moved, at, len(moved))) == ""
