@@ -192,6 +192,7 @@ class _VisibleText(HTMLParser):
         self.hidden = 0
         self.in_row = False
         self.styled: list[list[Any]] = []  # [tag, depth] of each open element hidden by its attributes
+        self.lists: list[int | None] = []  # per open list: the last item's number in an <ol>, None in a <ul>
 
     def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         """<div hidden> or style="display:none": a browser shows none of it, so it is no answer to quote; a menu."""
@@ -214,6 +215,7 @@ class _VisibleText(HTMLParser):
             self.hidden += 1
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
+            self._list_start(tag, dict(attrs))
         elif tag == "br":  # a line break, not a paragraph's end: "founded by<br>Clara Weiss" is one sentence
             self.parts.append("\n")
         self.in_row = tag == "tr" or self.in_row
@@ -233,7 +235,21 @@ class _VisibleText(HTMLParser):
             self.hidden = max(0, self.hidden - 1)
         elif tag in self.BLOCK:
             self.parts.append("\n\n")
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
         self.in_row = self.in_row and tag not in ("tr", "table")
+
+    def _list_start(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """An ordered list's items keep their numbers, as a browser shows them: "What is step 4 of the method?"
+        found a Markdown recipe's steps unnumbered."""
+        if tag in ("ol", "ul"):
+            start = attrs.get("start") or ""
+            self.lists.append((int(start) - 1 if start.strip().lstrip("-").isdigit() else 0) if tag == "ol" else None)
+        elif tag == "li" and self.lists and self.lists[-1] is not None:
+            value = attrs.get("value") or ""
+            self.lists[-1] = int(value) if value.strip().lstrip("-").isdigit() else self.lists[-1] + 1
+            if not self.hidden:
+                self.parts.append(f"{self.lists[-1]}. ")
 
     def handle_data(self, data: str) -> None:
         between_cells = self.in_row and data.isspace() and self.parts[-1:] in ([self.CELL_SEPARATOR], ["\n\n"])

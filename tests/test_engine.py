@@ -296,6 +296,15 @@ def test_markdown_is_read_as_a_reader_sees_it_and_table_rows_as_lines() -> None:
     assert html_to_text(row) == "a b | c"
 
 
+def test_an_ordered_list_keeps_its_numbers_as_a_browser_shows_them() -> None:
+    """A recipe's "1. Heat the oven" was read as "Heat the oven": "What is step 4?" had no step 4 to find."""
+    md = "## Method\n\n1. Heat the oven.\n2. Beat the butter.\n   - until pale\n3. Add the eggs.\n\n- Serves 8.\n"
+    assert parse(md.encode(), "r.md").text == ("Method\n\n1. Heat the oven.\n\n2. Beat the butter.\n\nuntil pale\n\n"
+                                               "3. Add the eggs.\n\nServes 8.")
+    html = '<ol start="4"><li>four</li><li value="9">nine</li><li>ten</li></ol><ul><li>x</li></ul><p>end</p>'
+    assert html_to_text(html) == "4. four\n\n9. nine\n\n10. ten\n\nx\n\nend"
+
+
 def test_a_file_read_differently_by_a_new_version_is_embedded_again(tmp_path, tmp_index, embedder, monkeypatch) -> None:
     """Same bytes, new reading (Markdown rendered, not raw): reusing the saved offsets cut answers from the wrong place."""
     docs = tmp_path / "docs"
