@@ -381,6 +381,7 @@ class Bearing:
         unsaid = [written for value, written in self.numbers if value not in said]
         asked = {value for value, _ in self.numbers}
         other = [written for value, written in _numbers(sentence, loose=False) if value not in asked]
+        other.sort(key=sentence.lstrip().startswith)  # a clause's label ("3.2 The employee must ...") named last
         if unsaid and other:
             return f'the question says "{unsaid[0]}", but the closest sentence says "{other[0]}"'
         return ""

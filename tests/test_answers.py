@@ -1226,3 +1226,10 @@ def test_a_number_far_off_in_a_file_without_blank_lines_does_not_bear_out_anothe
     moved = log + " Sensor 250 was moved last week. It now stands in hall 6 of the plant."
     at = moved.index("It now stands")  # the number said a sentence before still bears the answer out
     assert bearing.objection(moved[at:], "hall 6", paragraph_around(moved, at, len(moved))) == ""
+
+
+def test_a_declined_number_names_the_sentences_number_not_its_clause_label() -> None:
+    """"the question says "48", but the closest sentence says "3.2"": the clause's label, not its 24 hours."""
+    sentence = "3.2 The employee must report any loss or theft within 24 hours to the IT helpdesk."
+    found = Bearing.of("What must be reported within 48 hours?").objection(sentence, "the IT helpdesk", sentence)
+    assert found == 'the question says "48", but the closest sentence says "24"'
