@@ -454,7 +454,10 @@ def served(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") -> Iter
 
 
 def opened(pg: Page, url: str) -> Page:
-    pg.goto(url)
+    """The page loaded, its status ready and its stored conversation drawn: that redraw (the one load event off the
+    queue) came back after a question asked at once on a busy machine and wiped its pending turn (once in CI)."""
+    with pg.expect_response(lambda r: r.url.endswith("/gradio_api/run/predict"), timeout=60_000):
+        pg.goto(url)
     expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)  # the page's load events ran
     return pg
 
