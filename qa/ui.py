@@ -954,7 +954,8 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
                            column_widths=["34%", "26%", "16%", "24%"])
     d.status = gr.Markdown(elem_id="qa-docs-status")
     d.files = gr.File(label=f"Add documents (.txt, .md, .html, .pdf; up to {settings.max_upload_mb:g} MB each)",
-                      file_count="multiple", file_types=sorted(SUFFIXES), elem_id="qa-upload")
+                      file_count="multiple", elem_id="qa-upload")  # no file_types: Gradio dropped a .docx
+    # with a passing toast, and the status line told only of the rest; check_upload says why, file by file
     d.replace = gr.Checkbox(label="An upload replaces the document of the same name (the old file is set aside)",
                             value=False, elem_id="qa-replace")
     d.rescan = gr.Button("Rescan the documents folder", elem_id="qa-rescan")

@@ -194,6 +194,21 @@ def test_uploaded_document_is_indexed_and_answered(page: Page, tmp_path: Path) -
     expect(reply.locator(".qa-source")).to_contain_text("lighthouse.txt")
 
 
+def test_an_unsupported_file_in_an_upload_is_refused_alone(page: Page, tmp_path: Path) -> None:
+    """A .docx among the files chosen made Gradio refuse the whole upload with a toast: the good file was lost
+    with it, and the status line still told of the upload before."""
+    good, bad = tmp_path / "ferry notes.txt", tmp_path / "minutes.docx"
+    good.write_text("The Quillby night ferry leaves the harbour at 23:15 on Fridays.\n", encoding="utf-8")
+    bad.write_bytes(b"PK\x03\x04 not really a Word file")
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#qa-upload input[type=file]", [str(good), str(bad)])
+    status = page.locator("#qa-docs-status")
+    expect(status).to_contain_text("✓ ferry notes.txt", timeout=ANSWER_TIMEOUT_MS)
+    expect(status).to_contain_text("minutes.docx: unsupported type .docx")
+    page.get_by_role("tab", name="Chat").click()
+    expect(ask(page, "When does the Quillby night ferry leave on Fridays?")).to_contain_text("23:15")
+
+
 def test_a_file_dropped_into_the_folder_is_found_by_a_rescan(page: Page, app: SimpleNamespace) -> None:
     """Added while the app runs: answered after "Rescan the documents folder"; deleted: gone after the next."""
     ferry = app.root / "docs" / "ferry.txt"
