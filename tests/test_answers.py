@@ -1233,3 +1233,16 @@ def test_a_declined_number_names_the_sentences_number_not_its_clause_label() -> 
     sentence = "3.2 The employee must report any loss or theft within 24 hours to the IT helpdesk."
     found = Bearing.of("What must be reported within 48 hours?").objection(sentence, "the IT helpdesk", sentence)
     assert found == 'the question says "48", but the closest sentence says "24"'
+
+
+def test_decomposed_accents_are_read_as_letters_by_the_answer_checks() -> None:
+    """A Mac may write "é" as "e" and a combining accent: "Who is José Núñez?" was answered with the bare name
+    "René Lefèvre" from such a text, and declined from its composed copy."""
+    import unicodedata
+
+    sentence = "The mayor is René Lefèvre and the café opens at nine."
+    bearing = Bearing.of("Who is José Núñez?")
+    composed = bearing.objection(sentence, "René Lefèvre", sentence)
+    assert "is only a name" in composed
+    nfd = unicodedata.normalize("NFD", sentence)
+    assert bearing.objection(nfd, unicodedata.normalize("NFD", "René Lefèvre"), nfd) == composed
