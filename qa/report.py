@@ -77,8 +77,9 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     for o in wrong[:limit]:
         pred = o.prediction(result.threshold)
         gold = md(", ".join(map(repr, o.answers))) or "(unanswerable)"
+        read_as = f"- read as: {md(str(o.extra['resolved']))}\n" if o.extra.get("resolved") else ""
         rows.append(
-            f"### {md(o.question)}\n- gold: {gold}\n"
+            f"### {md(o.question)}\n{read_as}- gold: {gold}\n"
             f"- ours: {md(repr(pred) + withheld(o, pred))} (confidence {o.score:.2f})\n- quote: {md(o.quote or '—')}\n"
             f"- gold is at: {md(gold_location(store, o.answers, o.places)) if o.answers else '—'}\n"
             f"- failed stage: **{stage_of[id(o)]}**\n")

@@ -524,3 +524,7 @@ def test_report_md_shows_questions_and_quotes_verbatim_not_as_markup(bot: qa.QA)
     assert "- quote: Since \\*March 2019\\* \\| \\<b\\>x\\</b\\> \\# not a heading\n" in page
     assert "- ours: 'March\\_2019' (confidence 0.90)" in page and "- gold: '10 July 1989'\n" in page
     assert "- gold is at: panjshir\\_resistance\\_ahmad\\_massoud.txt \\[" in page
+    assert "read as" not in page
+    follow_up = replace(asked, question="When was he born?", extra={"resolved": "When was Ahmad Massoud born?"})
+    page = misses(EvalResult(compute([follow_up], 0.5), [follow_up], 0.5, 5), bot.store)  # as it was read, too
+    assert "### When was he born?\n- read as: When was Ahmad Massoud born?\n- gold:" in page
