@@ -304,6 +304,7 @@ class Bearing:
     about: str = ""  # whom a "Who is <a name>?" question asks about
     measure: str = ""  # the adjective of "How heavy/tall/deep/thick/wide/far ...?" (``_DIMENSIONS``)
     codes: frozenset[tuple[str, str]] = frozenset()  # its codes ("E2", "MI6", "Q3"): (letters, digits), ``_CODE``
+    figures: frozenset[str] = frozenset()  # every number it writes in digits, names' and years' too ("3.7", "1989")
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
@@ -316,7 +317,8 @@ class Bearing:
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
                    tuple(_numbers(_asking_clause(question), loose=False, in_names=False)),
                    frozenset() if choice_options(question) else _plain_words(question), described(question) or "",
-                   m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "", _codes(question))
+                   m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "", _codes(question),
+                   frozenset(_figure(m.group(0)) for m in _FIGURE.finditer(question)))
 
     @property
     def checks(self) -> bool:
@@ -352,6 +354,8 @@ class Bearing:
                 return f'the question asks who {self.about} is, but the closest answer, "{span}", names them itself'
         if span and self.plain and _only_echoes(span, self.plain):
             return f'the closest answer, "{span}", only repeats the question\'s words'
+        if span and (m := _FIGURE.fullmatch(span.strip())) and _figure(m.group(0)) in self.figures:
+            return f'the closest answer, "{span}", only repeats the question\'s number'
         if self.negated and not negates(sentence):
             return 'the question says "not", but the closest sentence negates nothing'
         lower, every = _lower_words(sentence), _every_word(sentence)
@@ -402,6 +406,15 @@ def _plain_words(question: str) -> frozenset[str]:
     """The words a question writes in lower case, with their stems ("prices" -> "price")."""
     lower = [w for w in _WORD.findall(question) if w.islower()]
     return frozenset(lower) | frozenset(terms(" ".join(lower)))
+
+
+_FIGURE = re.compile(r"(?<![\w.,])[$€£¥₹]?\d+(?:[.,]\d+)*%?(?![\w%]|[.,]\d)")
+"""A number written in digits standing alone, with its currency or percent sign: "Which release removed Python
+3.7?" was answered "3.7". No answerable question of the training articles has such an answer in its question."""
+
+
+def _figure(written: str) -> str:
+    return written.strip("$€£¥₹%").replace(",", "")
 
 
 def _only_echoes(span: str, plain: frozenset[str]) -> bool:

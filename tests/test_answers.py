@@ -1246,3 +1246,16 @@ def test_decomposed_accents_are_read_as_letters_by_the_answer_checks() -> None:
     assert "is only a name" in composed
     nfd = unicodedata.normalize("NFD", sentence)
     assert bearing.objection(nfd, unicodedata.normalize("NFD", "René Lefèvre"), nfd) == composed
+
+
+@pytest.mark.parametrize("question, span, objects", [
+    ("Which release removed Python 3.7?", "3.7", True),  # the review's: the version the question names
+    ("What happened in 1989?", "1989", True),
+    ("What did the 20% discount cost?", "20%", True),
+    ("What happened in 1989?", "1990", False),
+    ("How many DB10s were made for the movie?", "10", False),  # a number inside a name is no echo (2 gold answers)
+    ("Who won 3 titles?", "3 titles", False),
+])
+def test_an_answer_that_only_repeats_the_questions_number_is_withheld(question: str, span: str, objects: bool) -> None:
+    found = Bearing.of(question).objection("A sentence.", span, "A sentence.")
+    assert (found == f'the closest answer, "{span}", only repeats the question\'s number') if objects else found == ""
