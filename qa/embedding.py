@@ -244,7 +244,10 @@ class Embedder:
 def _load_model(path: str) -> "SentenceTransformer | PlainEncoder":  # noqa: F821 - imported lazily
     layout = plain_layout(path) if Path(path).is_dir() else None
     if layout is not None:
-        return PlainEncoder(path, *layout)
+        try:
+            return PlainEncoder(path, *layout)
+        except Exception as exc:  # noqa: BLE001 - whatever transformers alone cannot load, sentence-transformers may
+            log.debug("loading %s without sentence-transformers failed (%s); loading it with it", path, exc)
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(path, device="cpu")

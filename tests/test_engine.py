@@ -750,3 +750,14 @@ def test_a_renamed_or_copied_document_is_not_embedded_again(seed_dir, tmp_index,
     fresh = store_for(seed_dir, tmp_index.parent / "fresh", embedder)  # the same index as a build from scratch
     assert [(p.doc, p.start, p.end) for p in fresh.passages] == [(p.doc, p.start, p.end) for p in copied.passages]
     np.testing.assert_allclose(fresh.passage_vecs, copied.passage_vecs, atol=1e-5)
+
+
+def test_a_model_transformers_alone_cannot_load_goes_to_sentence_transformers(monkeypatch) -> None:
+    from qa import embedding
+
+    def refuse(self, *args: object) -> None:
+        raise ValueError("needs trust_remote_code")
+
+    monkeypatch.setattr(embedding.PlainEncoder, "__init__", refuse)
+    own = embedding.Embedder.load()
+    assert not own.plain and own.dim == 384
