@@ -984,6 +984,22 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     return e
 
 
+CLEAR_JS = "(turns, ratings, mark) => [turns, ratings, window.qaClears = (window.qaClears || 0) + 1]"
+ASK_JS = "(question, turns, ratings, mark) => [question, turns, ratings, window.qaClears || 0]"
+"""Each Clear is numbered in the page as it is clicked, and a question carries the number of the last: the server
+runs them in whatever order they reach it (even off the queue, a Clear clicked the instant before a question
+could run after it, and the question's answer was dropped as cleared), so the order they were clicked in must
+come with them."""
+
+
+def clear_mark(mark: Any) -> int:
+    """The page's Clear count sent with an event (0 when missing or not a number)."""
+    try:
+        return max(0, int(mark or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 class Sessions:
     """What events of one browser session must see as soon as another changes it: how often its chat was cleared
     (an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
@@ -1025,12 +1041,15 @@ def build(engine: Engine, settings: Settings) -> Any:
     def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
         return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
 
-    def submit(question: str, turns: Any, ratings: Any, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+    def submit(question: str, turns: Any, ratings: Any, mark: Any, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
             gr.Warning(refused)
             yield unchanged()
             return
         session = request.session_hash or ""
+        asked_after = clear_mark(mark)  # the Clears the page had sent when this question was asked
+        if asked_after > clears.get(session, 0):  # one of them not run yet: the conversation starts anew
+            turns, clears[session] = [], asked_after
         before = clears.get(session, 0)
         turns = sessions.kept(session, turns)
         # the question shows before its answer; it starts the conversation anew, so what Clear took is gone for good
@@ -1053,9 +1072,11 @@ def build(engine: Engine, settings: Settings) -> Any:
         except (QuestionError, EngineError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None  # a refusal for the caller, not a crash to log
 
-    def clear(turns: Any, ratings: Any, request: gr.Request) -> tuple[list, list, dict, Any, str, Any, Any]:
+    def clear(turns: Any, ratings: Any, mark: Any, request: gr.Request) -> tuple[Any, ...]:
         session = request.session_hash or ""
-        clears[session] = clears.get(session, 0) + 1
+        if (token := clear_mark(mark)) <= clears.get(session, 0):  # a question asked after it already began anew
+            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        clears[session] = token
         rated[session] = {}
         kept = clean_turns(turns)
         sessions.taken.setdefault(session, set()).update(t["id"] for t in kept)
@@ -1103,6 +1124,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         ratings_state = gr.BrowserState({}, storage_key=f"{key}-ratings", secret=secret)  # turn id -> Like/Dislike
         pending = gr.State(None)
         undo = gr.State(None)  # (turns, ratings) that the last Clear took, until a question is asked
+        mark = gr.Number(0, visible=False)  # stands in for the page's Clear count, which CLEAR_JS and ASK_JS send
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
@@ -1116,15 +1138,15 @@ def build(engine: Engine, settings: Settings) -> Any:
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
         # One event for Enter and the button, so a second trigger waits for the pending answer instead of racing it
         # for the stored turns; then it runs, with the turns that answer left (with "once" it was dropped unsaid).
-        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state],
+        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state, mark],
               [c.chatbot, turns_state, c.question, c.correction_row, undo, c.restore], concurrency_limit=2,
-              concurrency_id="ask", trigger_mode="always_last", **private)
+              concurrency_id="ask", trigger_mode="always_last", js=ASK_JS, **private)
         gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
         gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
         # Off the queue, so Clear runs as it arrives: queued events of different listeners start in random order,
         # and a question sent right after Clear could start first and have its answer dropped as cleared.
-        c.clear.click(clear, [turns_state, ratings_state], cleared, queue=False, **private)
-        c.chatbot.clear(clear, [turns_state, ratings_state], cleared, queue=False, **private)
+        c.clear.click(clear, [turns_state, ratings_state, mark], cleared, queue=False, js=CLEAR_JS, **private)
+        c.chatbot.clear(clear, [turns_state, ratings_state, mark], cleared, queue=False, js=CLEAR_JS, **private)
         c.restore.click(restore, [undo], [c.chatbot, turns_state, ratings_state, undo, c.restore], **private)
         c.chatbot.like(on_like, [turns_state, ratings_state], [c.feedback_note, c.correction_row, pending, ratings_state],
                        **private)
