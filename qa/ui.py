@@ -1001,8 +1001,8 @@ def clear_mark(mark: Any) -> int:
 
 
 class Sessions:
-    """What events of one browser session must see as soon as another changes it: how often its chat was cleared
-    (an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
+    """What events of one browser session must see as soon as another changes it: the number of the last Clear it
+    ran (``CLEAR_JS``; an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
     was on its way is in the browser's store, but not in the ratings that answer's event was given), and the turns
     Clear took (a question sent with Clear carries the turns the page held before Clear's reply came back). Dropped
     when the page closes, so a server that runs for months does not keep every visit."""
