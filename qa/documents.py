@@ -243,11 +243,11 @@ class _VisibleText(HTMLParser):
         """An ordered list's items keep their numbers, as a browser shows them: "What is step 4 of the method?"
         found a Markdown recipe's steps unnumbered."""
         if tag in ("ol", "ul"):
-            start = attrs.get("start") or ""
-            self.lists.append((int(start) - 1 if start.strip().lstrip("-").isdigit() else 0) if tag == "ol" else None)
+            start = _whole_number(attrs.get("start"))
+            self.lists.append((0 if start is None else start - 1) if tag == "ol" else None)
         elif tag == "li" and self.lists and self.lists[-1] is not None:
-            value = attrs.get("value") or ""
-            self.lists[-1] = int(value) if value.strip().lstrip("-").isdigit() else self.lists[-1] + 1
+            value = _whole_number(attrs.get("value"))
+            self.lists[-1] = self.lists[-1] + 1 if value is None else value
             if not self.hidden:
                 self.parts.append(f"{self.lists[-1]}. ")
 
@@ -255,6 +255,12 @@ class _VisibleText(HTMLParser):
         between_cells = self.in_row and data.isspace() and self.parts[-1:] in ([self.CELL_SEPARATOR], ["\n\n"])
         if not self.hidden and not between_cells:  # the source's line breaks between cells
             self.parts.append(data)
+
+
+def _whole_number(attribute: str | None) -> int | None:
+    """An HTML attribute's whole number ("3", " -2 "), else None."""
+    text = (attribute or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 def html_to_text(html: str) -> str:

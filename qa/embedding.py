@@ -72,7 +72,8 @@ def plain_layout(path: str | os.PathLike[str]) -> tuple[int, bool] | None:
                 not all(k.startswith("sentence_transformers.") for k in kinds):
             return None
         bert, pooling = read("sentence_bert_config.json"), read(Path(modules[1]["path"]) / "config.json")
-        extra = read("config_sentence_transformers.json") if (root / "config_sentence_transformers.json").exists() else {}
+        extras = "config_sentence_transformers.json"
+        extra = read(extras) if (root / extras).exists() else {}
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
     modes = {k: v for k, v in pooling.items() if k.startswith("pooling_mode_")}

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .extract import MEASURE_LEAD, MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
-from .retrieval import fold_accents, terms
+from .extract import CURRENCY, MEASURE_LEAD, MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
+from .retrieval import composed, fold_accents, terms
 from .splitter import sentence_spans
 
 if TYPE_CHECKING:
@@ -342,6 +341,7 @@ class Bearing:
         northeastern". On the training articles none of the 484 answerable count or measure questions has a gold
         answer without one ("All of the highways" has "all"), and each of the 27 "On what date ...?" ones names a
         month or a weekday ("2021" is no answer to "On what date did Kabul surrender?")."""
+        # composed: "Who is José Núñez?" was answered with a decomposed "René" its composed copy is declined for
         sentence, span, paragraph = (composed(t) for t in (sentence, span, paragraph))
         if self.asks and span:
             _, holds, verb = _ASKED[self.asks]
@@ -396,25 +396,19 @@ class Bearing:
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 
 
-def composed(text: str) -> str:
-    """``text`` in NFC: a decomposed "René" (a Mac's "e" and a combining accent) is no word to the patterns, so
-    "Who is José Núñez?" was answered with a bare name its composed copy is declined for."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
 def _plain_words(question: str) -> frozenset[str]:
     """The words a question writes in lower case, with their stems ("prices" -> "price")."""
     lower = [w for w in _WORD.findall(question) if w.islower()]
     return frozenset(lower) | frozenset(terms(" ".join(lower)))
 
 
-_FIGURE = re.compile(r"(?<![\w.,])[$€£¥₹]?\d+(?:[.,]\d+)*%?(?![\w%]|[.,]\d)")
+_FIGURE = re.compile(rf"(?<![\w.,])[{CURRENCY}]?\d+(?:[.,]\d+)*%?(?![\w%]|[.,]\d)")
 """A number written in digits standing alone, with its currency or percent sign: "Which release removed Python
 3.7?" was answered "3.7". No answerable question of the training articles has such an answer in its question."""
 
 
 def _figure(written: str) -> str:
-    return written.strip("$€£¥₹%").replace(",", "")
+    return written.strip(CURRENCY + "%").replace(",", "")
 
 
 def _only_echoes(span: str, plain: frozenset[str]) -> bool:

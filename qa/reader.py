@@ -273,7 +273,8 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """
     def joined(k: int) -> bool:  # text[k] continues the word or number on its left or right
         inner = 0 < k < len(text) - 1  # a combining accent (decomposed "café") is part of its letter
-        return text[k].isalnum() or unicodedata.category(text[k])[0] == "M" or (text[k] == "-" and inner and text[k - 1].isalnum() and text[k + 1].isalnum()) \
+        return text[k].isalnum() or unicodedata.category(text[k])[0] == "M" \
+            or (text[k] == "-" and inner and text[k - 1].isalnum() and text[k + 1].isalnum()) \
             or (text[k] in ",." and inner and text[k - 1].isdigit() and text[k + 1].isdigit())
     if start >= end:
         return start, end

@@ -34,12 +34,15 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def composed(text: str) -> str:
+    """``text`` in NFC: a file saved on a Mac may write "é" as "e" and a combining accent, which no word pattern
+    takes for a letter ("Ferna", "ndez")."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens; numbers like 173,000 or 10.5 stay whole. Composed first (NFC): a file saved on a
-    Mac may write "é" as "e" and a combining accent, which no word pattern takes for a letter ("Ferna", "ndez")."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return [w.lower() for w in _WORD.findall(text)]
+    """Lower-cased word tokens of the ``composed`` text; numbers like 173,000 or 10.5 stay whole."""
+    return [w.lower() for w in _WORD.findall(composed(text))]
 
 
 def fold_accents(word: str) -> str:

@@ -1002,10 +1002,10 @@ def clear_mark(mark: Any) -> int:
 
 class Sessions:
     """What events of one browser session must see as soon as another changes it: the number of the last Clear it
-    ran (``CLEAR_JS``; an answer on its way when Clear came must not land), and its thumbs as last set (a rating made while an answer
-    was on its way is in the browser's store, but not in the ratings that answer's event was given), and the turns
-    Clear took (a question sent with Clear carries the turns the page held before Clear's reply came back). Dropped
-    when the page closes, so a server that runs for months does not keep every visit."""
+    ran (``CLEAR_JS``; an answer on its way when Clear came must not land), its thumbs as last set (a rating made
+    while an answer was on its way is in the browser's store, but not in the ratings that answer's event was
+    given), and the turns Clear took (a question sent with Clear carries the turns the page held before Clear's
+    reply came back). Dropped when the page closes, so a server that runs for months does not keep every visit."""
 
     def __init__(self) -> None:
         self.clears: dict[str, int] = {}
@@ -1075,7 +1075,7 @@ def build(engine: Engine, settings: Settings) -> Any:
     def clear(turns: Any, ratings: Any, mark: Any, request: gr.Request) -> tuple[Any, ...]:
         session = request.session_hash or ""
         if (token := clear_mark(mark)) <= clears.get(session, 0):  # a question asked after it already began anew
-            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            return tuple(gr.update() for _ in cleared)
         clears[session] = token
         rated[session] = {}
         kept = clean_turns(turns)
