@@ -733,13 +733,16 @@ class Handlers:
             return f"Not asked: {exc}."
         return None
 
-    def pending(self, question: str, turns: Any) -> list[dict[str, str]]:
-        """The conversation with the question just asked and a note in place of its answer, shown at once: an
-        answer takes a moment, and while the engine loads, many."""
-        note = "Looking in the documents…" if self.engine.wait(0) else "Loading the index first, then looking…"
+    def pending(self, questions: str | Sequence[str], turns: Any) -> list[dict[str, str]]:
+        """The conversation with the questions asked and not yet answered, each with a note in place of its answer,
+        shown at once: an answer takes a moment, and while the engine loads, many."""
+        waiting = [questions] if isinstance(questions, str) else list(questions)
+        first = "Looking in the documents…" if self.engine.wait(0) else "Loading the index first, then looking…"
+        notes = [first] + ["Asked next, once the answer before it is in…"] * (len(waiting) - 1)
         return render_history(clean_turns(turns)) + [
-            {"role": "user", "content": inert(question)},
-            {"role": "assistant", "content": f'<p class="qa-pending">{inert(note)}</p>'}]
+            message for question, note in zip(waiting, notes)
+            for message in ({"role": "user", "content": inert(question)},
+                            {"role": "assistant", "content": f'<p class="qa-pending">{inert(note)}</p>'})]
 
     def follow_up(self, question: str, history: list) -> tuple[str, dict]:
         """The API's answer; QuestionError or EngineError for the caller to report."""
@@ -984,12 +987,24 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     return e
 
 
+ASK_SLOTS = 4
+"""Questions (of all pages) being answered or waiting their turn at once: a question waits in its slot for the one
+its page asked before it, so four let a user send a few in a row and still see each at once."""
 CLEAR_JS = "(turns, ratings, mark) => [turns, ratings, window.qaClears = (window.qaClears || 0) + 1]"
-ASK_JS = "(question, turns, ratings, mark) => [question, turns, ratings, window.qaClears || 0]"
+ASK_JS = """(question, turns, ratings, mark, asked) => {
+    const box = document.querySelector('#qa-question textarea');
+    if (box && box.value === question) {  // emptied as it is sent: the next question may be typed at once
+        box.value = '';
+        box.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    return [question, turns, ratings, window.qaClears || 0, window.qaAsks = (window.qaAsks || 0) + 1];
+}"""
 """Each Clear is numbered in the page as it is clicked, and a question carries the number of the last: the server
 runs them in whatever order they reach it (even off the queue, a Clear clicked the instant before a question
 could run after it, and the question's answer was dropped as cleared), so the order they were clicked in must
-come with them."""
+come with them. Questions are numbered too, so that several sent before the first is answered are answered one
+after another, in the order they were asked (each a follow-up of the one before); the box is emptied in the
+page as each is sent, so a question typed meanwhile is never wiped by the server's reply to an earlier one."""
 
 
 def clear_mark(mark: Any) -> int:
@@ -1007,18 +1022,52 @@ class Sessions:
     given), and the turns Clear took (a question sent with Clear carries the turns the page held before Clear's
     reply came back). Dropped when the page closes, so a server that runs for months does not keep every visit."""
 
+    WAIT = 30.0
+    """Seconds a question waits for the one asked before it to arrive or be answered, then goes on regardless."""
+
     def __init__(self) -> None:
         self.clears: dict[str, int] = {}
         self.rated: dict[str, dict[str, str]] = {}
         self.taken: dict[str, set[str]] = {}
+        self.turns: dict[str, list[dict[str, Any]]] = {}  # as the last answer or Clear left them
+        self.waiting: dict[str, dict[int, tuple[str, int]]] = {}  # question number -> (question, Clear mark)
+        self.done: dict[str, int] = {}  # the number of the last question answered (or refused)
+        self.turn = threading.Condition()
 
     def forget(self, session: str) -> None:
-        self.clears.pop(session, None)
-        self.rated.pop(session, None)
-        self.taken.pop(session, None)
+        with self.turn:
+            for table in (self.clears, self.rated, self.taken, self.turns, self.waiting, self.done):
+                table.pop(session, None)  # type: ignore[attr-defined]
+
+    def queue(self, session: str, number: int, question: str, mark: int) -> None:
+        with self.turn:
+            self.waiting.setdefault(session, {})[number] = (question, mark)
+
+    def wait_turn(self, session: str, number: int) -> None:
+        """Until the question asked before ``number`` is answered: Gradio may start two of a page's questions at
+        once, and each must read the conversation the one before it left."""
+        with self.turn:
+            self.turn.wait_for(lambda: self.done.get(session, 0) >= number - 1, timeout=self.WAIT)
+
+    def finish(self, session: str, number: int, turns: list[dict[str, Any]] | None = None) -> None:
+        with self.turn:
+            self.waiting.get(session, {}).pop(number, None)
+            self.done[session] = max(self.done.get(session, 0), number)
+            if turns is not None:
+                self.turns[session] = turns
+            self.turn.notify_all()
+
+    def asked(self, session: str) -> list[str]:
+        """The questions of the conversation as it is now (asked since the last Clear) still to be answered."""
+        with self.turn:
+            mark = self.clears.get(session, 0)
+            return [q for _, (q, m) in sorted(self.waiting.get(session, {}).items()) if m == mark]
 
     def kept(self, session: str, turns: Any) -> list[dict[str, Any]]:
-        """The page's turns less those a Clear took."""
+        """The conversation as the server last left it, else the page's turns less those a Clear took: a question
+        sent while the one before it was answered carries the turns the page held before that answer."""
+        if session in self.turns:
+            return list(self.turns[session])
         taken = self.taken.get(session, set())
         return [t for t in clean_turns(turns) if t["id"] not in taken]
 
@@ -1041,25 +1090,41 @@ def build(engine: Engine, settings: Settings) -> Any:
     def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
         return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
 
-    def submit(question: str, turns: Any, ratings: Any, mark: Any, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        if (refused := h.refusal(question)) is not None:  # no turn; the box keeps the text to fix or shorten
+    def submit(question: str, turns: Any, ratings: Any, mark: Any, asked: Any, request: gr.Request
+               ) -> Iterator[tuple[Any, ...]]:
+        session, number = request.session_hash or "", clear_mark(asked)
+        if (refused := h.refusal(question)) is not None:  # no turn; the box gets the text back to fix or shorten
+            sessions.finish(session, number)
             gr.Warning(refused)
-            yield unchanged()
+            yield gr.update(), gr.update(), question, gr.update(), gr.update(), gr.update()
             return
-        session = request.session_hash or ""
-        asked_after = clear_mark(mark)  # the Clears the page had sent when this question was asked
-        if asked_after > clears.get(session, 0):  # one of them not run yet: the conversation starts anew
-            turns, clears[session] = [], asked_after
-        before = clears.get(session, 0)
-        turns = sessions.kept(session, turns)
+        try:
+            yield from answer_in_turn(question, turns, ratings, clear_mark(mark), session, number)
+        finally:
+            sessions.finish(session, number)
+
+    def answer_in_turn(question: str, turns: Any, ratings: Any, asked_after: int, session: str, number: int
+                       ) -> Iterator[tuple[Any, ...]]:
+        """Shows the question at once, waits for the ones asked before it, then answers it."""
+        with sessions.turn:
+            if asked_after > clears.get(session, 0):  # a Clear sent before it has not run yet: the chat starts anew
+                clears[session], sessions.turns[session] = asked_after, []
+        sessions.queue(session, number, question, asked_after)
         # the question shows before its answer; it starts the conversation anew, so what Clear took is gone for good
-        yield chat(h.pending(question, turns), turns, ratings, pending=True), gr.update(), "", hidden(), None, hidden()
-        messages, turns = h.submit(question, turns)
-        if clears.get(session, 0) != before:  # cleared while it was on its way: it had landed in the emptied chat
+        yield (chat(h.pending(sessions.asked(session), sessions.kept(session, turns)), turns, ratings, pending=True),
+               gr.update(), gr.update(), hidden(), None, hidden())
+        sessions.wait_turn(session, number)
+        if clears.get(session, 0) != asked_after:  # cleared before its turn came: the user no longer wants it
+            return
+        messages, turns = h.submit(question, sessions.kept(session, turns))
+        if clears.get(session, 0) != asked_after:  # cleared while it was on its way: it had landed in the emptied chat
             yield unchanged()
             return
-        # the box as it is now: a question typed meanwhile is asked next (trigger_mode "always_last"), not wiped
-        yield chat(messages, turns, rated.get(session, ratings)), turns, gr.update(), hidden(), gr.update(), gr.update()
+        sessions.finish(session, number, turns)
+        later = sessions.asked(session)  # asked meanwhile: still shown as waiting below this answer
+        shown = h.pending(later, turns)[len(messages):] if later else []
+        yield (chat(messages + shown, turns, rated.get(session, ratings), pending=bool(later)), turns, gr.update(),
+               hidden(), gr.update(), gr.update())
 
     def api_ask(question: str) -> tuple[str, dict]:
         """Answer one question: the rendered HTML reply and the answer as JSON (Answer.to_dict())."""
@@ -1076,9 +1141,10 @@ def build(engine: Engine, settings: Settings) -> Any:
         session = request.session_hash or ""
         if (token := clear_mark(mark)) <= clears.get(session, 0):  # a question asked after it already began anew
             return tuple(gr.update() for _ in cleared)
-        clears[session] = token
+        kept = sessions.kept(session, turns)
+        with sessions.turn:
+            clears[session], sessions.turns[session] = token, []
         rated[session] = {}
-        kept = clean_turns(turns)
         sessions.taken.setdefault(session, set()).update(t["id"] for t in kept)
         if not kept:  # nothing to bring back: keep what an earlier Clear left to restore
             return [], [], {}, hidden(), "", gr.update(), gr.update()
@@ -1089,6 +1155,8 @@ def build(engine: Engine, settings: Settings) -> Any:
             return gr.update(), gr.update(), gr.update(), None, hidden()
         turns, ratings = kept
         rated[request.session_hash or ""] = ratings
+        with sessions.turn:
+            sessions.turns[request.session_hash or ""] = clean_turns(turns)
         sessions.taken.get(request.session_hash or "", set()).difference_update(t["id"] for t in clean_turns(turns))
         return chat(render_history(turns), turns, ratings), turns, ratings, None, hidden()
 
@@ -1125,6 +1193,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         pending = gr.State(None)
         undo = gr.State(None)  # (turns, ratings) that the last Clear took, until a question is asked
         mark = gr.Number(0, visible=False)  # stands in for the page's Clear count, which CLEAR_JS and ASK_JS send
+        asked = gr.Number(0, visible=False)  # stands in for the number ASK_JS gives each question as it is sent
         gr.Markdown("## qa: answers quoted from your documents")
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
@@ -1136,13 +1205,14 @@ def build(engine: Engine, settings: Settings) -> Any:
         private = {"api_visibility": "private"}
         cleared = [c.chatbot, turns_state, ratings_state, c.correction_row, c.feedback_note, undo, c.restore]
         correction_out = [c.feedback_note, c.correction_row, c.correction, pending]
-        # One event for Enter and the button, so a second trigger waits for the pending answer instead of racing it
-        # for the stored turns; then it runs, with the turns that answer left (with "once" it was dropped unsaid).
-        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state, mark],
-              [c.chatbot, turns_state, c.question, c.correction_row, undo, c.restore], concurrency_limit=2,
-              concurrency_id="ask", trigger_mode="always_last", js=ASK_JS, **private)
-        gr.api(api_ask, api_name="ask", concurrency_limit=2, concurrency_id="ask")
-        gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=2, concurrency_id="ask")
+        # One event for Enter and the button; every question sent is its own event ("always_last" kept only the
+        # newest of those sent while an answer was on its way, and the others were dropped unsaid), and the
+        # ASK_JS numbers put them in turn on the server, each reading the conversation the one before it left.
+        gr.on([c.question.submit, c.send.click], submit, [c.question, turns_state, ratings_state, mark, asked],
+              [c.chatbot, turns_state, c.question, c.correction_row, undo, c.restore], concurrency_limit=ASK_SLOTS,
+              concurrency_id="ask", trigger_mode="multiple", js=ASK_JS, **private)
+        gr.api(api_ask, api_name="ask", concurrency_limit=ASK_SLOTS, concurrency_id="ask")
+        gr.api(api_follow_up, api_name="ask_follow_up", concurrency_limit=ASK_SLOTS, concurrency_id="ask")
         # Off the queue, so Clear runs as it arrives: queued events of different listeners start in random order,
         # and a question sent right after Clear could start first and have its answer dropped as cleared.
         c.clear.click(clear, [turns_state, ratings_state, mark], cleared, queue=False, js=CLEAR_JS, **private)

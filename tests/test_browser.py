@@ -576,6 +576,34 @@ def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: B
         context.close()
 
 
+def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Browser, tmp_path: Path) -> None:
+    """Sent while an answer was on its way, only the last of them was asked: the others were dropped unsaid."""
+    import qa
+
+    bot = SlowBot(qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index"), seconds=1.5)
+    asked = [("When was Ahmad Massoud born?", "10 July 1989"), ("Where was he born?", "Piyu"),
+             ("Which news agency reported the Taliban spokesman's remarks about Panjshir?", "Sputnik"),
+             ("Who is the Taliban spokesman?", "Mohammad Naeem")]
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served(bot, tmp_path, free_port()) as url:
+            pg = opened(context.new_page(), url)
+            for question, _ in asked:  # each sent the moment the box is empty again
+                pg.fill("#qa-question textarea", question)
+                pg.press("#qa-question textarea", "Enter")
+                expect(pg.locator("#qa-question textarea")).to_have_value("")
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(4)  # all shown while the first is answered
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(4, timeout=60_000)
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
+            replies = pg.locator("#qa-chat .qa-reply")
+            for i, (_, answer) in enumerate(asked):
+                expect(replies.nth(i)).to_contain_text(answer)
+            expect(replies.nth(1)).to_contain_text("Read as")  # a follow-up of the answer before it
+            expect(opened(pg, url).locator("#qa-chat .qa-reply")).to_have_count(4)  # reloaded: all four were kept
+    finally:
+        context.close()
+
+
 def test_a_question_asked_right_after_clear_is_answered(browser: Browser, tmp_path: Path) -> None:
     """Gradio starts queued events of different listeners in random order, so a question sent the instant after
     Clear could start first; Clear then counted as coming after it, and its answer was dropped as cleared."""
