@@ -488,6 +488,12 @@ def test_model_weights_replaced_in_place_rebuild_the_index(seed_dir, tmp_path, t
     weights.write_bytes(bytes(data))
     again = store_for(seed_dir, tmp_index, own, model=str(model))
     assert any("model changed" in m for m in again.report.messages), again.report.messages
+    pooling = model / "1_Pooling" / "config.json"  # the same weights, pooled another way: other vectors
+    pooling.write_text(pooling.read_text().replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true')
+                       .replace('"pooling_mode_mean_tokens": true', '"pooling_mode_mean_tokens": false'))
+    pooled = Embedder.load(str(model))
+    assert store_for(seed_dir, tmp_index, pooled, model=str(model)).report.embedded_passages > 0
+    assert store_for(seed_dir, tmp_index, pooled, model=str(model)).report.embedded_passages == 0
 
 
 @pytest.mark.parametrize("damage", ["truncate_faiss", "edit_manifest", "delete_vectors", "manifest_not_an_object"])
