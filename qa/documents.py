@@ -341,6 +341,11 @@ def has_cells(name: str) -> bool:
     return Path(name).suffix.lower() in _RENDER
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+"""A line end of old Mac files: read as "\n" (one character for one, so a plain text's offsets stay the file's),
+since without it a file of "\r" line ends was one line, its headings glued to the sentences after them."""
+
+
 def parse(data: bytes, name: str) -> Document:
     """Turn a file's bytes into a Document, or raise DocumentError saying why not."""
     suffix = Path(name).suffix.lower()
@@ -352,7 +357,7 @@ def parse(data: bytes, name: str) -> Document:
         render = _RENDER.get(suffix, str)
         declared = declared_charset(data) if render is html_to_text else None
         text, encoding = decode_text(data, name, declared, render)
-        text = render(text)
+        text = render(_LONE_CR.sub("\n", text))
     else:
         raise DocumentError(f"unsupported type {suffix or '(none)'}; use one of {sorted(SUFFIXES)}", name)
     if not text.strip():

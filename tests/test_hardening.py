@@ -356,6 +356,23 @@ def test_crlf_line_ends_keep_exact_offsets(tmp_path: Path, tmp_index: Path, embe
     assert_verbatim(bot, ans)
 
 
+def test_old_mac_line_ends_are_line_ends(tmp_path: Path, tmp_index: Path, embedder: Embedder,
+                                         assert_verbatim: Verbatim) -> None:
+    """A file of lone "\r" line ends was one line: one passage, its headings glued to the sentences after them."""
+    cr = (ROOT / "seeds" / SEED_NAME).read_bytes().replace(b"\n", b"\r")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "mac.txt").write_bytes(cr)
+    bot = qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none")
+    lf = (ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8")
+    assert bot.store.text("mac.txt") == lf  # each "\r" read as "\n": the file's offsets, character for character
+    lf_bot = qa.load(docs=ROOT / "seeds", index=tmp_path / "lf-index", embedder=embedder, reader="none")
+    assert [(p.start, p.end) for p in bot.store.passages] == [(p.start, p.end) for p in lf_bot.store.passages]
+    check_offsets(bot.store, embedder)
+    ans = bot.ask(VILLAGES)
+    assert ans.text == "512" and "\r" not in ans.quote.text and "\n" not in ans.quote.text  # type: ignore[union-attr]
+    assert_verbatim(bot, ans)
+
+
 @pytest.mark.parametrize("text", [
     "Wait" + "." * 50_000 + "x",  # a run of dots with no space after it used to take minutes (regex backtracking)
     "It was " + "ab" * 5_000 + " long. " * 3,  # a 10,000-character word
