@@ -610,10 +610,18 @@ def reader_label(bot: "QA") -> str:
     return "heuristic extractor" if reader is None else f"neural reader ({reader.precision})"
 
 
+STATUS_NOTES = 2
+"""Notes of the load (a damaged index rebuilt, a model changed) the status line shows; the rest are counted."""
+
+
 def status_line(bot: "QA") -> str:
+    """Ready, with what the load had to say: an index found damaged and rebuilt was told only in the server's log."""
     store = bot.store
+    notes = store.report.messages
+    said = "".join(f" · note: {shorten(m, 200)}" for m in notes[:STATUS_NOTES])
+    more = f" · {plural(len(notes) - STATUS_NOTES, 'more note')} in the server log" if len(notes) > STATUS_NOTES else ""
     return (f"Ready · {plural(len(store.documents), 'document')}, {plural(len(store.passages), 'passage')} · "
-            f"{reader_label(bot)} · answers below confidence {bot.cfg.answer_threshold:.2f} are withheld")
+            f"{reader_label(bot)} · answers below confidence {bot.cfg.answer_threshold:.2f} are withheld{said}{more}")
 
 
 # ---------------------------------------------------------------------------

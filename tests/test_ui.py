@@ -573,7 +573,8 @@ def test_while_the_index_is_built_the_status_line_says_how_far_it_is(monkeypatch
     def build() -> object:
         engine.note(1737, 3342)
         release.wait(10)
-        return SimpleNamespace(store=SimpleNamespace(documents={"a.txt": 0}, passages=[0] * 3342), extractor=None,
+        return SimpleNamespace(store=SimpleNamespace(documents={"a.txt": 0}, passages=[0] * 3342,
+                                                     report=SimpleNamespace(messages=[])), extractor=None,
                                cfg=SimpleNamespace(answer_threshold=0.2))
 
     engine = ui.Engine(build)
@@ -733,3 +734,17 @@ def test_opening_the_documents_tab_shows_the_folder_as_it_is_now(tmp_path: Path)
     tab = next(i for i, p in props.items() if p.get("label") == "Documents")
     assert any((tab, "select") in [tuple(t) for t in d["targets"]] and table in d["outputs"]
                for d in config["dependencies"])
+
+
+def test_a_damaged_index_rebuilt_at_load_is_told_on_the_status_line(tmp_path: Path) -> None:
+    """The rebuild's reason was written to the server's log only: the page just said Ready."""
+    import shutil
+
+    docs = Path(shutil.copytree(ui.PROJECT_ROOT / "seeds", tmp_path / "seeds"))
+    index = tmp_path / "idx"
+    assert "note" not in ui.status_line(ui.load_bot(str(docs), str(index), "none", None))
+    state = index / (index / "CURRENT").read_text().split()[0]
+    data = (state / "passages.jsonl").read_bytes()
+    (state / "passages.jsonl").write_bytes(data[: len(data) // 2])
+    line = ui.status_line(ui.load_bot(str(docs), str(index), "none", None))
+    assert line.startswith("Ready · 1 document") and " · note: " in line and "damaged" in line, line
