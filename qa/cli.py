@@ -173,20 +173,23 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if interactive:
         print("Ask about the documents; an empty line or Ctrl-D ends.", file=sys.stderr)
     history: list[Answer] = []
-    status = 0
+    status = number = 0
     while True:
         try:
             line = input("? ") if interactive else sys.stdin.readline()
         except EOFError:
             break
+        number += 1
         if not line.strip():
             if interactive or not line:
                 break
             continue  # a blank line in a piped file
+        if (report := bot.refresh_if_changed()) is not None:  # a document edited meanwhile is not quoted as it was
+            print(f"qa: the documents folder changed, so it was read again:\n{report.summary()}", file=sys.stderr)
         try:
             ans = bot.ask(line.strip(), k=args.k, history=history)
         except QuestionError as exc:
-            print(f"qa: {exc}", file=sys.stderr)
+            print(f"qa: line {number}: {exc}" if not interactive else f"qa: {exc}", file=sys.stderr)
             status = 2
             continue
         history = [*history, ans][-CHAT_MEMORY:]

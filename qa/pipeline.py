@@ -145,6 +145,18 @@ class QA:
             self._publish()
             return report
 
+    def refresh_if_changed(self) -> UpdateReport | None:
+        """``refresh()`` when files in the folder were added, edited or removed since it was read (a listing, no
+        file read, tells); None when nothing changed, or while an upload or a rescan is being read (the question is
+        answered from the documents as they were, not held up for minutes). The web chat calls it before each
+        question, so a document edited on disk is not quoted as it was."""
+        if not self.store.changed_on_disk() or not self._lock.acquire(blocking=False):
+            return None  # nothing changed, or a change (an upload, a rescan) is being read: answer as things are
+        try:  # two questions at once: the second finds the folder read
+            return self.refresh() if self.store.changed_on_disk() else None
+        finally:
+            self._lock.release()
+
     def remove_file(self, name: str) -> tuple[UpdateReport, Path]:
         """Take the indexed document ``name`` out of the folder and the index; the file is moved to
         ``<index>/.removed/`` (the returned path), not deleted. DocumentError for a name that is not indexed."""

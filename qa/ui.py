@@ -231,6 +231,9 @@ def render_turn(turn: dict[str, Any]) -> list[dict[str, str]]:
             render_error(str(turn.get("error") or "no answer was recorded"))
     except DAMAGED_TURN:
         reply = render_error("this stored answer could not be shown")
+    if turn.get("note"):  # the folder read again before answering: first inside the reply's box
+        opening = reply.index(">") + 1
+        reply = f'{reply[:opening]}<p class="qa-note">{inert(str(turn["note"]))}</p>{reply[opening:]}'
     return [user, {"role": "assistant", "content": reply}]
 
 
@@ -268,11 +271,35 @@ def clean_turns(turns: Any) -> list[dict[str, Any]]:
 def ask_turn(bot: "QA", question: str, k: int | None = None,
              earlier: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Ask through the shared ``QA.ask()``, with the answers of the ``earlier`` turns as the conversation
-    a follow-up refers to; a QuestionError becomes a turn with a friendly error."""
+    a follow-up refers to; a QuestionError becomes a turn with a friendly error. Files changed in the folder since
+    it was read are read first, and the turn says so: an edited document was quoted as it had been."""
+    note = reread(bot)
     try:
-        return new_turn(question, answer=bot.ask(question, k=k, history=earlier_answers(earlier)))
+        turn = new_turn(question, answer=bot.ask(question, k=k, history=earlier_answers(earlier)))
     except QuestionError as exc:
-        return new_turn(question, error=str(exc))
+        turn = new_turn(question, error=str(exc))
+    return {**turn, "note": note} if note else turn
+
+
+def reread(bot: "QA") -> str | None:
+    """What changed in the documents folder since it was read, now read again; None when nothing did."""
+    try:
+        report = bot.refresh_if_changed()
+    except Exception as exc:  # noqa: BLE001 - the question is still answered, from the index as it was
+        return f"The documents folder changed, but could not be read again ({exc}); answered from it as it was."
+    if report is None or not (report.added or report.changed or report.removed):
+        return None
+    return f"The documents folder changed, so it was read again first: {changed_files(report)}."
+
+
+def changed_files(report: "UpdateReport") -> str:
+    """``1 added (a.txt), 0 changed, 2 removed (b.md, c.html)``: what a re-read found, naming the files."""
+    def named(files: Sequence[str], verb: str) -> str:
+        shown = ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
+        return f"{len(files)} {verb}" + (f" ({shown})" if files else "")
+
+    return ", ".join([named(report.added, "added"), named(report.changed, "changed"),
+                      named(report.removed, "removed")])
 
 
 def earlier_answers(turns: Sequence[dict[str, Any]]) -> list[Answer]:
@@ -437,14 +464,8 @@ def report_notes(report: "UpdateReport") -> str:
 
 def rescan_line(report: "UpdateReport") -> str:
     """What a rescan of the documents folder found, naming the files (Markdown-safe)."""
-    def named(files: Sequence[str], verb: str) -> str:
-        shown = ", ".join(inert(f) for f in files[:5]) + (" …" if len(files) > 5 else "")
-        return f"{len(files)} {verb}" + (f" ({shown})" if files else "")
-
-    parts = [named(report.added, "added"), named(report.changed, "changed"), named(report.removed, "removed"),
-             f"{len(report.unchanged)} unchanged"]
-    return (f"Rescanned the folder: {', '.join(parts)}; {plural(report.embedded_passages, 'passage')} embedded "
-            f"in {report.seconds:.1f} s{report_notes(report)}")
+    return (f"Rescanned the folder: {inert(changed_files(report))}, {len(report.unchanged)} unchanged; "
+            f"{plural(report.embedded_passages, 'passage')} embedded in {report.seconds:.1f} s{report_notes(report)}")
 
 
 # ---------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def test_cli_chat_answers_each_line_with_the_earlier_answers_as_its_conversation
     assert cli.main([*args, "--json"]) == 2
     out, err = capsys.readouterr()
     first, follow = (json.loads(line) for line in out.splitlines())
-    assert err.count("qa: please type a question") == 1 and "Traceback" not in err
+    assert err.count("qa: line 3: please type a question") == 1 and "Traceback" not in err  # which line, too
     assert first["text"] == "Mohammad Naeem" and first["resolved"] is None
     assert follow["question"] == "Which news agency reported his remarks?" and follow["text"] == "Sputnik"
     assert follow["resolved"] == "Which news agency reported Mohammad Naeem's remarks?"
@@ -202,6 +202,38 @@ def test_cli_chat_answers_each_line_with_the_earlier_answers_as_its_conversation
     out = capsys.readouterr().out
     assert "Read as: Which news agency reported Mohammad Naeem's remarks?\nAnswer: Sputnik" in out
     assert out.count("Answer: ") == 2 and out.index("Answer: Mohammad Naeem") < out.index("Read as:")
+
+
+def test_cli_chat_reads_a_document_edited_between_two_questions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A long chat quoted a document as it was when the chat began."""
+    import json
+    import shutil
+
+    from qa import cli
+
+    docs = Path(shutil.copytree(ROOT / "seeds", tmp_path / "docs"))
+    doc = next(docs.iterdir())
+    question = "How many villages does Panjshir province contain?\n"
+
+    class Typing:  # the second question comes after the file was edited
+        asked = 0
+
+        def readline(self) -> str:
+            self.asked += 1
+            if self.asked == 2:
+                doc.write_text(doc.read_text(encoding="utf-8").replace("512 villages", "640 villages"), "utf-8")
+            return question if self.asked <= 2 else ""
+
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr("sys.stdin", Typing())
+    assert cli.main(["chat", "--docs", str(docs), "--index", str(tmp_path / "idx"), "--reader", "none", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["text"] for line in out.splitlines()] == ["512", "640"]
+    assert err.count("the documents folder changed, so it was read again") == 1
+    assert "documents: 0 added, 1 changed, 0 removed" in err
 
 
 def test_cli_lists_the_other_possible_answers_with_their_offsets(bot: qa.QA) -> None:

@@ -748,3 +748,26 @@ def test_a_damaged_index_rebuilt_at_load_is_told_on_the_status_line(tmp_path: Pa
     (state / "passages.jsonl").write_bytes(data[: len(data) // 2])
     line = ui.status_line(ui.load_bot(str(docs), str(index), "none", None))
     assert line.startswith("Ready · 1 document") and " · note: " in line and "damaged" in line, line
+
+
+def test_a_document_edited_on_disk_is_read_again_before_the_next_question(tmp_path: Path) -> None:
+    """The chat quoted a file as it had been before it was edited, with no notice, until a manual Rescan."""
+    import shutil
+
+    docs = Path(shutil.copytree(ui.PROJECT_ROOT / "seeds", tmp_path / "seeds"))
+    bot = ui.load_bot(str(docs), str(tmp_path / "idx"), "none", None)
+    question = "How many villages does Panjshir province contain?"
+    first = ui.ask_turn(bot, question)
+    assert first["answer"]["text"] == "512" and "note" not in first
+    assert bot.refresh_if_changed() is None  # nothing changed: no file is read again
+    name = next(docs.iterdir()).name
+    (docs / name).write_text((docs / name).read_text(encoding="utf-8").replace("512 villages", "640 villages"),
+                             encoding="utf-8")
+    (docs / "notes.txt").write_text("The valley road was paved in 2008.\n", encoding="utf-8")
+    turn = ui.ask_turn(bot, question)
+    assert turn["answer"]["text"] == "640"
+    assert turn["note"] == (f"The documents folder changed, so it was read again first: 1 added (notes.txt), "
+                            f"1 changed ({name}), 0 removed.")
+    reply = ui.render_turn(turn)[1]["content"]
+    assert reply.startswith('<div class="qa-reply"><p class="qa-note">The documents folder changed')
+    assert "note" not in ui.ask_turn(bot, question)  # read once
