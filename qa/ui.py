@@ -58,6 +58,8 @@ MAX_TURNS = 50
 FEEDBACK_OPTIONS = ("Like", "Dislike")  # Gradio draws these two as thumbs
 QUOTE_CHARS = 700
 SNIPPET_CHARS = 300
+LONG_WORD = 30
+"""A cut at a word boundary may give up this many characters of the room (or half of it) to avoid splitting a word."""
 CORRECTION_CHARS = 500
 
 # ---------------------------------------------------------------------------
@@ -86,13 +88,28 @@ def inert(text: str) -> str:
     return text.translate(_ENTITIES)
 
 
-def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The start of ``text`` at a word boundary, with an ellipsis when cut."""
-    text = _SPACE.sub(" ", text).strip()
-    if len(text) <= limit:
+def keep_head(text: str, room: int) -> str:
+    """At most ``room`` characters from the start of ``text``, ending after a whole word, " …" marking the cut.
+
+    A reader should not meet half a word ("near the estuar …"). A cut falls inside a word only when going back to
+    whitespace would lose more than half the room and more than ``LONG_WORD`` characters (a long URL, Chinese
+    text); then "…" is joined to the cut word."""
+    if len(text) <= room:
         return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit] + " …"
+    gap = next((i for i in range(room, -1, -1) if text[i].isspace()), -1)  # text[room] too: a gap right at the cut
+    if gap >= 0 and room - gap <= max(room // 2, LONG_WORD):
+        return text[:gap].rstrip() + " …"
+    return text[:room if room > LONG_WORD else 0] + "…"  # a small room keeps no part of a word
+
+
+def keep_tail(text: str, room: int) -> str:
+    """At most ``room`` characters from the end of ``text``, starting at a whole word: :func:`keep_head` mirrored."""
+    return keep_head(text[::-1], room)[::-1]
+
+
+def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of ``text`` with its whitespace runs made single spaces, cut after a whole word when too long."""
+    return keep_head(_SPACE.sub(" ", text).strip(), limit)
 
 
 def location(doc: str | None, start: int | None, end: int | None, page: int | None = None) -> str:
@@ -106,15 +123,15 @@ def location(doc: str | None, start: int | None, end: int | None, page: int | No
 
 
 def highlight(quote: Quote, start: int, end: int, limit: int = QUOTE_CHARS) -> str:
-    """The quote with the answer span in ``<mark>``; long quotes are trimmed around the span."""
+    """The quote with the answer span in ``<mark>``. A quote over ``limit`` characters keeps the whole span and
+    as much context as fits, cut at word boundaries; room one side does not need goes to the other."""
     lo = min(max(start - quote.start, 0), len(quote.text))
     hi = min(max(end - quote.start, lo), len(quote.text))
     before, span, after = quote.text[:lo], quote.text[lo:hi], quote.text[hi:]
-    room = max(limit - len(span), 0) // 2
-    if len(before) > room:
-        before = "… " + before[len(before) - room:]
-    if len(after) > room:
-        after = after[:room] + " …"
+    room = max(limit - len(span), 0)
+    if len(before) + len(after) > room:
+        head = min(len(before), max(room // 2, room - len(after)))
+        before, after = keep_tail(before, head), keep_head(after, room - head)
     return f"{inert(before)}<mark>{inert(span)}</mark>{inert(after)}"
 
 

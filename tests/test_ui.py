@@ -133,13 +133,57 @@ def test_alternatives_fold_away_each_marked_in_its_own_sentence_and_inert() -> N
     assert "Other possible answers" not in ui.render_answer(ans)  # none to show: no empty fold
 
 
-def test_long_quote_is_trimmed_around_the_span() -> None:
-    text = "x " * 2000 + "ANSWER" + " y" * 2000
-    start = text.index("ANSWER")
-    out = ui.highlight(Quote("d.txt", 100, 100 + len(text), text), 100 + start, 100 + start + 6, limit=200)
-    assert "<mark>ANSWER</mark>" in out
-    assert out.startswith("… ") and out.endswith(" …")
-    assert len(html.unescape(out)) < 260
+REPORT = ("In the financial year 2023, the Northern Regional Water Authority, which serves approximately 1.2 million "
+          "customers across fourteen districts, including several rural and island communities that were connected to "
+          "the mains network only in the last decade after a long campaign by local councils, replaced a total of 312 "
+          "kilometres of ageing cast-iron water mains, a programme that was funded jointly by the national "
+          "infrastructure bank, the regional development fund and the authority's own capital reserves, and that was "
+          "completed three months ahead of schedule despite an unusually wet autumn which delayed excavation work in "
+          "several low-lying areas near the estuary.")
+
+
+def marked(text: str, span: str, limit: int, doc_start: int = 100) -> str:
+    """``highlight`` of the first ``span`` in ``text`` as the reader sees it (entities turned back into characters)."""
+    at = doc_start + text.index(span)
+    return html.unescape(ui.highlight(Quote("d.txt", doc_start, doc_start + len(text), text), at, at + len(span), limit))
+
+
+def test_a_quote_that_fits_is_shown_whole() -> None:
+    """A 669-character sentence under the 700 limit was cut "… near the estuar …": each side had only half the room."""
+    assert len(REPORT) < ui.QUOTE_CHARS
+    assert marked(REPORT, "312", ui.QUOTE_CHARS) == REPORT.replace("312", "<mark>312</mark>")
+
+
+def test_a_long_quote_is_cut_at_words_and_one_sides_spare_room_goes_to_the_other() -> None:
+    # 24 characters of room: the 7 before take 7, and the 17 left go after the span (half would be 12)
+    assert marked("Short: ANSWER and then a long tail of words", "ANSWER", 30) == \
+        "Short: <mark>ANSWER</mark> and then a long …"
+    assert marked("A long head of many words that goes on before the ANSWER end.", "ANSWER", 20) == \
+        "… the <mark>ANSWER</mark> end."
+    assert marked("one two three four ANSWER five six seven eight", "ANSWER", 16) == "… four <mark>ANSWER</mark> five …"
+    assert marked("one two three four ANSWER five six seven eight", "ANSWER", 18) == "… four <mark>ANSWER</mark> five …"
+    three = marked(REPORT, "three months", ui.SNIPPET_CHARS)  # an alternative's snippet began "… ded jointly"
+    assert three.startswith("… that was funded jointly by") and three.endswith("near the estuary.")
+
+
+def test_the_answer_span_is_never_cut() -> None:
+    assert marked("aaa bbb LONGANSWERTEXT ccc", "LONGANSWERTEXT", 5) == "… <mark>LONGANSWERTEXT</mark> …"
+    assert marked("glued 312km of mains", "312", 4) == "… <mark>312</mark>…"  # no half word either side
+
+
+def test_text_without_spaces_is_cut_inside_a_word_with_a_joined_ellipsis() -> None:
+    """Chinese has no spaces: going back to one would leave nothing, so the cut falls inside the run."""
+    text = "字" * 100 + "答案" + "字" * 100
+    assert marked(text, "答案", 102) == "…" + "字" * 50 + "<mark>答案</mark>" + "字" * 50 + "…"
+
+
+def test_shorten_cuts_after_a_whole_word() -> None:
+    assert ui.shorten("alpha  beta\n gamma", 100) == "alpha beta gamma"
+    assert ui.shorten("alpha beta gamma delta", 12) == "alpha beta …"
+    assert ui.shorten("alpha betagamma", 12) == "alpha …"
+    assert ui.shorten("see " + "x" * 100, 80) == "see " + "x" * 76 + "…"  # a long URL: cut inside it, not before
+    snippet = ui.render_hits([Hit("d.txt", 0, len(REPORT), REPORT, 0.5)])
+    assert html.unescape(snippet).split('qa-snippet">')[1].split("</span>")[0].endswith(" by local councils, …")
 
 
 def test_pdf_answers_cite_their_page() -> None:
