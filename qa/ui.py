@@ -667,16 +667,25 @@ def status_line(bot: "QA") -> str:
 # ---------------------------------------------------------------------------
 
 CSS = """
-.qa-reply mark { background: #ffe58a; color: inherit; padding: 0 2px; border-radius: 2px; }
-.qa-reply blockquote { border-left: 3px solid #c9c9c9; margin: 6px 0; padding: 2px 10px; }
-.qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: #666; font-size: 0.9em; }
-.qa-reply .qa-snippet { color: #444; }
-.qa-pending { color: #666; font-style: italic; }
+.qa-reply, .qa-pending { --qa-muted: var(--neutral-700); --qa-rule: var(--neutral-300); }
+.dark .qa-reply, .dark .qa-pending { --qa-muted: var(--neutral-400); --qa-rule: var(--neutral-600); }
+.qa-reply mark { background: #ffe58a; color: #27272a; padding: 0 2px; border-radius: 2px; }
+.qa-reply blockquote { border-left: 3px solid var(--qa-rule); margin: 6px 0; padding: 2px 10px; }
+.qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: var(--qa-muted);
+                                                                                             font-size: 0.9em; }
+.qa-pending { color: var(--qa-muted); font-style: italic; }
 #qa-stale { position: sticky; top: 0; z-index: 1000; background: #fff3cd; border-bottom: 1px solid #e0c36c;
             padding: 8px 12px; }
+#qa-stale, #qa-stale button { color: #27272a; }
 #qa-stale button { margin-left: 8px; text-decoration: underline; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 """
+"""The page's own styles. Colours are Gradio theme variables, set per mode (Gradio puts class "dark" on <body>)
+so that every text in a reply is at least 4.5:1 (WCAG AA) on the chat bubble as drawn: Gradio draws messages at
+opacity 0.8 over neutral-50 (light) or neutral-900 (dark), which takes neutral-600 on light to 4.47:1 and its own
+subdued text colour (neutral-400) to 1.6:1, hence neutral-700. Passage snippets keep the body text colour. The
+mark and the stale-tab bar keep light backgrounds in dark mode, so they name a dark text colour, not inherit a
+light one."""
 
 
 def stale_tab_js(chat_key: str) -> str:
