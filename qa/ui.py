@@ -669,6 +669,8 @@ def status_line(bot: "QA") -> str:
 CSS = """
 .qa-reply, .qa-pending { --qa-muted: var(--neutral-700); --qa-rule: var(--neutral-300); }
 .dark .qa-reply, .dark .qa-pending { --qa-muted: var(--neutral-400); --qa-rule: var(--neutral-600); }
+.qa-reply { overflow-wrap: anywhere; }
+.qa-reply code { display: inline; overflow-wrap: anywhere; white-space: normal; }
 .qa-reply mark { background: #ffe58a; color: #27272a; padding: 0 2px; border-radius: 2px; }
 .qa-reply blockquote { border-left: 3px solid var(--qa-rule); margin: 6px 0; padding: 2px 10px; }
 .qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: var(--qa-muted);
@@ -679,13 +681,17 @@ CSS = """
 #qa-stale, #qa-stale button { color: #27272a; }
 #qa-stale button { margin-left: 8px; text-decoration: underline; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
+#qa-docs th .header { overflow-wrap: normal; word-break: keep-all; }
+@media (max-width: 480px) { #qa-docs th, #qa-docs td { font-size: 12px; } }
 """
 """The page's own styles. Colours are Gradio theme variables, set per mode (Gradio puts class "dark" on <body>)
 so that every text in a reply is at least 4.5:1 (WCAG AA) on the chat bubble as drawn: Gradio draws messages at
 opacity 0.8 over neutral-50 (light) or neutral-900 (dark), which takes neutral-600 on light to 4.47:1 and its own
 subdued text colour (neutral-400) to 1.6:1, hence neutral-700. Passage snippets keep the body text colour. The
 mark and the stale-tab bar keep light backgrounds in dark mode, so they name a dark text colour, not inherit a
-light one."""
+light one. Replies and the document names in them (Gradio draws code as an unbreakable inline-flex box) wrap
+anywhere: a long name overflowed a phone's screen. The documents table's headers never break inside a word
+("passage s"), in a smaller type on a phone."""
 
 
 def stale_tab_js(chat_key: str) -> str:

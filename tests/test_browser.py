@@ -396,8 +396,9 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
 
 
 def test_the_documents_table_fits_a_phone(app: SimpleNamespace, browser: Browser) -> None:
-    """At 390 px only the name column showed: passages, size and note were off to the right of the table."""
-    context = browser.new_context(viewport={"width": 390, "height": 900})
+    """At 390 px only the name column showed: passages, size and note were off to the right of the table; at 375 px
+    the headers broke inside words."""
+    context = browser.new_context(viewport={"width": 375, "height": 900})
     try:
         pg = context.new_page()
         pg.goto(app.url)
@@ -411,8 +412,19 @@ def test_the_documents_table_fits_a_phone(app: SimpleNamespace, browser: Browser
         for i in range(heads.count()):
             box = heads.nth(i).bounding_box()
             assert box is not None and box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, (i, box, edge)
+        # and each header on one line: at 375 px "passages" and "size" broke inside the word ("passage s", "siz e")
+        assert table.locator("th .header").evaluate_all(LINES_JS) == [1] * heads.count()
     finally:
         context.close()
+
+
+
+LINES_JS = """(els) => els.map((el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+})"""
+"""How many lines each element's text takes."""
 
 
 def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
