@@ -979,6 +979,11 @@ def box_chars(limit: int) -> int:
     return limit * 10
 
 
+CHAT_HEIGHT = "max(400px, calc(100vh - 280px))"
+"""The chat fills the window above the question box (at 1920x1080 a fixed 520 px left a third of the screen empty);
+280 px is what stands above and below it, and 400 px keeps a short window's chat usable."""
+
+
 def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     """The Chat tab's components (inside an open ``gr.Tab``)."""
     # Replies are our own HTML around inert() text; Gradio's sanitizer stays on as a second guard.
@@ -986,7 +991,8 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
     # No copy or share buttons: they copy our HTML with its character references ("evil&#46;md"), and sharing
     # needs Hugging Face; selecting the text copies what is shown.
     # no label shown: Gradio pins it over the chat's top line, which it then hid once the chat scrolled
-    c.chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="qa-chat", height=520, sanitize_html=True,
+    c.chatbot = gr.Chatbot(label="Conversation", show_label=False, elem_id="qa-chat", height=CHAT_HEIGHT,
+                           sanitize_html=True,
                            buttons=[],
                            render_markdown=True, latex_delimiters=[], feedback_options=FEEDBACK_OPTIONS,
                            placeholder="Ask a question; every answer is quoted from the documents.")

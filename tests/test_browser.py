@@ -419,6 +419,20 @@ def test_the_documents_table_fits_a_phone(app: SimpleNamespace, browser: Browser
 
 
 
+def test_the_chat_grows_with_the_window(page: Page) -> None:
+    """At 1920x1080 a fixed 520 px chat left a third of the screen empty; on a phone it keeps a usable height."""
+    try:
+        for width, height, least in ((1920, 1080, 750), (375, 700, 400)):
+            page.set_viewport_size({"width": width, "height": height})
+            chat = page.locator("#qa-chat").bounding_box()
+            box = page.locator("#qa-question textarea").bounding_box()
+            assert chat is not None and box is not None and chat["height"] >= least, (width, chat)
+            if width > 1000:  # the question box stays in view below it
+                assert box["y"] + box["height"] <= height, (width, box)
+    finally:
+        page.set_viewport_size({"width": 1200, "height": 1000})
+
+
 LINES_JS = """(els) => els.map((el) => {
   const range = document.createRange();
   range.selectNodeContents(el);
