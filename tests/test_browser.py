@@ -440,6 +440,63 @@ LINES_JS = """(els) => els.map((el) => {
 })"""
 """How many lines each element's text takes."""
 
+CONTRAST_JS = """(el) => {
+  const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+  const chain = [];
+  for (let e = el; e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    chain.push({opacity: Number(s.opacity), bg: rgb(s.backgroundColor)});
+  }
+  const solid = (c) => c.bg.length === 3 || c.bg[3] === 1;
+  const top = chain.map((c) => c.opacity < 1).lastIndexOf(true);  // the outermost translucent element
+  const alpha = chain.reduce((a, c) => a * c.opacity, 1);
+  const under = (chain.slice(top + 1).find(solid) || {bg: [255, 255, 255]}).bg;
+  const blend = (c) => c.slice(0, 3).map((v, k) => alpha * v + (1 - alpha) * under[k]);
+  const own = chain.findIndex(solid);
+  const bg = own >= 0 && own <= top ? blend(chain[own].bg) : (own >= 0 ? chain[own].bg : under).slice(0, 3);
+  const lum = (c) => c.map((v) => v / 255).map((v) => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+                      .reduce((sum, v, k) => sum + v * [0.2126, 0.7152, 0.0722][k], 0);
+  const [hi, lo] = [lum(blend(rgb(getComputedStyle(el).color))), lum(bg)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+"""The WCAG contrast of an element's text on its background as drawn: Gradio draws chat messages at opacity 0.8,
+so text and any background inside the translucent element are blended with what is under it."""
+
+LONG_NAME = "Annual_Report_of_the_Eskerby_Regional_Tramway_Authority_2023_FINAL_APPROVED.txt"
+TRAMWAY = ("In the financial year 2023, the Eskerby Regional Tramway Authority, which carries approximately 1.2 million "
+           "passengers across fourteen districts, including several rural and island communities that were joined to "
+           "the network only in the last decade after a long campaign by local councils, replaced a total of 312 "
+           "kilometres of worn tram rails, a programme that was funded jointly by the national infrastructure bank, "
+           "the regional development fund and the authority's own capital reserves, and that was completed three "
+           "months ahead of schedule despite an unusually wet autumn.\n")
+
+
+def test_a_reply_is_readable_in_dark_and_light_and_fits_a_phone(app: SimpleNamespace, browser: Browser,
+                                                                 tmp_path: Path) -> None:
+    """In a dark browser the mark was near-white on light yellow (1.2:1) and passages grey on black; on a phone a
+    long document name ran the reply out to 930 px; and a quote under the 700-character limit was cut in a word."""
+    doc = tmp_path / LONG_NAME
+    doc.write_text(TRAMWAY, encoding="utf-8")
+    for scheme in ("dark", "light"):
+        context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+        try:
+            pg = context.new_page()
+            pg.goto(app.url)
+            expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+            if scheme == "dark":
+                assert pg.evaluate("document.body.classList.contains('dark')")  # Gradio follows the browser
+                upload(pg, doc)
+            reply = ask(pg, "How many kilometres of tram rails did the Eskerby Regional Tramway Authority replace?")
+            expect(reply.locator("blockquote mark")).to_have_text("312")
+            expect(reply.locator(".qa-source")).to_contain_text(LONG_NAME)
+            expect(reply.locator("blockquote")).not_to_contain_text("…")  # the whole sentence fits the limit
+            texts = reply.locator("mark, .qa-quote, .qa-source, .qa-confidence, .qa-snippet, strong")
+            ratios = texts.evaluate_all(f"els => els.map((el) => [el.tagName + '.' + el.className, ({CONTRAST_JS})(el)])")
+            assert len(ratios) >= 5 and min(r for _, r in ratios) >= 4.5, (scheme, ratios)
+            assert reply.evaluate("r => r.scrollWidth") <= min(reply.evaluate("r => r.clientWidth"), 375), scheme
+        finally:
+            context.close()
+
 
 def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
     doc = tmp_path / "remove_me.txt"
