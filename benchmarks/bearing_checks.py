@@ -27,9 +27,9 @@ CHECKS = {  # each check alone: a Bearing holding only the fields it reads
     "day": lambda b: Bearing(asks=b.asks if b.asks == "day" else ""),
     "not": lambda b: Bearing(negated=b.negated),
     "opposite word": lambda b: Bearing(contrasts=b.contrasts, words=b.words, prefixed=b.prefixed),
-    "year": lambda b: Bearing(years=b.years),
+    "year": lambda b: Bearing(years=b.years, options=b.options),
     "code": lambda b: Bearing(codes=b.codes),
-    "number": lambda b: Bearing(numbers=b.numbers),
+    "number": lambda b: Bearing(numbers=b.numbers, options=b.options),
 }
 
 

@@ -365,11 +365,12 @@ def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, s
     best_score = gate(candidates)
     best: dict[str, tuple[float, float, Candidate]] = {}
     qwords = set(words(question)) - STOPWORDS - {w for o in options for w in words(o)}
+    written = [_option_said(o) for o in options]
     for score, i in rank_sentences(question, qvec, store, ranked[:YES_NO_PASSAGES]):
         sent = store.sentences[i]
         anchors = [m.start() for m in re.finditer(r"[^\W_]+", sent.text) if m.group(0).lower() in qwords]
-        for option in options:
-            for m in re.finditer(rf"(?<![\w]){re.escape(option)}(?![\w])", sent.text, re.IGNORECASE):
+        for option, said in zip(options, written):
+            for m in said.finditer(sent.text):
                 near = -min((abs(a - m.start()) for a in anchors), default=1000)
                 found = Candidate(sent.doc, sent.start + m.start(), sent.start + m.end(), score)
                 if (score, near) > best.get(option, (float("-inf"), 0.0, found))[:2]:
@@ -379,6 +380,13 @@ def choice_candidates(question: str, options: Sequence[str], qvec: np.ndarray, s
     chosen = sorted(best.values(), key=lambda b: b[:2], reverse=True)
     top = max(chosen[0][0], 1e-9)
     return [Candidate(c.doc, c.start, c.end, best_score * max(0.0, min(1.0, s / top))) for s, _, c in chosen]
+
+
+def _option_said(option: str) -> re.Pattern[str]:
+    """Where a text says a choice's option: as a whole word or amount, so "$180" is not read in "$180.50" nor
+    "180" in "1,180", and across any spacing ("20 pence" over a line break)."""
+    spaced = r"\s+".join(re.escape(w) for w in option.split())
+    return re.compile(rf"(?<!\w)(?<!\d[.,]){spaced}(?!\w|[.,]\d)", re.IGNORECASE)
 
 
 _KIND_OF = re.compile(r"\b(?:what|which)\s+(?:kind|type|sort|form)s?\s+of\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)s?\b"

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .extract import CURRENCY, MEASURE_LEAD, MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, WH_WORDS, opens_sentence
+from .extract import (CURRENCY, MEASURE_LEAD, MEASURES, MONTH_NAMES, NAME_PHRASE, NUMBER_WORDS, UNIT_AFTER, UNITS, WH_WORDS,
+                      opens_sentence)
 from .retrieval import composed, fold_accents, terms
 from .splitter import sentence_spans
 
@@ -64,15 +65,25 @@ def asks_how_to(question: str) -> str | None:
 _CHOICE = re.compile(r"([^\W_][\w'\u2019-]*)\s+or\s+(?:(?:in|at|on|the|a|an|by|for|from|to|with|of|as)\s+)*"
                      r"([^\W_][\w'\u2019-]*)")
 _CAPITALISED_RUN = r"(?:[A-Z][\w'\u2019-]*\s+)*"
+_OPTION_AMOUNT = (rf"[{CURRENCY}]?\d+(?:[.,]\d+)*%?"
+                  rf"(?:[ \t\u00a0]?(?:{UNITS}|pence|p|cents?|dollars?|euros?|yen|rupees?)(?![\w/-]))?")
+_AMOUNT_CHOICE = re.compile(rf"(?<![\w.,])({_OPTION_AMOUNT})\s+or\s+(?:(?:in|at|on|for|by|to|about)\s+)?"
+                            rf"({_OPTION_AMOUNT})(?![\w%]|[.,]\d)", re.IGNORECASE)
+"""Two amounts offered as a choice, each with its currency sign, percent sign or unit ("$180 or $260", "20 pence or
+50 pence"): the word pattern took "pence" and "50", and no option of "$180 or $260"."""
 
 
 def choice_options(question: str) -> list[str]:
     """The two things a choice question offers ("Was he born in Piyu or in Kabul?" -> Piyu, Kabul), else [].
 
     A choice opens like a yes/no question and joins its options with "or"; an option that is a name takes
-    in the capitalised words around it ("Ahmad Shah Massoud or Ahmad Massoud"). "... or not" is no choice."""
+    in the capitalised words around it ("Ahmad Shah Massoud or Ahmad Massoud"), one that is an amount its sign or
+    unit ("$180", "20 pence"). "... or not" is no choice."""
     if not _AUXILIARY.match(question):
         return []
+    if amounts := _AMOUNT_CHOICE.search(question):
+        left, right = amounts.group(1), amounts.group(2)
+        return [left, right] if left.lower() != right.lower() else []
     m = _CHOICE.search(question)
     if not m or m.group(2).lower() == "not":
         return []
@@ -274,6 +285,12 @@ def _negations(word: str) -> list[str]:
     return bare + [p + word for p in NEGATIVE_PREFIXES]
 
 
+def _option_values(options: Sequence[str]) -> frozenset[str]:
+    """The years and numbers of a choice's options, as ``stated_numbers`` and ``_figure`` write them ("$1,180" ->
+    "1180")."""
+    return frozenset(v for o in options for v in (*_YEAR.findall(o), *(value for value, _ in _numbers(o, loose=True))))
+
+
 def described(question: str) -> str | None:
     """The name a "Who is <a name>?" question asks about ("Margaret Holloway"), else None; "Who was King of
     France?" names a role, and asks for a name."""
@@ -304,20 +321,29 @@ class Bearing:
     measure: str = ""  # the adjective of "How heavy/tall/deep/thick/wide/far ...?" (``_DIMENSIONS``)
     codes: frozenset[tuple[str, str]] = frozenset()  # its codes ("E2", "MI6", "Q3"): (letters, digits), ``_CODE``
     figures: frozenset[str] = frozenset()  # every number it writes in digits, names' and years' too ("3.7", "1989")
+    options: frozenset[str] = frozenset()  # the years and numbers a choice offers ("1989 or 1990"): one is enough
 
     @classmethod
     def of(cls, question: str) -> "Bearing":
-        """A yes/no question is exempt: a sentence saying the opposite still answers it (with "no")."""
+        """A yes/no question is exempt: a sentence saying the opposite still answers it (with "no"). So is the
+        answer to a choice that is one of its numbers ("Was he born in 1989 or 1990?" -> "1989")."""
         if is_yes_no(question):
             return cls()
         negated, every, lower = asks_negated(question), _every_word(question), _lower_words(question)
         prefixed = frozenset() if negated or "non" in every else frozenset(w for w in lower if len(w) >= _STEM)
+        options = choice_options(question)
+        offered = _option_values(options)
         return cls(negated, frozenset(w for w in lower if w in _OPPOSITE), every, frozenset(_YEAR.findall(question)),
                    prefixed, next((kind for kind, (opening, *_) in _ASKED.items() if opening.search(question)), ""),
                    tuple(_numbers(_asking_clause(question), loose=False, in_names=False)),
-                   frozenset() if choice_options(question) else _plain_words(question), described(question) or "",
+                   frozenset() if options else _plain_words(question), described(question) or "",
                    m.group(1).lower() if (m := _DIMENSION_QUESTION.search(question)) else "", _codes(question),
-                   frozenset(_figure(m.group(0)) for m in _FIGURE.finditer(question)))
+                   frozenset(_figure(m.group(0)) for m in _FIGURE.finditer(question)) - offered, offered)
+
+    def _borne(self, said: Iterable[str]) -> frozenset[str]:
+        """The years or numbers ``said`` bears out: a choice's options all, once it says one of them (the answer)."""
+        said = frozenset(said)
+        return said | self.options if said & self.options else said
 
     @property
     def checks(self) -> bool:
@@ -369,7 +395,7 @@ class Bearing:
             asked = sorted(self.codes)
             if swapped := sorted(c for c in other if c[0] in {letters for letters, _ in asked}):
                 return f'the question says "{"".join(asked[0])}", but the closest sentence says "{"".join(swapped[0])}"'
-        said, unsaid = set(_YEAR.findall(sentence)), self.years - set(_YEAR.findall(paragraph or sentence))
+        said, unsaid = set(_YEAR.findall(sentence)), self.years - self._borne(_YEAR.findall(paragraph or sentence))
         if unsaid and said - self.years:
             return f'the question says {min(unsaid)}, but the closest sentence says {min(said - self.years)}'
         return self._number_objection(sentence, paragraph)
@@ -383,7 +409,7 @@ class Bearing:
         31 unanswerable and 30 answerable)."""
         if not self.numbers:
             return ""
-        said = stated_numbers(paragraph or sentence, loose=True)
+        said = self._borne(stated_numbers(paragraph or sentence, loose=True))
         unsaid = [written for value, written in self.numbers if value not in said]
         asked = {value for value, _ in self.numbers}
         other = [written for value, written in _numbers(sentence, loose=False) if value not in asked]

@@ -498,6 +498,11 @@ def test_a_yes_no_question_the_documents_do_not_speak_to_is_not_answered(bot: qa
     ("Was it published in Le Monde or in La R\u00e8gle du Jeu?", ["Le Monde", "La R\u00e8gle du Jeu"]),
     ("Was Ahmad Massoud or Amrullah Saleh the Vice President?", ["Ahmad Massoud", "Amrullah Saleh"]),
     ("Is it true or not?", []), ("Which is bigger, Kabul or Piyu?", []), ("Is Bazarak the capital?", []),
+    ("Was Ahmad Massoud born in 1989 or 1990?", ["1989", "1990"]),
+    ("Is the hotel limit in London $180 or $260?", ["$180", "$260"]),  # was []
+    ("Is the fine 20 pence or 50 pence per day?", ["20 pence", "50 pence"]),  # was "pence" and "50"
+    ("Was the discount 10% or 15%?", ["10%", "15%"]), ("Is it 3.5 or 4 kg?", ["3.5", "4 kg"]),
+    ("Is it $5 or $5?", []), ("Was it the 2nd or 3rd film?", ["2nd", "3rd"]),
 ])
 def test_a_choice_questions_options_are_read_off_it(question: str, options: list[str]) -> None:
     assert choice_options(question) == options
@@ -509,6 +514,8 @@ def test_a_choice_questions_options_are_read_off_it(question: str, options: list
     ("Is Bazarak or Parwan the provincial capital?", "Bazarak", "Bazarak serves as the provincial capital."),
     ("Is Parwan to the west or to the north of Panjshir?", "west", "Laghman and Kapisa in the south, and Parwan in the west"),
     ("Did Massoud study at Sandhurst or at Harvard?", "Sandhurst", "Royal Military Academy Sandhurst"),
+    ("Was Ahmad Massoud born in 1989 or 1990?", "1989", "He was born on 10 July 1989"),  # was withheld as an echo
+    ("Was Ahmad Massoud born in 1990 or 1989?", "1989", "He was born on 10 July 1989"),
 ])
 def test_a_choice_question_is_answered_with_the_option_the_documents_bear_out(
         mode: str, question: str, answer: str, quoted: str, request: pytest.FixtureRequest) -> None:
@@ -524,6 +531,46 @@ def test_a_choice_question_is_answered_with_the_option_the_documents_bear_out(
 def test_a_choice_between_things_the_documents_never_mention_is_not_answered(bot: qa.QA) -> None:
     ans = bot.ask("Is Paris or Berlin the capital of France?")
     assert ans.text is None and "Paris" in ans.message and "France" in ans.message
+
+
+def test_a_choice_between_years_the_documents_never_say_is_not_answered(bot: qa.QA) -> None:
+    ans = bot.ask("Was Ahmad Massoud born in 1990 or 1991?")
+    assert ans.text is None and "the question says 1990, but the closest sentence says 1989" in ans.message
+    assert_verbatim(bot, ans)
+
+
+FEES = ("Travel policy. Hotel limits per night: London $260, other cities $180.\n\n"
+        "Library rules. Overdue books are charged a fine of 20 pence per day, in 2024 as before.\n")
+
+
+@pytest.mark.parametrize("question,answer", [
+    ("Is the hotel limit in London $180 or $260?", "$260"),
+    ("Is the fine 20 pence or 50 pence per day?", "20 pence"),
+    ("Is the fine 50 pence or 20 pence per day?", "20 pence"),
+    ("Is the fine 50 pence or 30 pence per day?", None),  # neither: the text says 20 pence
+])
+def test_a_choice_between_amounts_is_answered_with_the_one_the_text_says(
+        bot_over: Callable[..., qa.QA], question: str, answer: str | None) -> None:
+    """The number checks held the options against the answer: each was a number of the question that the
+    text did not say, or the answer "only repeated the question's number"."""
+    bot = bot_over({"fees.md": FEES})
+    ans = bot.ask(question)
+    assert ans.text == answer, (ans.text, ans.message)
+    assert answer is not None or 'the question says "50", but the closest sentence says "20"' in ans.message
+    assert_verbatim(bot, ans)
+
+
+@pytest.mark.parametrize("question,sentence,objection", [
+    ("Was he born in 1989 or 1990?", "He was born in 1989 and left in 2001.", ""),  # one option bears both out
+    ("Was he born in 1990 or 1991?", "He was born in 1989 and left in 2001.", "the question says 1990"),
+    ("Is the fine 20 pence or 50 pence?", "The fine is 20 pence, at most 5 pounds.", ""),
+    ("Is the fine 30 pence or 50 pence?", "The fine is 20 pence, at most 5 pounds.", 'the question says "30"'),
+    ("Was the 2019 fine 20 pence or 50 pence?", "In 2018 the fine was 20 pence.", "the question says 2019"),
+])
+def test_a_choices_numbers_are_borne_out_by_the_option_the_text_says(question: str, sentence: str,
+                                                                     objection: str) -> None:
+    found = Bearing.of(question).objection(sentence, "", sentence)
+    assert (objection in found) if objection else found == ""
 
 
 @pytest.mark.parametrize("text,span,grown", [
@@ -1287,6 +1334,9 @@ def test_decomposed_accents_are_read_as_letters_by_the_answer_checks() -> None:
     ("What happened in 1989?", "1990", False),
     ("How many DB10s were made for the movie?", "10", False),  # a number inside a name is no echo (2 gold answers)
     ("Who won 3 titles?", "3 titles", False),
+    ("Was he born in 1989 or 1990?", "1989", False),  # a choice's option is its answer
+    ("Is the limit $180 or $260?", "$260", False),
+    ("Was the 2019 fine 20p or 50p?", "2019", True),
 ])
 def test_an_answer_that_only_repeats_the_questions_number_is_withheld(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span, "A sentence.")
