@@ -184,11 +184,12 @@ def _codes(text: str) -> frozenset[tuple[str, str]]:
     return frozenset(_CODE.findall(text))
 
 
-_DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)\b", re.IGNORECASE)
+_DAY_QUESTION = re.compile(r"^\W*(?:on |by )?(?:what|which) (?:date|day)s?\b", re.IGNORECASE)  # "On what days ...?"
 _CALENDAR = (f"{MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|"
-             "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday")
-"""Months, their short forms and weekdays: a day's name, and never a name a number belongs to ("May 27")."""
-_DAY = re.compile(rf"\b(?:{_CALENDAR}|Christmas|Easter|New Year|day|today|yesterday|tomorrow)\b"
+             "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?")
+"""Months, their short forms and weekdays, plural too ("closed on Mondays"): a day's name, and never a name a
+number belongs to ("May 27")."""
+_DAY = re.compile(rf"\b(?:{_CALENDAR}|Christmas|Easter|New Year|day|weekdays?|weekends?|today|yesterday|tomorrow)\b"
                   r"|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", re.IGNORECASE)
 TITLE_WORDS = ("President|Minister|Chancellor|King|Queen|Prince|Princess|Emperor|Empress|Duke|Duchess|Count|Earl|Lord|"
                "Lady|Sir|General|Admiral|Colonel|Captain|Commander|Marshal|Chief|Director|Chairman|Chairwoman|Chair|"

@@ -705,10 +705,22 @@ def test_a_count_question_is_not_answered_with_a_span_that_holds_no_number(quest
     ("On what date was the call issued?", "AUGUST 16", False), ("What day was it released?", "Thursday", False),
     ("What date was it?", "12/05/2020", False), ("In what year was it?", "2021", False),
     ("What day is celebrated with fireworks?", "Independence Day", False),  # a day by name
+    ("On which day is the café closed?", "Mondays", False),  # a weekday in the plural was no day
+    ("On what days is the café open?", "weekends", False),
+    ("On what days is the café open?", "2021", True),  # "days" asks for a day: the check was skipped
+    ("Which dates are holidays?", "the town hall", True),
 ])
 def test_a_date_question_is_not_answered_with_a_span_that_names_no_day(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
     assert ("asks for a day" in found and f'"{span}", names none' in found) if objects else found == ""
+
+
+def test_a_day_named_in_the_plural_answers_a_day_question(bot_over: Callable[..., qa.QA]) -> None:
+    """A user's "On which day is the café closed?" was withheld: "Mondays" named no day."""
+    bot = bot_over({"cafe.md": "The café is closed on Mondays.\n"})
+    ans = bot.ask("On which day is the café closed?")
+    assert ans.text == "Mondays" and ans.message is None, ans.message
+    assert_verbatim(bot, ans)
 
 
 @pytest.mark.parametrize("question,span,says", [
