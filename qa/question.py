@@ -677,13 +677,18 @@ def named_phrases(text: str) -> list[str]:
     return out
 
 
+_OWNED = re.compile(r"['\u2019]s?(?!\w)")
+"""A possessive after a name ("Jürgen Müller's", "James'"): "Who is X's daughter?" asks for someone else than X."""
+
+
 def _referent(turn: "Answer", personal: bool) -> str | None:
     """Whom an earlier turn was about: the name in "Who is X?", else (for he/she) the person a "who"
-    question asked for, else the first name it asked about."""
+    question asked for ("Who is X's daughter?" too), else the first name it asked about."""
     asked = turn.resolved or turn.question
     names = [_with_model_number(asked, n) for n in named_phrases(asked)]
     copula = re.match(r"\s*who (?:is|was|are|were)\s+", asked, re.IGNORECASE)
-    if copula and names and asked[copula.end():].startswith(names[0]):
+    if copula and names and asked[copula.end():].startswith(names[0]) \
+            and not _OWNED.match(asked, copula.end() + len(names[0])):
         return names[0] if personal else None  # a person is a "he" or "she", not an "it"
     if personal and re.match(r"\s*who", asked, re.IGNORECASE):  # the person is the answer, if it is a name
         found = turn.text if turn.text and NAME_PHRASE.match(turn.text) else None  # "an Afghan politician" is not

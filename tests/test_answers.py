@@ -112,6 +112,12 @@ def test_a_question_about_a_name_no_document_mentions_is_not_answered(bot: qa.QA
      "What did Mohammad Naeem say about Panjshir?"),  # he = the person a "who" question found
     ([Answer("Who is Amrullah Saleh?", "First Vice President")], "What position did he hold?",
      "What position did Amrullah Saleh hold?"),  # "Who is X?": he = X, not the answer
+    ([Answer("Who is J\u00fcrgen M\u00fcller's daughter?", "Zo\u00eb M\u00fcller-Brandt")], "Since when has she managed it?",
+     "Since when has Zo\u00eb M\u00fcller-Brandt managed it?"),  # "Who is X's Y?" asks for Y: she = the answer
+    ([Answer("Who was James' son?", "Tom Hale")], "Where did he study?", "Where did Tom Hale study?"),
+    ([Answer("Who are Massoud\u2019s brothers?", "Ali Massoud")], "Where does he live?", "Where does Ali Massoud live?"),
+    ([Answer("Who is Ahmad Massoud's father?", "a legendary commander")], "When did he die?",
+     "When did he die?"),  # a description, not a name: as for "Who is the father of Ahmad Massoud?"
     ([Answer("When was Ahmad Massoud born?", "10 July 1989")], "Who is her mother?", "Who is Ahmad Massoud's mother?"),
     ([Answer("When was Ahmad Massoud born?", "1989")], "Did they give it to her?", "Did Ahmad Massoud give it to her?"),
     ([Answer("Who leads the resistance in Panjshir?", None)], "When was he born?", "When was he born?"),  # nobody found
@@ -147,6 +153,23 @@ def test_a_follow_up_is_answered_about_the_earlier_turns_subject(bot: qa.QA) -> 
     assert follow.text == "Sputnik"
     assert_verbatim(bot, follow)
     assert bot.ask("Which news agency reported his remarks?").resolved is None
+
+
+CAFE = ("# Caf\u00e9 M\u00fcller\n\nJ\u00fcrgen M\u00fcller opened the caf\u00e9 on the market square in 1990. His daughter, "
+        "Zo\u00eb M\u00fcller-Brandt, has managed the caf\u00e9 since 2015. J\u00fcrgen M\u00fcller still bakes the bread.\n")
+
+
+@pytest.mark.parametrize("first", ["Who is J\u00fcrgen M\u00fcller's daughter?", "Who is the daughter of J\u00fcrgen M\u00fcller?"])
+def test_she_after_who_is_someones_daughter_is_the_daughter(bot_over: Callable[..., qa.QA], first: str) -> None:
+    """A user's follow-up was read "Since when has J\u00fcrgen M\u00fcller managed the caf\u00e9?": the possessive
+    question was taken for "Who is J\u00fcrgen M\u00fcller?", whose "she" is the person asked about."""
+    bot = bot_over({"cafe.md": CAFE})
+    daughter = bot.ask(first)
+    assert daughter.text == "Zo\u00eb M\u00fcller-Brandt"
+    follow = bot.ask("Since when has she managed the caf\u00e9?", history=[daughter])
+    assert follow.resolved == "Since when has Zo\u00eb M\u00fcller-Brandt managed the caf\u00e9?"
+    assert follow.text == "2015" and follow.message is None
+    assert_verbatim(bot, follow)
 
 
 def test_a_follow_up_answer_must_come_from_text_naming_its_referent(bot: qa.QA) -> None:
