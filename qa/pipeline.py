@@ -91,7 +91,8 @@ def check_history(history: object) -> Sequence[Answer]:
         return ()
     if isinstance(history, (str, bytes)) or not isinstance(history, Sequence) \
             or not all(isinstance(a, Answer) for a in history):
-        raise QuestionError("history must be a list of earlier answers (what ask() returned), oldest first")
+        raise QuestionError("history must be a list of earlier answers (what ask() returned, or "
+                            "qa.Answer.from_dict(answer.to_dict()) after JSON), oldest first")
     return history
 
 

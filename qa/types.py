@@ -94,3 +94,15 @@ class Answer:
             "message": self.message,
             "resolved": self.resolved,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        """The Answer that ``to_dict()`` wrote (from JSON a service or the web chat kept), to pass back to
+        ``ask(history=...)``; TypeError, KeyError, ValueError or AttributeError for a dict that is not one."""
+        quote = Quote(**data["quote"]) if data.get("quote") else None
+        sources = tuple(Hit(**{**h, "also": tuple(h.get("also") or ())}) for h in data.get("sources") or ())
+        alternatives = tuple(cls.from_dict(a) for a in data.get("alternatives") or ())
+        return cls(question=data.get("question", ""), text=data.get("text"), doc=data.get("doc"),
+                   start=data.get("start"), end=data.get("end"), score=float(data.get("score") or 0.0),
+                   quote=quote, sources=sources, alternatives=alternatives, message=data.get("message"),
+                   resolved=str(data["resolved"]) if data.get("resolved") else None)

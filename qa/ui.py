@@ -219,15 +219,8 @@ DAMAGED_TURN = (TypeError, KeyError, ValueError, AttributeError)
 """What rebuilding an Answer from a turn the browser kept raises when that turn was damaged or tampered with."""
 
 
-def answer_from_dict(data: dict[str, Any]) -> Answer:
-    """Rebuild an Answer from ``Answer.to_dict()`` (how turns are kept in the browser)."""
-    quote = Quote(**data["quote"]) if data.get("quote") else None
-    sources = tuple(Hit(**{**h, "also": tuple(h.get("also") or ())}) for h in data.get("sources") or ())
-    alternatives = tuple(answer_from_dict(a) for a in data.get("alternatives") or ())
-    return Answer(question=data.get("question", ""), text=data.get("text"), doc=data.get("doc"),
-                  start=data.get("start"), end=data.get("end"), score=float(data.get("score") or 0.0),
-                  quote=quote, sources=sources, alternatives=alternatives, message=data.get("message"),
-                  resolved=str(data["resolved"]) if data.get("resolved") else None)
+answer_from_dict = Answer.from_dict
+"""How turns kept in the browser become Answers again."""
 
 
 # ---------------------------------------------------------------------------

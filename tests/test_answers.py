@@ -155,6 +155,19 @@ def test_a_follow_up_is_answered_about_the_earlier_turns_subject(bot: qa.QA) -> 
     assert bot.ask("Which news agency reported his remarks?").resolved is None
 
 
+def test_an_answer_kept_as_json_comes_back_whole_as_a_follow_ups_history(bot: qa.QA) -> None:
+    """A service keeps answers as JSON between requests; it had no way back to an Answer but through the web UI's
+    module, and ask() refused the dicts."""
+    first = bot.ask("Who is the Taliban spokesman?")
+    kept = qa.Answer.from_dict(json.loads(json.dumps(first.to_dict())))
+    assert kept.to_dict() == first.to_dict() and kept.quote == first.quote and kept.sources == first.sources
+    assert bot.ask("Which news agency reported his remarks?", history=[kept]).text == "Sputnik"
+    with pytest.raises(qa.QuestionError, match="Answer.from_dict"):
+        bot.ask("Which news agency reported his remarks?", history=[first.to_dict()])  # type: ignore[list-item]
+    assert issubclass(qa.ConfigError, ValueError) and issubclass(qa.IndexFolderError, ValueError)
+    assert qa.ModelError.__module__ == "qa.embedding" and qa.ReaderError.__module__ == "qa.reader"
+
+
 CAFE = ("# Caf\u00e9 M\u00fcller\n\nJ\u00fcrgen M\u00fcller opened the caf\u00e9 on the market square in 1990. His daughter, "
         "Zo\u00eb M\u00fcller-Brandt, has managed the caf\u00e9 since 2015. J\u00fcrgen M\u00fcller still bakes the bread.\n")
 
