@@ -425,8 +425,13 @@ _BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 def safe_upload_name(docs_dir: Path, filename: str) -> Path:
     """Where an uploaded file may go: its bare name inside ``docs_dir``, nowhere else."""
     base = os.path.basename(filename.replace("\\", "/")).strip()
-    if not base or base.startswith(".") or _BAD_NAME_CHARS.search(base) or len(base.encode("utf-8")) > 200:
-        raise DocumentError(f"{filename!r}: not an acceptable file name")
+    why = ("it is empty" if not base else
+           "it starts with a dot, and the folder scan skips hidden files" if base.startswith(".") else
+           "it holds a control character (a newline, a tab, NUL) or a byte that is not UTF-8" if _BAD_NAME_CHARS.search(base) else
+           f"it is {len(base.encode('utf-8'))} bytes long in UTF-8, over 200" if len(base.encode("utf-8")) > 200 else
+           None)
+    if why:
+        raise DocumentError(f"{filename!r}: not an acceptable file name ({why}); rename the file")
     # The folder resolved, the name not: an upload named as a symlink ("link.txt" -> "base.txt") is about the link,
     # and replacing it had set aside and overwritten base.txt. A bare name with no leading dot cannot leave the folder.
     return docs_dir.resolve() / base

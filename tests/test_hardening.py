@@ -647,7 +647,10 @@ def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path, embed
 @pytest.mark.parametrize("name, data, says", [
     ("notes.txt", "The ferry leaves at 9.", "content must be bytes, not str"),
     (None, b"The ferry leaves at 9.", "the file name must be text, not NoneType"),
-    (os.fsdecode(b"caf\xe9.txt"), b"The cafe opened in 1950.", "not an acceptable file name"),
+    (os.fsdecode(b"caf\xe9.txt"), b"The cafe opened in 1950.", r"not an acceptable file name \(it holds a control"),
+    (".notes.txt", b"The ferry leaves at 9.", r"not an acceptable file name \(it starts with a dot"),
+    ("n" * 300 + ".txt", b"The ferry leaves at 9.", r"not an acceptable file name \(it is 304 bytes long"),
+    ("docs/", b"The ferry leaves at 9.", r"not an acceptable file name \(it is empty\); rename the file"),
 ])
 def test_add_file_refuses_wrong_types_with_a_reason(bot: qa.QA, name: object, data: object, says: str) -> None:
     """Text for the data gave "TypeError: startswith first arg must be str ...", None for the name an AttributeError."""
