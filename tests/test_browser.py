@@ -300,6 +300,7 @@ def test_a_cleared_conversation_can_be_brought_back_until_the_next_question(page
     ask(page, "When was Ahmad Massoud born?")
     ask(page, "Where was he born?")
     page.locator("#qa-chat button[aria-label='Like']").last.click()
+    expect(page.locator("#qa-feedback-note")).to_contain_text("noted as a good answer")  # stored before Clear takes it
     restore = page.locator("#qa-restore")
     expect(restore).to_be_hidden()
     page.click("#qa-clear")
