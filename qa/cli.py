@@ -81,7 +81,7 @@ def _load(args: argparse.Namespace) -> "QA":
     bot = load(args.docs, args.index, config=args.config, model=args.model,
                reader=getattr(args, "reader", None))
     if bot.report.has_news:
-        print(bot.report.summary(), file=sys.stderr)
+        print(bot.report.summary(logged=False), file=sys.stderr)  # main() shows the log: its notes are out
     return bot
 
 
@@ -89,7 +89,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .pipeline import open_store
 
     store = open_store(args.docs, args.index, config=args.config, model=args.model)
-    print(store.report.summary())
+    print(store.report.summary(logged=False))  # the log's notes (a rebuild's reason) went to stderr as they came
     if not store.passages:  # the summary's note says why; the exit code alone read as an unexplained failure
         print(f"qa: nothing indexed: no readable documents in {args.docs}", file=sys.stderr)
         return 1
@@ -185,7 +185,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 break
             continue  # a blank line in a piped file
         if (report := bot.refresh_if_changed()) is not None:  # a document edited meanwhile is not quoted as it was
-            print(f"qa: the documents folder changed, so it was read again:\n{report.summary()}", file=sys.stderr)
+            print(f"qa: the documents folder changed, so it was read again:\n{report.summary(logged=False)}", file=sys.stderr)
         try:
             ans = bot.ask(line.strip(), k=args.k, history=history)
         except QuestionError as exc:

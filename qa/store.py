@@ -42,17 +42,20 @@ class UpdateReport:
     seconds: float = 0.0
     messages: list[str] = field(default_factory=list)
     saved_as: str | None = None  # add_file: the name the upload was saved under
+    logged: list[str] = field(default_factory=list)  # messages also written to the log as they happened
 
     @property
     def has_news(self) -> bool:
         """Anything worth telling a user who did not ask for the index: documents in or out, files skipped, notes."""
         return bool(self.added or self.changed or self.removed or self.skipped or self.messages)
 
-    def summary(self) -> str:
+    def summary(self, logged: bool = True) -> str:
+        """The report in a few lines; ``logged=False`` leaves out the notes the log has already shown (the CLI shows
+        the log as it happens: a rebuild's reason came before the rebuild, then again in the summary)."""
         lines = [f"documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
                  f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped",
                  f"passages: {self.passages} ({self.embedded_passages} embedded) in {self.seconds:.2f}s"]
-        lines += [f"note: {m}" for m in self.messages]
+        lines += [f"note: {m}" for m in self.messages if logged or m not in self.logged]
         return "\n".join(lines + skipped_lines(self.skipped))
 
 
@@ -352,6 +355,7 @@ def _update(docs_dir: Path, index_dir: Path, cfg: Config, embedder: Embedder, he
     old = _previous(index_dir, header, report, locked=True)
     for line in report.messages[said:]:  # said now, not after the rebuild: a large folder's takes minutes
         log.warning("%s", line)
+        report.logged.append(line)
     known = old.documents if old else {}
     for name, doc in docs.items():
         entry = known.get(name)  # known only when there is an old state

@@ -777,3 +777,18 @@ def test_a_model_path_that_is_not_there_is_named_as_missing(name: str) -> None:
     assert looks_like_path(name) and not looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
     with pytest.raises(ModelError, match=r"there is no such folder\. Name a local sentence-transformers folder"):
         Embedder.load(name)
+
+
+def test_qa_index_tells_a_rebuilds_reason_once(seed_dir, tmp_index, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The reason was logged before the rebuild and printed again in the summary: every notice came twice."""
+    from qa import cli
+
+    args = ["index", "--docs", str(seed_dir), "--index", str(tmp_index)]
+    assert cli.main(args) == 0
+    state = tmp_index / (tmp_index / "CURRENT").read_text().split()[0]
+    (state / "sentences.npy").unlink()
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    out, err = capsys.readouterr()
+    assert (out + err).count("damaged") == 1 and "damaged" in err, (out, err)  # on stderr, before the rebuild
+    assert "documents: 1 added" in out
