@@ -204,7 +204,7 @@ _DESCRIBES = re.compile(rf"\b(?!(?:{_NAME_JOIN}|the|a|an)\b)[a-z][\w'-]*|\b(?:{T
 _WHY_QUESTION = re.compile(r"^\W*(?:why|for what reason)\b", re.IGNORECASE)
 _REASON = re.compile(r"\b(?!(?:in|on|at|the|of|and|by|for|to|a|an)\b)[a-z][a-z'-]{2,}")
 _ASKED = {"number": (_COUNT_QUESTION, _COUNT, "holds none"), "day": (_DAY_QUESTION, _DAY, "names none"),
-          "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name"), "reason": (_WHY_QUESTION, _REASON, "gives none")}
+          "description": (_WHO_IS_NAME, _DESCRIBES, "is only a name or a label"), "reason": (_WHY_QUESTION, _REASON, "gives none")}
 """What a question's answer itself must hold, by how the question opens: a count or measure ("How many ...", "What
 is the area of ...") a number or an amount; "On what date/day ..." a day, not only a year; "Who is <a name>?" a
 description ("a U.S. inventor, engineer and solar energy pioneer", "First Vice President"), not another name: the

@@ -43,7 +43,7 @@ def test_which_questions_ask_who_someone_is(question: str, name: str | None) -> 
 ])
 def test_who_someone_is_is_not_answered_with_another_name(question: str, span: str, objects: bool) -> None:
     found = Bearing.of(question).objection("A sentence.", span)
-    expected = f'the question asks for a description, but the closest answer, "{span}", is only a name'
+    expected = f'the question asks for a description, but the closest answer, "{span}", is only a name or a label'
     assert found == (expected if objects else "")
 
 
