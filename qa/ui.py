@@ -372,6 +372,14 @@ class FeedbackLog:
         self.path = Path(path)
         self._lock = threading.Lock()
 
+    @property
+    def shown(self) -> str:
+        """The file as a user finds it: from the project folder when it is in it (``feedback/feedback.jsonl``)."""
+        try:
+            return self.path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+        except ValueError:
+            return str(self.path)
+
     def append(self, row: dict[str, Any]) -> None:
         line = json.dumps(row, ensure_ascii=False) + "\n"
         with self._lock:
@@ -827,7 +835,8 @@ class Handlers:
             return "Rating withdrawn.", False, None, kept
         kept[turn["id"]] = "Like" if liked else "Dislike"
         if liked:
-            return "Thanks, noted as a good answer.", False, None, kept
+            return (f"Thanks, noted as a good answer (in {inert(self.log.shown)}, which the Evaluation tab runs as a "
+                    "question set).", False, None, kept)
         return (f"Thanks. If you know the right answer to “{inert(shorten(str(turn.get('question', ''))))}”, type it below "
                 "so it becomes a test question.", True, turn, kept)  # which answer the box is for, after more questions
 
@@ -837,7 +846,7 @@ class Handlers:
             return "Type the right answer first (or ignore the box).", False
         if unsaved := self.log.save(feedback_row(turn, liked=False, correction=text)):
             return unsaved, False
-        return "Thanks, the correction was saved as a test question.", True
+        return f"Thanks, the correction was saved as a test question (in {inert(self.log.shown)}).", True
 
     def documents(self) -> tuple[list[list[Any]], str]:
         try:

@@ -343,7 +343,9 @@ def test_handlers_rate_and_correct_turns_without_gradio(tmp_path: Path) -> None:
     assert h.like(turns, True, [3, 1])[:2] == ("Nothing to rate: that question was not answered.", False)
     kept = {answered["id"]: "Like", "gone": "Like"}  # a turn no longer shown is forgotten
     assert h.like(turns, None, 1, kept) == ("Rating withdrawn.", False, None, {})
-    assert h.like(turns, True, 1, "junk") == ("Thanks, noted as a good answer.", False, None, {answered["id"]: "Like"})
+    said = f"Thanks, noted as a good answer (in {ui.inert(str(tmp_path / 'fb.jsonl'))}, which the Evaluation tab runs as a question set)."
+    assert h.like(turns, True, 1, "junk") == (said, False, None, {answered["id"]: "Like"})  # and where it went
+    assert ui.FeedbackLog(ui.PROJECT_ROOT / "feedback" / "feedback.jsonl").shown == "feedback/feedback.jsonl"
     note, show, pending, kept = h.like(turns, False, [1, 1], kept)
     assert show is True and pending == answered and "the right answer to “Where?”, type it below" in html.unescape(note)
     assert kept == {answered["id"]: "Dislike"}
