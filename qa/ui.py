@@ -1076,10 +1076,10 @@ after another, in the order they were asked (each a follow-up of the one before)
 page as each is sent, so a question typed meanwhile is never wiped by the server's reply to an earlier one."""
 
 
-def clear_mark(mark: Any) -> int:
-    """The page's Clear count sent with an event (0 when missing or not a number)."""
+def page_count(value: Any) -> int:
+    """A count the page sends with an event, of its Clears or of its questions (0 when missing or not a number)."""
     try:
-        return max(0, int(mark or 0))
+        return max(0, int(value or 0))
     except (TypeError, ValueError):
         return 0
 
@@ -1088,8 +1088,9 @@ class Sessions:
     """What events of one browser session must see as soon as another changes it: the number of the last Clear it
     ran (``CLEAR_JS``; an answer on its way when Clear came must not land), its thumbs as last set (a rating made
     while an answer was on its way is in the browser's store, but not in the ratings that answer's event was
-    given), and the turns Clear took (a question sent with Clear carries the turns the page held before Clear's
-    reply came back). Dropped when the page closes, so a server that runs for months does not keep every visit."""
+    given), and the conversation as the last answer, Clear or undo left it (a question sent before the answer
+    before it came back carries the turns the page held then, and one sent with Clear the turns Clear took).
+    Dropped when the page closes, so a server that runs for months does not keep every visit."""
 
     WAIT = 30.0
     """Seconds a question waits for the one asked before it to arrive or be answered, then goes on regardless."""
@@ -1097,7 +1098,6 @@ class Sessions:
     def __init__(self) -> None:
         self.clears: dict[str, int] = {}
         self.rated: dict[str, dict[str, str]] = {}
-        self.taken: dict[str, set[str]] = {}
         self.turns: dict[str, list[dict[str, Any]]] = {}  # as the last answer or Clear left them
         self.waiting: dict[str, dict[int, tuple[str, int]]] = {}  # question number -> (question, Clear mark)
         self.done: dict[str, int] = {}  # the number of the last question answered (or refused)
@@ -1105,7 +1105,7 @@ class Sessions:
 
     def forget(self, session: str) -> None:
         with self.turn:
-            for table in (self.clears, self.rated, self.taken, self.turns, self.waiting, self.done):
+            for table in (self.clears, self.rated, self.turns, self.waiting, self.done):
                 table.pop(session, None)  # type: ignore[attr-defined]
 
     def queue(self, session: str, number: int, question: str, mark: int) -> None:
@@ -1133,12 +1133,8 @@ class Sessions:
             return [q for _, (q, m) in sorted(self.waiting.get(session, {}).items()) if m == mark]
 
     def kept(self, session: str, turns: Any) -> list[dict[str, Any]]:
-        """The conversation as the server last left it, else the page's turns less those a Clear took: a question
-        sent while the one before it was answered carries the turns the page held before that answer."""
-        if session in self.turns:
-            return list(self.turns[session])
-        taken = self.taken.get(session, set())
-        return [t for t in clean_turns(turns) if t["id"] not in taken]
+        """The conversation as the server last left it, else (before this page's first answer or Clear) its turns."""
+        return list(self.turns[session]) if session in self.turns else clean_turns(turns)
 
 
 def build(engine: Engine, settings: Settings) -> Any:
@@ -1161,14 +1157,14 @@ def build(engine: Engine, settings: Settings) -> Any:
 
     def submit(question: str, turns: Any, ratings: Any, mark: Any, asked: Any, request: gr.Request
                ) -> Iterator[tuple[Any, ...]]:
-        session, number = request.session_hash or "", clear_mark(asked)
+        session, number = request.session_hash or "", page_count(asked)
         if (refused := h.refusal(question)) is not None:  # no turn; the box gets the text back to fix or shorten
             sessions.finish(session, number)
             gr.Warning(refused)
             yield gr.update(), gr.update(), question, gr.update(), gr.update(), gr.update()
             return
         try:
-            yield from answer_in_turn(question, turns, ratings, clear_mark(mark), session, number)
+            yield from answer_in_turn(question, turns, ratings, page_count(mark), session, number)
         finally:
             sessions.finish(session, number)
 
@@ -1208,13 +1204,12 @@ def build(engine: Engine, settings: Settings) -> Any:
 
     def clear(turns: Any, ratings: Any, mark: Any, request: gr.Request) -> tuple[Any, ...]:
         session = request.session_hash or ""
-        if (token := clear_mark(mark)) <= clears.get(session, 0):  # a question asked after it already began anew
+        if (token := page_count(mark)) <= clears.get(session, 0):  # a question asked after it already began anew
             return tuple(gr.update() for _ in cleared)
         kept = sessions.kept(session, turns)
         with sessions.turn:
             clears[session], sessions.turns[session] = token, []
         rated[session] = {}
-        sessions.taken.setdefault(session, set()).update(t["id"] for t in kept)
         if not kept:  # nothing to bring back: keep what an earlier Clear left to restore
             return [], [], {}, hidden(), "", gr.update(), gr.update()
         return [], [], {}, hidden(), "", (kept, clean_ratings(ratings, kept)), gr.update(visible=True)
@@ -1226,7 +1221,6 @@ def build(engine: Engine, settings: Settings) -> Any:
         rated[request.session_hash or ""] = ratings
         with sessions.turn:
             sessions.turns[request.session_hash or ""] = clean_turns(turns)
-        sessions.taken.get(request.session_hash or "", set()).difference_update(t["id"] for t in clean_turns(turns))
         return chat(render_history(turns), turns, ratings), turns, ratings, None, hidden()
 
     def forget(request: gr.Request) -> None:

@@ -338,12 +338,18 @@ def test_html_indexes_only_the_visible_text(tmp_path: Path, tmp_index: Path, emb
     assert_verbatim(bot, ans)
 
 
+def seed_saved_with(line_end: bytes, name: str, tmp_path: Path, tmp_index: Path, embedder: Embedder
+                    ) -> tuple[qa.QA, bytes]:
+    """The seed article saved as ``name`` with ``line_end`` for every line end, loaded alone: the bot and the bytes."""
+    data = (ROOT / "seeds" / SEED_NAME).read_bytes().replace(b"\n", line_end)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / name).write_bytes(data)
+    return qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none"), data
+
+
 def test_crlf_line_ends_keep_exact_offsets(tmp_path: Path, tmp_index: Path, embedder: Embedder,
                                            assert_verbatim: Verbatim) -> None:
-    crlf = (ROOT / "seeds" / SEED_NAME).read_bytes().replace(b"\n", b"\r\n")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "crlf.txt").write_bytes(crlf)
-    bot = qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none")
+    bot, crlf = seed_saved_with(b"\r\n", "crlf.txt", tmp_path, tmp_index, embedder)
     assert bot.store.text("crlf.txt") == crlf.decode("utf-8")
     check_offsets(bot.store, embedder)
     for span in [*bot.store.passages, *bot.store.sentences]:
@@ -359,10 +365,7 @@ def test_crlf_line_ends_keep_exact_offsets(tmp_path: Path, tmp_index: Path, embe
 def test_old_mac_line_ends_are_line_ends(tmp_path: Path, tmp_index: Path, embedder: Embedder,
                                          assert_verbatim: Verbatim) -> None:
     """A file of lone "\r" line ends was one line: one passage, its headings glued to the sentences after them."""
-    cr = (ROOT / "seeds" / SEED_NAME).read_bytes().replace(b"\n", b"\r")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mac.txt").write_bytes(cr)
-    bot = qa.load(docs=tmp_path / "docs", index=tmp_index, embedder=embedder, reader="none")
+    bot, _ = seed_saved_with(b"\r", "mac.txt", tmp_path, tmp_index, embedder)
     lf = (ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8")
     assert bot.store.text("mac.txt") == lf  # each "\r" read as "\n": the file's offsets, character for character
     lf_bot = qa.load(docs=ROOT / "seeds", index=tmp_path / "lf-index", embedder=embedder, reader="none")
