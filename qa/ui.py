@@ -496,9 +496,22 @@ def seed_examples(path: Path = SEED_QUESTIONS, answerable: int = 6, unanswerable
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, json.JSONDecodeError):
         return []
-    good = [r["question"] for r in rows if r.get("answers")][:answerable]
-    none = [r["question"] for r in rows if not r.get("answers")][:unanswerable]
+    good = shown_whole([r["question"] for r in rows if r.get("answers")], answerable)
+    none = shown_whole([r["question"] for r in rows if not r.get("answers")], unanswerable)
     return good + none
+
+
+EXAMPLE_CHARS = 60
+"""Gradio's Examples list cuts a sample longer than this to its first 60 characters and "..." (no tooltip)."""
+
+
+def shown_whole(questions: list[str], n: int) -> list[str]:
+    """The first ``n`` questions, those the Examples list shows whole before any it would cut short, in file order:
+    "Which news agency reported the Taliban spokesman's remarks a..." cannot be read before it is clicked."""
+    questions = list(dict.fromkeys(questions))
+    short = [q for q in questions if len(q) <= EXAMPLE_CHARS]
+    chosen = set((short + [q for q in questions if len(q) > EXAMPLE_CHARS])[:n])
+    return [q for q in questions if q in chosen][:n]
 
 
 EVAL_MISSES = 10

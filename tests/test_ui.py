@@ -543,6 +543,19 @@ def test_examples_come_from_the_seed_questions() -> None:
     assert len(examples) == 7
     answers = {r["question"]: r["answers"] for r in rows}
     assert all(answers[q] for q in examples[:6]) and answers[examples[6]] == []
+    # Gradio cut "Which news agency reported the Taliban spokesman's remarks a..." before it was clicked
+    assert all(len(q) <= ui.EXAMPLE_CHARS for q in examples)
+
+
+def test_examples_prefer_questions_shown_whole_but_take_long_ones_rather_than_none(tmp_path: Path) -> None:
+    long_one, long_two = "Which " + "very " * 12 + "long question is this?", "And " + "so " * 25 + "on?"
+    own = tmp_path / "mine.jsonl"
+    rows = [(long_one, ["a"]), ("Where is Quillby?", ["north"]), (long_two, ["b"]), ("Where is Quillby?", ["north"]),
+            ("Who?", []), (long_one + " Really?", [])]
+    own.write_text("".join(json.dumps({"question": q, "answers": a}) + "\n" for q, a in rows), encoding="utf-8")
+    assert ui.seed_examples(own, answerable=2, unanswerable=1) == [long_one, "Where is Quillby?", "Who?"]
+    assert ui.seed_examples(own, answerable=3, unanswerable=2) == [long_one, "Where is Quillby?", long_two, "Who?",
+                                                                    long_one + " Really?"]
 
 
 def test_a_question_is_answered_at_once_while_an_upload_is_embedded(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
