@@ -690,10 +690,10 @@ CSS = """
 .qa-reply .qa-confidence, .qa-reply .qa-source, .qa-reply .qa-reading, .qa-reply .qa-note { color: var(--qa-muted);
                                                                                              font-size: 0.9em; }
 .qa-pending { color: var(--qa-muted); font-style: italic; }
-#qa-stale { position: sticky; top: 0; z-index: 1000; background: #fff3cd; border-bottom: 1px solid #e0c36c;
-            padding: 8px 12px; }
-#qa-stale, #qa-stale button { color: #27272a; }
-#qa-stale button { margin-left: 8px; text-decoration: underline; }
+#qa-stale, #qa-offline { position: sticky; top: 0; z-index: 1000; background: #fff3cd; border-bottom: 1px solid #e0c36c;
+                         padding: 8px 12px; }
+#qa-stale, #qa-stale button, #qa-offline, #qa-offline button { color: #27272a; }
+#qa-stale button, #qa-offline button { margin-left: 8px; text-decoration: underline; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 #qa-docs th .header { overflow-wrap: normal; word-break: keep-all; }
 @media (max-width: 480px) { #qa-docs th, #qa-docs td { font-size: 12px; } }
@@ -708,11 +708,55 @@ anywhere: a long name overflowed a phone's screen. The documents table's headers
 ("passage s"), in a smaller type on a phone."""
 
 
-def stale_tab_js(chat_key: str) -> str:
-    """Page script: when another tab of this app stores its conversation or thumbs, say so here. Each tab keeps the
-    conversation it loaded, and its next question would store that one over the other tab's (last writer wins)."""
+SERVER_WATCH_MS = 5000
+"""How often an open page checks that the server still runs (one HEAD request of the page's own address)."""
+
+SERVER_WATCH_JS = """
+  // A stopped server left the page saying "Ready", and a question sent to it was gone from the box (ASK_JS puts it
+  // back when this says the server is down). Any HTTP answer means it runs; only a failed request means it stopped.
+  window.qaServerUp = async () => {
+    try { await fetch(location.href, {method: "HEAD", cache: "no-store"}); return true; } catch (error) { return false; }
+  };
+  window.qaWatchServer = async () => {
+    const up = await window.qaServerUp();
+    let bar = document.getElementById("qa-offline");
+    if (!up && (!bar || bar.dataset.back)) {
+      if (!bar) { bar = document.createElement("div"); bar.id = "qa-offline"; bar.setAttribute("role", "alert"); }
+      delete bar.dataset.back;
+      bar.textContent = "The qa server has stopped: questions and uploads cannot reach it. Start it again "
+        + "(python app.py), then reload this page. The conversation is kept in this browser.";
+      document.body.prepend(bar);
+    } else if (up && bar && !bar.dataset.back) {
+      bar.dataset.back = "1";
+      bar.textContent = "The qa server runs again.";
+      const reload = document.createElement("button");
+      reload.textContent = "Reload to go on";
+      reload.onclick = () => location.reload();
+      bar.appendChild(reload);
+    }
+    return up;
+  };
+  setInterval(window.qaWatchServer, %d);
+  // Gradio reloads the page itself once it reaches the server again: a question ASK_JS kept for it comes back
+  const unsent = sessionStorage.getItem("qa-unsent");
+  sessionStorage.removeItem("qa-unsent");
+  const putBack = (tries) => {
+    const box = document.querySelector("#qa-question textarea");
+    if (box && box.value === "") {
+      box.value = unsent;
+      box.dispatchEvent(new Event("input", {bubbles: true}));
+    } else if (!box && tries > 0) setTimeout(() => putBack(tries - 1), 200);
+  };
+  if (unsent) putBack(150);
+""" % SERVER_WATCH_MS
+
+
+def page_js(chat_key: str) -> str:
+    """The page's own script: the server watch above, and when another tab of this app stores its conversation or
+    thumbs, say so here. Each tab keeps the conversation it loaded, and its next question would store that one over
+    the other tab's (last writer wins)."""
     keys = json.dumps([f"{chat_key}-turns", f"{chat_key}-ratings"])
-    return f"""() => {{
+    return f"""() => {{{SERVER_WATCH_JS}
   window.addEventListener("storage", (event) => {{
     // a tab that opens stores what it loaded again, newly encrypted but as long: only a change of length is news
     const same = (event.oldValue || "").length === (event.newValue || "").length;
@@ -1078,6 +1122,13 @@ ASK_JS = """(question, turns, ratings, mark, asked) => {
     if (box && box.value === question) {  // emptied as it is sent: the next question may be typed at once
         box.value = '';
         box.dispatchEvent(new Event('input', {bubbles: true}));
+        if (window.qaWatchServer) window.qaWatchServer().then((up) => {  // a stopped server would lose it
+            if (!up && box.value === '') {
+                sessionStorage.setItem('qa-unsent', question);
+                box.value = question;
+                box.dispatchEvent(new Event('input', {bubbles: true}));
+            }
+        });
     }
     return [question, turns, ratings, window.qaClears || 0, window.qaAsks = (window.qaAsks || 0) + 1];
 }"""
@@ -1373,6 +1424,15 @@ def prepare(args: argparse.Namespace) -> Settings | str:
                     max_question_chars=cfg.max_question_chars, k=args.k, chat_key=chat_key_for(docs))
 
 
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """``Blocks.launch`` arguments besides the address: the page's look and script, and the upload limit."""
+    import gradio as gr
+
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return dict(prevent_thread_lock=True, quiet=True, max_file_size=settings.browser_upload_bytes, ssr_mode=False,
+                theme=theme, css=CSS, show_error=False, js=page_js(settings.chat_key))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the page first, then load the engine, and say when answers are ready."""
     began = time.perf_counter()
@@ -1386,13 +1446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = resolve_dir(args.docs)
     engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config, engine.note))
     demo = build(engine, settings)
-    import gradio as gr
-
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     try:
-        _, url, _ = demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
-                                max_file_size=settings.browser_upload_bytes, ssr_mode=False, theme=theme, css=CSS,
-                                show_error=False, js=stale_tab_js(settings.chat_key))
+        _, url, _ = demo.launch(server_name=args.host, server_port=args.port, **launch_options(settings))
     except OSError as exc:  # port taken or address not on this machine
         print(f"qa: cannot listen on {args.host}:{args.port} ({exc}); choose another --port or --host",
               file=sys.stderr)

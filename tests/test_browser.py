@@ -538,8 +538,9 @@ def served_demo(bot: object, tmp_path: Path, port: int, key: str = "qa-chat") ->
 
     engine = ui.Engine(lambda: bot).start()  # type: ignore[arg-type, return-value]
     assert engine.wait(120)
-    demo = ui.build(engine, ui.Settings(feedback=tmp_path / "feedback.jsonl", chat_key=key))
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, ssr_mode=False)
+    settings = ui.Settings(feedback=tmp_path / "feedback.jsonl", chat_key=key)
+    demo = ui.build(engine, settings)
+    demo.launch(server_name="127.0.0.1", server_port=port, **ui.launch_options(settings))  # as app.py launches it
     try:
         yield f"http://127.0.0.1:{port}/", demo
     finally:
@@ -635,6 +636,46 @@ def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: B
             expect(opened(pg, url).locator("#qa-chat .qa-reply")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_page_whose_server_stopped_says_so_and_keeps_the_question_asked(browser: Browser, tmp_path: Path) -> None:
+    """The status line still said "Ready" after the server stopped, and a question asked then left the box (emptied as
+    it was sent) and never reached the chat: it was lost."""
+    import qa
+
+    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    port, question = free_port(), "When was Ahmad Massoud born?"
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served(bot, tmp_path, port) as url:
+            pg = opened(context.new_page(), url)
+            assert pg.evaluate("window.qaWatchServer()") is True
+            expect(pg.locator("#qa-offline")).to_have_count(0)
+        assert pg.evaluate("window.qaWatchServer()") is False  # as the page's own check every few seconds finds
+        expect(pg.locator("#qa-offline")).to_contain_text("server has stopped")
+        with served(bot, tmp_path, port):
+            back_again(pg)
+        pg.fill("#qa-question textarea", question)
+        pg.click("#qa-ask")
+        expect(pg.locator("#qa-offline")).to_contain_text("server has stopped", timeout=20_000)
+        expect(pg.locator("#qa-question textarea")).to_have_value(question)
+        with served(bot, tmp_path, port):
+            back_again(pg)
+            expect(pg.locator("#qa-question textarea")).to_have_value(question)  # through the page's reload
+            ask(pg, question)
+    finally:
+        context.close()
+
+
+def back_again(pg: Page) -> None:
+    """Wait for the page to see its server again: it offers a reload, or Gradio has reloaded the page by itself."""
+    pg.wait_for_function("() => { const bar = document.getElementById('qa-offline'); return !bar || bar.dataset.back; }",
+                         timeout=30_000)
+    if pg.locator("#qa-offline").count():
+        expect(pg.locator("#qa-offline")).to_contain_text("runs again")
+        pg.locator("#qa-offline button").click()
+    expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+    expect(pg.locator("#qa-offline")).to_have_count(0)
 
 
 def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: Browser, tmp_path: Path) -> None:
