@@ -856,12 +856,22 @@ class Handlers:
         """The conversation with the questions asked and not yet answered, each with a note in place of its answer,
         shown at once: an answer takes a moment, and while the engine loads, many."""
         waiting = [questions] if isinstance(questions, str) else list(questions)
-        first = "Looking in the documents…" if self.engine.wait(0) else "Loading the index first, then looking…"
+        first = ("Loading the index first, then looking…" if not self.engine.wait(0)
+                 else "The documents folder changed: reading it again first, then looking…" if self.folder_changed()
+                 else "Looking in the documents…")
         notes = [first] + ["Asked next, once the answer before it is in…"] * (len(waiting) - 1)
         return render_history(clean_turns(turns)) + [
             message for question, note in zip(waiting, notes)
             for message in ({"role": "user", "content": inert(question)},
                             {"role": "assistant", "content": f'<p class="qa-pending">{inert(note)}</p>'})]
+
+    def folder_changed(self) -> bool:
+        """Whether the next question reads changed files first (a listing, no file read): a large file dropped in
+        takes a while to embed, and the note said only "Looking in the documents…" meanwhile."""
+        try:
+            return self.engine.get().store.changed_on_disk()
+        except Exception:  # noqa: BLE001 - only a note: the question itself says what went wrong
+            return False
 
     def follow_up(self, question: str, history: list) -> tuple[str, dict]:
         """The API's answer; QuestionError or EngineError for the caller to report."""

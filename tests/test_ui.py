@@ -823,6 +823,9 @@ def test_a_document_edited_on_disk_is_read_again_before_the_next_question(tmp_pa
     (docs / name).write_text((docs / name).read_text(encoding="utf-8").replace("512 villages", "640 villages"),
                              encoding="utf-8")
     (docs / "notes.txt").write_text("The valley road was paved in 2008.\n", encoding="utf-8")
+    h = ui.Handlers(ui.Engine(lambda: bot).start(), ui.Settings(feedback=tmp_path / "fb.jsonl"))
+    assert h.engine.wait(60)
+    assert "reading it again first, then looking" in html.unescape(h.pending(question, [])[-1]["content"])
     turn = ui.ask_turn(bot, question)
     assert turn["answer"]["text"] == "640"
     assert turn["note"] == (f"The documents folder changed, so it was read again first: 1 added (notes.txt), "
@@ -830,3 +833,4 @@ def test_a_document_edited_on_disk_is_read_again_before_the_next_question(tmp_pa
     reply = ui.render_turn(turn)[1]["content"]
     assert reply.startswith('<div class="qa-reply"><p class="qa-note">The documents folder changed')
     assert "note" not in ui.ask_turn(bot, question)  # read once
+    assert h.pending(question, [])[-1]["content"] == '<p class="qa-pending">Looking in the documents…</p>'
