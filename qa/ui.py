@@ -264,9 +264,9 @@ def clean_ratings(ratings: Any, turns: Sequence[dict[str, Any]]) -> dict[str, st
     return {k: v for k, v in ratings.items() if k in ids and v in FEEDBACK_OPTIONS}
 
 
-def thumbs(turns: Sequence[dict[str, Any]], ratings: Any, pending: bool = False) -> list[str | None]:
+def thumbs(turns: Sequence[dict[str, Any]], ratings: Any, pending: int = 0) -> list[str | None]:
     """Each answer's thumb, in order, as the chat's ``feedback_value``: the chat forgot them whenever it was
-    redrawn (another question, a reload)."""
+    redrawn (another question, a reload); none yet for each of the ``pending`` questions still waiting."""
     kept = clean_ratings(ratings, turns)
     return [kept.get(t["id"]) for t in turns] + [None] * pending
 
@@ -1226,7 +1226,7 @@ def build(engine: Engine, settings: Settings) -> Any:
     sessions = Sessions()
     clears, rated = sessions.clears, sessions.rated
 
-    def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: bool = False) -> Any:
+    def chat(messages: list[dict[str, str]], turns: Any, ratings: Any, pending: int = 0) -> Any:
         return gr.update(value=messages, feedback_value=thumbs(clean_turns(turns), ratings, pending))
 
     def submit(question: str, turns: Any, ratings: Any, mark: Any, asked: Any, request: gr.Request
@@ -1250,7 +1250,8 @@ def build(engine: Engine, settings: Settings) -> Any:
                 clears[session], sessions.turns[session] = asked_after, []
         sessions.queue(session, number, question, asked_after)
         # the question shows before its answer; it starts the conversation anew, so what Clear took is gone for good
-        yield (chat(h.pending(sessions.asked(session), sessions.kept(session, turns)), turns, ratings, pending=True),
+        waiting = sessions.asked(session)
+        yield (chat(h.pending(waiting, sessions.kept(session, turns)), turns, ratings, pending=len(waiting)),
                gr.update(), gr.update(), hidden(), None, hidden())
         sessions.wait_turn(session, number)
         if clears.get(session, 0) != asked_after:  # cleared before its turn came: the user no longer wants it
@@ -1262,7 +1263,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         sessions.finish(session, number, turns)
         later = sessions.asked(session)  # asked meanwhile: still shown as waiting below this answer
         shown = h.pending(later, turns)[len(messages):] if later else []
-        yield (chat(messages + shown, turns, rated.get(session, ratings), pending=bool(later)), turns, gr.update(),
+        yield (chat(messages + shown, turns, rated.get(session, ratings), pending=len(later)), turns, gr.update(),
                hidden(), gr.update(), gr.update())
 
     def api_ask(question: str) -> tuple[str, dict]:

@@ -367,6 +367,7 @@ def test_thumbs_are_kept_per_turn_for_the_turns_still_shown() -> None:
     stored = {first["id"]: "Dislike", second["id"]: "Meh", "old": "Like"}  # "Meh": not ours; "old": cleared away
     assert ui.thumbs([first, second], stored) == ["Dislike", None]
     assert ui.thumbs([first, second], stored, pending=True) == ["Dislike", None, None]
+    assert ui.thumbs([first], stored, pending=2) == ["Dislike", None, None]  # one per question still waiting
     assert ui.thumbs([first], ["junk"]) == [None] and ui.thumbs([], None) == []
 
 
