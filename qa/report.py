@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def failed_stage(o: Outcome, threshold: float, store: "Store | None" = None) -> str | None:
     """Which stage lost the answer: retrieval, sentence choice, span, or abstention (None = right).
 
+    Abstention is blamed only for withholding a right candidate: one the threshold rightly withheld ("Leeds"
+    for "How much does it cost?") was lost earlier, and "abstention" sent users to lower a threshold for it.
     Given the ``store``, a gold answer that no document holds (a typo in the set, a document edited since it
     was written) is ``GOLD_MISSING``, not blamed on retrieval."""
     pred = o.prediction(threshold)
@@ -24,8 +26,8 @@ def failed_stage(o: Outcome, threshold: float, store: "Store | None" = None) -> 
         return None
     if o.rank() is None and store is not None and gold_location(store, o.answers) == NOT_FOUND:
         return GOLD_MISSING
-    if pred is None:
-        return "abstention" if o.rank() is not None else "retrieval"
+    if pred is None and o.f1(0.0) >= 1.0:
+        return "abstention"
     if o.rank() is None:
         return "retrieval"
     if not m.contains_answer(o.quote, o.answers):

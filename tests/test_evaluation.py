@@ -430,6 +430,19 @@ def test_a_gold_answer_in_no_document_is_not_blamed_on_retrieval(bot: qa.QA) -> 
     assert failed_stage(elsewhere, result.threshold, bot.store) != GOLD_MISSING  # "Kabul" is in the article
 
 
+def test_abstention_is_blamed_only_for_withholding_a_right_candidate(bot: qa.QA) -> None:
+    """A wrong candidate the threshold withheld was reported as lost to abstention, which sent users to lower
+    the threshold for an answer that would still have been wrong."""
+    from qa.report import failed_stage
+
+    result = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["10 July 1989"]},
+                          {"question": "When was Ahmad Massoud born?", "answers": ["Piyu"]}], bot=bot, threshold=1.0)
+    right, wrong = result.outcomes
+    assert right.prediction(1.0) is None and right.f1(0.0) == 1.0 and wrong.candidate == right.candidate
+    assert failed_stage(right, 1.0, bot.store) == "abstention"
+    assert failed_stage(wrong, 1.0, bot.store) == "span"  # "Piyu" is in the quoted sentence, not in the span
+
+
 def test_a_saved_run_records_its_settings_and_compare_says_what_differs(bot: qa.QA) -> None:
     """--compare of a k=1 run at another threshold, or after a document was edited, printed deltas as if
     only the code had changed."""
