@@ -58,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score answers against a JSONL question set")
     _common(p)
     _reader_flags(p)
-    p.add_argument("questions", help='JSONL file: {"question": ..., "answers": [...]} per line')
+    p.add_argument("questions", help='JSONL file: {"question": ..., "answers": [...]} per line (or a SQuAD '
+                   'JSON file, or a JSON list of such rows)')
     p.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
     p.add_argument("--report", default=None, help="write report.md, results.json and plots to this folder")
     p.add_argument("--overwrite", action="store_true", help="let --report replace the report already in its folder")

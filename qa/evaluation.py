@@ -85,13 +85,44 @@ class Outcome:
 
 
 def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept (see ``checked_rows``)."""
+    """JSONL ``{"question", "answers": [...]}`` per line; extra fields are kept (see ``checked_rows``). A file that
+    is one JSON document, a SQuAD file or a list of rows, is read as such: each was refused line by line."""
     try:
-        data = Path(path).read_bytes()
+        data = Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf")  # a BOM, as editors write, is no row
     except OSError as exc:
         raise QuestionSetError(f"cannot read question set {path}: {exc.strerror or exc}") from None
+    whole = _whole_document(data, str(path))
+    return checked_rows(whole, str(path)) if whole is not None else _json_lines(data, str(path))
+
+
+def _whole_document(data: bytes, path: str) -> list[tuple[str, int, Any]] | None:
+    """The rows of a file that is one JSON list of rows or a SQuAD file (``{"data": [articles]}``), else None."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(doc, list):
+        return [(f"{path}: item {n}", n, row) for n, row in enumerate(doc, 1)]
+    if not (isinstance(doc, dict) and isinstance(doc.get("data"), list)) or "question" in doc:
+        return None  # a one-line JSONL file
+    try:
+        qas = [q for article in doc["data"] for para in article["paragraphs"] for q in para["qas"]]
+        return [(f"{path}: SQuAD question {n}", n, _squad_row(q)) for n, q in enumerate(qas, 1)]
+    except (KeyError, TypeError):
+        raise QuestionSetError(f'{path}: a JSON file with "data" that is not SQuAD\'s data → paragraphs → qas; '
+                               'write JSON Lines, one {"question": ..., "answers": [...]} per line') from None
+
+
+def _squad_row(q: dict[str, Any]) -> dict[str, Any]:
+    """A SQuAD question as a row: its answers' texts, none when it is marked impossible (SQuAD 2.0)."""
+    texts = [] if q.get("is_impossible") else [a["text"] for a in q["answers"]]
+    return {"id": q["id"], "question": q["question"], "answers": list(dict.fromkeys(texts))}
+
+
+def _json_lines(data: bytes, path: str) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file; QuestionSetError names every line that is not UTF-8 or not JSON."""
     rows, bad = [], []
-    for n, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):  # a BOM, as editors write, is no row
+    for n, raw in enumerate(data.split(b"\n"), 1):
         # JSON Lines ends a row at "\n" only: str.splitlines also broke rows at U+2028/U+2029/U+0085 inside strings
         try:
             line = raw.decode("utf-8")
@@ -109,8 +140,10 @@ def load_questions(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         rows.append((f"{path}:{n}", n, row))
     if bad:  # all of them at once: fixing one line at a time only to be shown the next was a slow way to a set
         more = f"; and {len(bad) - BAD_LINES_SHOWN} more such lines" if len(bad) > BAD_LINES_SHOWN else ""
-        raise QuestionSetError("; ".join(bad[:BAD_LINES_SHOWN]) + more)
-    return checked_rows(rows, str(path))
+        hint = "" if rows or any("not UTF-8" in b for b in bad) else ('. qa eval reads JSON Lines: one {"question": ..., "answers": [...]} object per line '
+                                "(a CSV or text file is not read)")
+        raise QuestionSetError("; ".join(bad[:BAD_LINES_SHOWN]) + more + hint)
+    return checked_rows(rows, path)
 
 
 BAD_LINES_SHOWN = 5
@@ -155,10 +188,10 @@ def checked_rows(rows: Sequence[tuple[str, int, Any]], name: str) -> list[dict[s
 
 def _checked_row(where: str, row: Any) -> dict[str, Any]:
     """A copy of ``row`` if it is a usable question, else QuestionSetError naming ``where``."""
-    answers = row.get("answers", []) if isinstance(row, dict) else None
-    if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not isinstance(answers, list) \
-            or not all(isinstance(a, str) for a in answers):
-        raise QuestionSetError(f'{where}: expected {{"question": str, "answers": [str, ...]}}')
+    wrong = _shape_error(row)
+    if wrong:
+        raise QuestionSetError(f'{where}: {wrong} (expected {{"question": "...", "answers": ["...", ...]}})')
+    answers = row.get("answers", [])
     if not row["question"].strip():
         raise QuestionSetError(f"{where}: the question is empty")
     if "id" in row and (not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool) or row["id"] == ""):
@@ -171,6 +204,25 @@ def _checked_row(where: str, row: Any) -> dict[str, Any]:
         raise QuestionSetError(f"{where}: the answer {blank!r} is empty once normalised (case, punctuation and "
                                '"a", "an", "the" are dropped), so no answer could match it')
     return dict(row)
+
+
+def _shape_error(row: Any) -> str | None:
+    """What is wrong with a row's shape, said so that it can be fixed: "expected {...}" alone left users to find
+    that "answers" was a string, a number or SQuAD's {"text": ...}."""
+    if not isinstance(row, dict):
+        return f"a row is a JSON object {{...}}, not {json.dumps(row, ensure_ascii=False)[:40]}"
+    if not isinstance(row.get("question"), str):
+        return 'no "question" text' + (' (the keys are lower case: "question", "answers")'
+                                        if any(k.lower() == "question" for k in row) else "")
+    answers = row.get("answers", [])
+    if isinstance(answers, str):
+        return f'"answers" is a list, even of one: write "answers": {json.dumps([answers], ensure_ascii=False)}'
+    if not isinstance(answers, list):
+        return f'"answers" is a list, not {json.dumps(answers)} (write [] for a question the documents cannot answer)'
+    odd = [a for a in answers if not isinstance(a, str)]
+    if odd and isinstance(odd[0], dict) and isinstance(odd[0].get("text"), str):
+        return f'each answer is a text: write {json.dumps(odd[0]["text"], ensure_ascii=False)}, not SQuAD\'s {{"text": ...}}'
+    return f"each answer is a text in quotes, not {json.dumps(odd[0], ensure_ascii=False)}" if odd else None
 
 
 def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], threshold: float) -> list["Answer"]:

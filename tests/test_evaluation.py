@@ -105,9 +105,13 @@ def test_compare_lists_flips() -> None:
 
 
 @pytest.mark.parametrize("second, says", [
-    ('{"question": 5}', "expected"),
-    ('{"question": "Who?", "answers": ["x", 5]}', "expected"),  # a number where an answer's text belongs
-    ('{"question": "Who?", "answers": "x"}', "expected"),
+    ('{"question": 5}', 'no "question" text'),
+    ('{"Question": "Who?", "Answers": []}', r'no "question" text \(the keys are lower case'),
+    ('["Who?", ["x"]]', r'a row is a JSON object \{...\}, not \["Who\?"'),
+    ('{"question": "Who?", "answers": ["x", 5]}', "each answer is a text in quotes, not 5"),  # a number: its text
+    ('{"question": "Who?", "answers": "x"}', r'"answers" is a list, even of one: write "answers": \["x"\]'),
+    ('{"question": "Who?", "answers": null}', r'"answers" is a list, not null \(write \[\] for'),
+    ('{"question": "Who?", "answers": [{"text": "x", "answer_start": 3}]}', 'each answer is a text: write "x", not SQuAD'),
     ('{"question": " \\t ", "answers": []}', "the question is empty"),  # found before any question is asked
     ('{"question": "Who?", "answer": ["x"]}', 'no "answers" list'),  # a typo must not make it unanswerable
     ('{"question": "Who?", "answers": ["x", "The "]}', "the answer 'The ' is empty once normalised"),  # no prediction matches it
@@ -121,6 +125,27 @@ def test_bad_question_files_name_the_line(tmp_path: Path, second: str, says: str
         load_questions(bad)
 
 
+def test_a_squad_file_or_a_json_list_is_read_and_a_csv_is_told_the_format(tmp_path: Path) -> None:
+    """A SQuAD .json (the benchmarks' own source) was refused line by line as "not JSON", and a CSV got one
+    "not JSON (Expecting value)" per line without saying what format was wanted."""
+    squad = {"version": "v2.0", "data": [{"title": "Club", "paragraphs": [{"context": "Founded in 1952.", "qas": [
+        {"id": "a1", "question": "When was it founded?", "is_impossible": False,
+         "answers": [{"text": "1952", "answer_start": 11}, {"text": "1952", "answer_start": 11}]},
+        {"id": "a2", "question": "Who founded it?", "is_impossible": True, "answers": [],
+         "plausible_answers": [{"text": "Founded", "answer_start": 0}]}]}]}]}
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(squad, indent=2), encoding="utf-8")
+    assert load_questions(path) == [{"id": "a1", "question": "When was it founded?", "answers": ["1952"]},
+                                    {"id": "a2", "question": "Who founded it?", "answers": []}]
+    path.write_text(json.dumps([{"question": "When?", "answers": ["1952"]}, {"question": "Who?"}], indent=1))
+    with pytest.raises(QuestionSetError, match=r'dev.json: item 2: no "answers" list'):
+        load_questions(path)
+    csv = tmp_path / "q.csv"
+    csv.write_text("question,answers\nWhen was it founded?,1952\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=r"q.csv:2: not JSON .*qa eval reads JSON Lines: one"):
+        load_questions(csv)
+
+
 def test_every_line_that_is_not_json_is_named_at_once(tmp_path: Path) -> None:
     """Only the first was named: fixing line 3 revealed line 5, then line 8 (a browser review)."""
     good = '{"question": "ok", "answers": []}'
@@ -129,7 +154,7 @@ def test_every_line_that_is_not_json_is_named_at_once(tmp_path: Path) -> None:
     with pytest.raises(QuestionSetError, match=r"q.jsonl:3: not JSON .*; .*q.jsonl:5: not JSON .*; .*q.jsonl:8: not JSON"):
         load_questions(bad)
     bad.write_text("\n".join(["{"] * 8) + "\n", encoding="utf-8")
-    with pytest.raises(QuestionSetError, match=r"q.jsonl:5: not JSON \([^)]*\); and 3 more such lines$"):
+    with pytest.raises(QuestionSetError, match=r"q.jsonl:5: not JSON \([^)]*\); and 3 more such lines\. qa eval reads JSON Lines"):
         load_questions(bad)
 
 
