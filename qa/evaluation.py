@@ -13,7 +13,7 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from . import metrics as m
 
@@ -261,11 +261,25 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
     show = progress_enabled() if progress is None else progress
     refuse_early(bot, questions)
     out: list[Outcome] = []
+    rows = tqdm(questions, desc="evaluating", unit="q", disable=not show) if show else _logged(questions)
     try:
-        _ask_all(bot, tqdm(questions, desc="evaluating", unit="q", disable=not show), k, threshold, out)
+        _ask_all(bot, rows, k, threshold, out)
     except KeyboardInterrupt:
         raise Stopped(out, len(questions)) from None
     return out
+
+
+def _logged(rows: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``rows``, saying on the ``qa`` log every minute how far the run is: off a terminal, where no bar is drawn, a
+    2,000-question run said nothing for a quarter of an hour (an index build already logs its progress so)."""
+    from . import embedding
+
+    said = time.monotonic()
+    for n, row in enumerate(rows):
+        if n and time.monotonic() - said >= embedding.PROGRESS_SECONDS:
+            said = time.monotonic()
+            embedding.log.info("evaluating: %s of %s questions (%d%%)", f"{n:,}", f"{len(rows):,}", 100 * n // len(rows))
+        yield row
 
 
 def _ask_all(bot: "QA", rows: Iterable[dict[str, Any]], k: int, threshold: float | None, out: list[Outcome]) -> None:

@@ -468,6 +468,22 @@ def test_abstention_is_blamed_only_for_withholding_a_right_candidate(bot: qa.QA)
     assert failed_stage(wrong, 1.0, bot.store) == "span"  # "Piyu" is in the quoted sentence, not in the span
 
 
+def test_a_run_off_a_terminal_logs_how_far_it_is(bot: qa.QA, monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Without a progress bar (a log file, CI) a 2,000-question run said nothing until it ended; it now says how
+    far it is every PROGRESS_SECONDS, as an index build does (0 here: every question)."""
+    import logging
+
+    from qa import embedding
+
+    monkeypatch.setattr(embedding, "PROGRESS_SECONDS", 0.0)
+    rows = [{"question": q, "answers": []} for q in ("Who is Ahmad Massoud?", "Where is Piyu?", "What is Bazarak?")]
+    with caplog.at_level(logging.INFO, logger="qa"):
+        qa.evaluate(rows, bot=bot, progress=False)
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("evaluating")]
+    assert said == ["evaluating: 1 of 3 questions (33%)", "evaluating: 2 of 3 questions (66%)"]
+
+
 def test_a_saved_run_records_its_settings_and_compare_says_what_differs(bot: qa.QA) -> None:
     """--compare of a k=1 run at another threshold, or after a document was edited, printed deltas as if
     only the code had changed."""
