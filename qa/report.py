@@ -73,6 +73,8 @@ def md(text: str) -> str:
 
 
 def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
+    """The ``limit`` worst misses, each with its row's id (a question asked twice, or a set of 2,000, could not be
+    traced back to its line), and a count of the rest."""
     rows = []
     wrong = worst_misses(result)
     stage_of = {id(o): failed_stage(o, result.threshold, store) or "" for o in wrong}
@@ -81,7 +83,7 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
         gold = md(", ".join(map(repr, o.answers))) or "(unanswerable)"
         read_as = f"- read as: {md(str(o.extra['resolved']))}\n" if o.extra.get("resolved") else ""
         rows.append(
-            f"### {md(o.question)}\n{read_as}- gold: {gold}\n"
+            f"### {md(o.question)}\n- id: {md(o.id)}\n{read_as}- gold: {gold}\n"
             f"- ours: {md(repr(pred) + withheld(o, pred))} (confidence {o.score:.2f})\n- quote: {md(o.quote or '—')}\n"
             f"- gold is at: {md(gold_location(store, o.answers, o.places)) if o.answers else '—'}\n"
             f"- failed stage: **{stage_of[id(o)]}**\n")
@@ -91,7 +93,8 @@ def misses(result: EvalResult, store: "Store", limit: int = 25) -> str:
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
     if not wrong:
         return "## Worst misses\n\nNo question missed.\n"
-    return f"## Worst misses\n\n{len(wrong)} questions missed ({summary}).\n\n" + "\n".join(rows)
+    shown = f" The {limit} worst are below; answers.jsonl has every question." if len(wrong) > limit else ""
+    return f"## Worst misses\n\n{len(wrong)} questions missed ({summary}).{shown}\n\n" + "\n".join(rows)
 
 
 def withheld(o: Outcome, pred: str | None) -> str:

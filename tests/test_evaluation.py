@@ -581,4 +581,17 @@ def test_report_md_shows_questions_and_quotes_verbatim_not_as_markup(bot: qa.QA)
     assert "read as" not in page
     follow_up = replace(asked, question="When was he born?", extra={"resolved": "When was Ahmad Massoud born?"})
     page = misses(EvalResult(compute([follow_up], 0.5), [follow_up], 0.5, 5), bot.store)  # as it was read, too
-    assert "### When was he born?\n- read as: When was Ahmad Massoud born?\n- gold:" in page
+    assert "### When was he born?\n- id: q\n- read as: When was Ahmad Massoud born?\n- gold:" in page
+
+
+def test_each_miss_names_its_row_and_the_report_says_when_only_the_worst_are_listed(bot: qa.QA) -> None:
+    """The same question asked twice (or 2,000 questions) gave misses that could not be traced to their line, and
+    a report of 25 misses out of 40 did not say the rest were left out."""
+    from qa.evaluation import EvalResult
+    from qa.report import misses
+
+    asked = qa.evaluate([{"question": "When was Ahmad Massoud born?", "answers": ["1990"]}] * 2, bot=bot).outcomes
+    page = misses(EvalResult(compute(asked, 0.5), asked, 0.5, 5), bot.store)
+    assert "- id: q1\n" in page and "- id: q2\n" in page and "worst are below" not in page
+    page = misses(EvalResult(compute(asked, 0.5), asked, 0.5, 5), bot.store, limit=1)
+    assert "2 questions missed (" in page and "). The 1 worst are below; answers.jsonl has every question." in page
