@@ -203,6 +203,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import compare, load_questions, table
 
     rows = load_questions(args.questions)
+    _note_repeats(rows)
     previous = _previous_run(args.compare, rows) if args.compare else None
     _check_eval_args(args, rows)
     new_config = Path(args.config) if args.calibrate and args.config and not Path(args.config).exists() else None
@@ -223,6 +224,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result.stopped_of is not None:
         return 130  # 128 + SIGINT, as for a Ctrl-C anywhere else
     return 0 if calibrated or not args.calibrate else 1
+
+
+def _note_repeats(rows: Sequence[dict[str, Any]]) -> None:
+    """A note on stderr naming the questions the set asks more than once, each of which counts in the metrics."""
+    from .evaluation import repeats
+
+    found = repeats(rows)
+    if found:
+        named = ", ".join(f"{again} repeats {first}" for again, first in found[:5]) + (", …" if len(found) > 5 else "")
+        print(f"qa: note: {len(found)} question{'s' * (len(found) != 1)} asked again in the same words ({named}); "
+              "each is asked and counted", file=sys.stderr)
 
 
 def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]], new_file: bool = False

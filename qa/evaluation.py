@@ -225,6 +225,21 @@ def _shape_error(row: Any) -> str | None:
     return f"each answer is a text in quotes, not {json.dumps(odd[0], ensure_ascii=False)}" if odd else None
 
 
+def repeats(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(id, id of the earlier row) for each question asked again in the same words: a row pasted twice counted
+    twice in every metric, unsaid. A follow-up (``after``) is left out: the same words mean another thing there."""
+    first: dict[str, str] = {}
+    found = []
+    for row in rows:
+        if "after" in row:
+            continue
+        key = " ".join(row["question"].split()).casefold()
+        if key in first:
+            found.append((str(row["id"]), first[key]))
+        first.setdefault(key, str(row["id"]))
+    return found
+
+
 def conversation(row: dict[str, Any], answers: dict[str, tuple["Answer", Any]], threshold: float) -> list["Answer"]:
     """The earlier turns a follow-up row (``"after": id``) continues, oldest first, as the chat would
     have shown them: an answer below the threshold was an abstention."""

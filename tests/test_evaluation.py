@@ -230,6 +230,22 @@ def test_eval_arguments_that_would_fail_after_the_run_fail_before_it(
     assert not (tmp_path / "new.json").exists() and not (ROOT / "seeds" / "report").exists()
 
 
+def test_a_question_asked_twice_is_noted_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    """A row pasted twice counted twice in every metric without a word; a follow-up in the same words is no repeat."""
+    from qa import cli
+
+    rows = [{"question": "When was it founded?", "answers": ["1952"]}, {"question": "Who founded it?", "answers": []},
+            {"question": "when was it  founded?", "answers": ["1952"]},
+            {"question": "Who founded it?", "answers": [], "after": "q1"}]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    monkeypatch.setattr(cli, "_load", lambda args: pytest.fail("the engine was loaded before the arguments were checked"))
+    assert cli.main(["eval", str(questions), "--k", "0"]) == 2  # refused before the run: the note still came first
+    err = capsys.readouterr().err
+    assert "qa: note: 1 question asked again in the same words (q3 repeats q1); each is asked and counted" in err
+
+
 def test_the_independent_scorer_matches_questions_by_id_not_by_their_words(tmp_path: Path) -> None:
     """Two turns of a conversation set may both read "When was he born?"; one answerable, one not."""
     import importlib.util
