@@ -5,10 +5,13 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .types import Answer
 
@@ -247,7 +250,8 @@ def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]], new_file: bo
 
     bot = _load(args)
     try:
-        result = evaluate(rows, bot=bot, k=args.k, threshold=args.threshold, progress=None)
+        with _terminate_as_interrupt():
+            result = evaluate(rows, bot=bot, k=args.k, threshold=args.threshold, progress=None)
     except Stopped as stop:
         if stop.result is None or not stop.outcomes:
             raise
@@ -273,6 +277,24 @@ def _evaluate(args: argparse.Namespace, rows: list[dict[str, Any]], new_file: bo
               file=sys.stderr)
     result.threshold, result.metrics = best, compute(result.outcomes, best)
     return bot, result, True
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``timeout``, a cancelled CI job, ``kill``) stops a run as Ctrl-C does, keeping the questions asked:
+    it ended the process and lost every answer of a run that had taken most of an hour."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _previous_run(path: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

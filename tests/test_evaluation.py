@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -552,11 +554,27 @@ def test_eval_over_a_folder_with_nothing_readable_fails(tmp_path: Path, capsys: 
     assert "nothing to evaluate: no readable documents are indexed in" in capsys.readouterr().err
 
 
+class Terminated(Exception):
+    """What a SIGTERM the evaluator left unhandled raises here, rather than ending pytest."""
+
+
+def _stop(how: str) -> None:
+    if how == "ctrl-c":
+        raise KeyboardInterrupt
+    os.kill(os.getpid(), signal.SIGTERM)  # `timeout`, a cancelled CI job: it ended the run and lost every answer
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_ctrl_c_during_a_run_keeps_the_questions_asked_so_far(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture) -> None:
+                                                             capsys: pytest.CaptureFixture, how: str) -> None:
     """An hour-long run stopped near its end lost every answer: now those asked are scored and reported."""
     from qa import cli
     from qa.pipeline import QA
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    before = signal.signal(signal.SIGTERM, terminated)
 
     questions = tmp_path / "q.jsonl"
     questions.write_text("".join(json.dumps({"question": q, "answers": a}) + "\n" for q, a in [
@@ -566,12 +584,15 @@ def test_ctrl_c_during_a_run_keeps_the_questions_asked_so_far(seed_dir: Path, tm
     def ask(self: QA, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         calls.append(1)
         if len(calls) == 2:
-            raise KeyboardInterrupt
+            _stop(how)
         return real_ask(self, *args, **kwargs)
 
     monkeypatch.setattr(QA, "ask", ask)
-    code = cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"), "--json",
-                     "--report", str(tmp_path / "rep"), "--calibrate", "--config", str(tmp_path / "new.json")])
+    try:
+        code = cli.main(["eval", str(questions), "--docs", str(seed_dir), "--index", str(tmp_path / "idx"), "--json",
+                         "--report", str(tmp_path / "rep"), "--calibrate", "--config", str(tmp_path / "new.json")])
+    finally:
+        assert signal.signal(signal.SIGTERM, before) is terminated  # the run put back the handler it found
     out = capsys.readouterr()
     assert code == 130 and "stopped after 1 of 3 questions; the metrics and report below cover those only, and " \
                            "--calibrate saved nothing" in out.err
