@@ -140,8 +140,9 @@ def _json_lines(data: bytes, path: str) -> list[dict[str, Any]]:
         rows.append((f"{path}:{n}", n, row))
     if bad:  # all of them at once: fixing one line at a time only to be shown the next was a slow way to a set
         more = f"; and {len(bad) - BAD_LINES_SHOWN} more such lines" if len(bad) > BAD_LINES_SHOWN else ""
-        hint = "" if rows or any("not UTF-8" in b for b in bad) else ('. qa eval reads JSON Lines: one {"question": ..., "answers": [...]} object per line '
-                                "(a CSV or text file is not read)")
+        hint = "" if rows or any("not UTF-8" in b for b in bad) else (
+            '. qa eval reads JSON Lines: one {"question": ..., "answers": [...]} object per line '
+            "(a CSV or text file is not read)")
         raise QuestionSetError("; ".join(bad[:BAD_LINES_SHOWN]) + more + hint)
     return checked_rows(rows, path)
 
