@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import qa
@@ -153,6 +153,7 @@ def generated_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @given(body=sentence_texts, question=questions)
+@example(body="Kabul fell.\rIt rained\r", question="How many villages?")  # lone CRs: found by a CI run once
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_answers_over_generated_documents_are_verbatim(generated_home: dict[str, Any], embedder: Embedder,
                                                        assert_verbatim: Verbatim, body: str, question: str) -> None:
@@ -162,7 +163,7 @@ def test_answers_over_generated_documents_are_verbatim(generated_home: dict[str,
     if "gen.txt" not in bot.store.documents:  # NUL or many control characters: binary, skipped with a reason
         assert [s.name for s in bot.report.skipped] == ["gen.txt"] and "binary" in bot.report.skipped[0].reason
         return
-    assert bot.store.text("gen.txt") == text
+    assert bot.store.text("gen.txt") == re.sub("\r(?!\n)", "\n", text)  # an old Mac's lone CR is a line end
     for q in (question, "How many villages does Panjshir contain?"):
         try:
             ans = bot.ask(q)
