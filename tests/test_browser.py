@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -518,17 +519,40 @@ def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNam
 
 
 class SlowBot:
-    """A real QA whose answers take seconds: time to clear the chat while one is on its way."""
+    """A real QA whose answers wait until the test lets them go: time to clear the chat or ask again while one is
+    on its way, for exactly as long as the test needs (no fixed delay that a busy machine could outrun)."""
 
-    def __init__(self, bot: object, seconds: float) -> None:
-        self.bot, self.seconds = bot, seconds
+    def __init__(self, bot: object) -> None:
+        self.bot = bot
+        self.go, self.answered = threading.Event(), threading.Event()
 
     def ask(self, *args: object, **kwargs: object) -> object:
-        time.sleep(self.seconds)
-        return self.bot.ask(*args, **kwargs)  # type: ignore[attr-defined]
+        assert self.go.wait(60), "the test never let the answer go"
+        try:
+            return self.bot.ask(*args, **kwargs)  # type: ignore[attr-defined]
+        finally:
+            self.answered.set()
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.bot, name)
+
+
+class TellingBot(SlowBot):
+    """A real QA that answers at once and tells when it has answered."""
+
+    def __init__(self, bot: object) -> None:
+        super().__init__(bot)
+        self.go.set()
+
+
+@pytest.fixture(scope="module")
+def seed_bot(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> object:
+    """One QA over a private copy of the seeds (the default reader) for the tests that serve the app in this
+    process: they only ask, so loading the models and embedding the article once is enough."""
+    import qa
+
+    root = tmp_path_factory.mktemp("served")
+    return qa.load(shutil.copytree(PROJECT / "seeds", root / "docs"), root / "index", embedder=embedder)
 
 
 @contextlib.contextmanager
@@ -563,12 +587,9 @@ def opened(pg: Page, url: str) -> Page:
     return pg
 
 
-def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_path: Path) -> None:
+def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, seed_bot: object, tmp_path: Path) -> None:
     """Clear during a pending answer emptied the chat, and then the answer landed in it (and in the stored turns)."""
-    import qa
-
-    docs = shutil.copytree(PROJECT / "seeds", tmp_path / "docs")
-    bot = SlowBot(qa.load(docs, tmp_path / "index"), seconds=4.0)
+    bot = SlowBot(seed_bot)
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         with served(bot, tmp_path, free_port()) as url:
@@ -578,7 +599,9 @@ def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_pat
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
             pg.click("#qa-clear")
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
-            time.sleep(bot.seconds + 3)  # past the moment the answer would have landed
+            bot.go.set()  # the answer comes only now, after the Clear
+            assert bot.answered.wait(60)
+            time.sleep(3)  # past the moment the answer would have landed
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
             opened(pg, url)  # nor was it stored as a turn to come back
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
@@ -588,11 +611,10 @@ def test_clearing_the_chat_drops_the_answer_on_its_way(browser: Browser, tmp_pat
         context.close()
 
 
-def test_what_the_server_keeps_for_a_page_goes_when_the_page_closes(browser: Browser, tmp_path: Path) -> None:
+def test_what_the_server_keeps_for_a_page_goes_when_the_page_closes(browser: Browser, seed_bot: object,
+                                                                    tmp_path: Path) -> None:
     """Each visit's clear count and thumbs were kept in the server for as long as it ran, one entry per page load."""
-    import qa
-
-    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    bot = seed_bot
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         with served_demo(bot, tmp_path, free_port()) as (url, demo):
@@ -613,12 +635,11 @@ def test_what_the_server_keeps_for_a_page_goes_when_the_page_closes(browser: Bro
         context.close()
 
 
-def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: Browser, tmp_path: Path) -> None:
+def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: Browser, seed_bot: object,
+                                                                      tmp_path: Path) -> None:
     """Gradio encrypts the browser's store with a key drawn afresh at each start: after a restart of the app the
     conversation and its thumbs were gone. Another folder's conversation is kept apart."""
-    import qa
-
-    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    bot = seed_bot
     port = free_port()
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
@@ -638,12 +659,11 @@ def test_the_conversation_and_its_thumbs_survive_a_restart_of_the_app(browser: B
         context.close()
 
 
-def test_a_page_whose_server_stopped_says_so_and_keeps_the_question_asked(browser: Browser, tmp_path: Path) -> None:
+def test_a_page_whose_server_stopped_says_so_and_keeps_the_question_asked(browser: Browser, seed_bot: object,
+                                                                          tmp_path: Path) -> None:
     """The status line still said "Ready" after the server stopped, and a question asked then left the box (emptied as
     it was sent) and never reached the chat: it was lost."""
-    import qa
-
-    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    bot = seed_bot
     port, question = free_port(), "When was Ahmad Massoud born?"
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
@@ -678,11 +698,10 @@ def back_again(pg: Page) -> None:
     expect(pg.locator("#qa-offline")).to_have_count(0)
 
 
-def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: Browser, tmp_path: Path) -> None:
+def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: Browser, seed_bot: object,
+                                                                      tmp_path: Path) -> None:
     """It was dropped without a word, and the box it was typed in was wiped when the first answer came."""
-    import qa
-
-    bot = SlowBot(qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index"), seconds=3.0)
+    bot = SlowBot(seed_bot)
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         with served(bot, tmp_path, free_port()) as url:
@@ -692,6 +711,9 @@ def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: B
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(1, timeout=20_000)
             pg.fill("#qa-question textarea", "Where was he born?")
             pg.press("#qa-question textarea", "Enter")
+            expect(pg.locator("#qa-chat .qa-pending")).to_have_count(2, timeout=20_000)  # asked while the first waits
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+            bot.go.set()  # the first answer comes only now
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(2, timeout=60_000)
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
             replies = pg.locator("#qa-chat .qa-reply")
@@ -702,11 +724,10 @@ def test_a_question_asked_while_an_answer_is_on_its_way_is_asked_next(browser: B
         context.close()
 
 
-def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Browser, tmp_path: Path) -> None:
+def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Browser, seed_bot: object,
+                                                                     tmp_path: Path) -> None:
     """Sent while an answer was on its way, only the last of them was asked: the others were dropped unsaid."""
-    import qa
-
-    bot = SlowBot(qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index"), seconds=1.5)
+    bot = SlowBot(seed_bot)
     asked = [("When was Ahmad Massoud born?", "10 July 1989"), ("Where was he born?", "Piyu"),
              ("Which news agency reported the Taliban spokesman's remarks about Panjshir?", "Sputnik"),
              ("Who is the Taliban spokesman?", "Mohammad Naeem")]
@@ -719,6 +740,8 @@ def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Bro
                 pg.press("#qa-question textarea", "Enter")
                 expect(pg.locator("#qa-question textarea")).to_have_value("")
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(4)  # all shown while the first is answered
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+            bot.go.set()  # the first answer comes only now
             expect(pg.locator("#qa-chat .qa-reply")).to_have_count(4, timeout=60_000)
             expect(pg.locator("#qa-chat .qa-pending")).to_have_count(0)
             replies = pg.locator("#qa-chat .qa-reply")
@@ -730,12 +753,10 @@ def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Bro
         context.close()
 
 
-def test_a_question_asked_right_after_clear_is_answered(browser: Browser, tmp_path: Path) -> None:
+def test_a_question_asked_right_after_clear_is_answered(browser: Browser, seed_bot: object, tmp_path: Path) -> None:
     """Gradio starts queued events of different listeners in random order, so a question sent the instant after
     Clear could start first; Clear then counted as coming after it, and its answer was dropped as cleared."""
-    import qa
-
-    bot = qa.load(shutil.copytree(PROJECT / "seeds", tmp_path / "docs"), tmp_path / "index")
+    bot = TellingBot(seed_bot)
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     try:
         with served(bot, tmp_path, free_port()) as url:
@@ -754,15 +775,21 @@ def test_a_question_asked_right_after_clear_is_answered(browser: Browser, tmp_pa
                 pg.wait_for_function(only, arg=[answer], timeout=30_000)
 
             def late(route: object) -> None:  # the Clear held back until the question has been answered
-                time.sleep(3)
+                bot.answered.wait(30)
+                time.sleep(0.5)  # and the answer sent on its way to the page
                 route.continue_()  # type: ignore[attr-defined]
+
+            def clear_came_back(response: object) -> bool:
+                return response.url.endswith("/gradio_api/run/predict")  # type: ignore[attr-defined]
 
             pg.route("**/gradio_api/run/predict", late)  # Clear's event, off the queue
             for question, answer in rounds:  # the server gets the question first, and must still read it as asked
                 pg.fill("#qa-question textarea", question)
-                pg.evaluate("document.querySelector('#qa-clear').click(); document.querySelector('#qa-ask').click()")
-                pg.wait_for_function(only, arg=[answer], timeout=30_000)
-                time.sleep(4)  # the late Clear has come and gone, and left the answer in place
-                pg.wait_for_function(only, arg=[answer], timeout=5_000)
+                bot.answered.clear()
+                with pg.expect_response(clear_came_back, timeout=60_000):
+                    pg.evaluate("document.querySelector('#qa-clear').click(); document.querySelector('#qa-ask').click()")
+                    pg.wait_for_function(only, arg=[answer], timeout=30_000)
+                time.sleep(1)  # the late Clear has come and gone (and the page has applied it)
+                pg.wait_for_function(only, arg=[answer], timeout=5_000)  # and left the answer in place
     finally:
         context.close()
