@@ -20,10 +20,59 @@ from qa.embedding import Embedder
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class RepeatedBatches:
+    """``forward`` of the session's model, remembering its output for each exact batch it was given.
+
+    Hundreds of tests embed the same seed article (and the same SQuAD pages) afresh: the same token ids through the
+    same weights, a second a build on a shared CPU. Everything around the model still runs every time (splitting,
+    tokenizing, batching, pooling the sentences, progress, saving); only the transformer's arithmetic on a batch of
+    token ids it has already seen in this session is looked up instead of done again. Keyed on every input tensor
+    whole, and handed out as copies, so a caller that changes what it got cannot change what the next one gets.
+    A bounded, least-recently-used memory (the big one-off documents of the property tests pass through it)."""
+
+    def __init__(self, forward: Callable[[dict], dict], budget: int = 384 << 20) -> None:
+        import os
+        import threading
+        from collections import OrderedDict
+
+        self.forward, self.budget, self.size = forward, budget, 0
+        self.memo: OrderedDict[tuple, dict] = OrderedDict()
+        self.lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._new_lock)  # a child forked while a thread held it must not hang
+
+    def _new_lock(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def __call__(self, features: dict) -> dict:
+        key = tuple((name, str(t.dtype), tuple(t.shape), t.cpu().numpy().tobytes()) for name, t in sorted(features.items()))
+        with self.lock:
+            kept = self.memo.get(key)
+            if kept is not None:
+                self.memo.move_to_end(key)
+        if kept is not None:
+            return {name: t.clone() for name, t in kept.items()}
+        out = self.forward(features)
+        copy = {name: t.detach().clone() for name, t in out.items()}
+        size = sum(t.element_size() * t.nelement() for t in copy.values())
+        with self.lock:
+            if key not in self.memo and size <= self.budget:
+                self.memo[key], self.size = copy, self.size + size
+                while self.size > self.budget:
+                    _, old = self.memo.popitem(last=False)
+                    self.size -= sum(t.element_size() * t.nelement() for t in old.values())
+        return out
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2, loaded once per session (seconds on a shared CPU)."""
-    return Embedder.load()
+    """The real all-MiniLM-L6-v2, loaded once per session (seconds on a shared CPU); its model's ``forward``
+    remembers the batches it has run (``RepeatedBatches``)."""
+    loaded = Embedder.load()
+    if loaded.plain:
+        loaded.model.forward = RepeatedBatches(loaded.model.forward)  # type: ignore[method-assign]
+    return loaded
 
 
 @pytest.fixture(scope="module")
