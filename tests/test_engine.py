@@ -583,14 +583,6 @@ def test_an_empty_folder_says_so(tmp_path, tmp_index, embedder) -> None:
     assert bot.ask("Anything?").message == "no documents are indexed yet"
 
 
-def test_cli_index_prints_what_it_did(seed_dir, tmp_index) -> None:
-    cmd = [sys.executable, "-m", "qa", "index", "--docs", str(seed_dir), "--index", str(tmp_index)]
-    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert first.returncode == 0, first.stderr
-    assert "1 added, 0 changed, 0 removed, 0 unchanged" in first.stdout
-    assert (tmp_index / "CURRENT").exists()
-
-
 def test_another_docs_folder_gets_its_own_index_and_never_replaces_the_shipped_one(tmp_path: Path) -> None:
     from qa.config import PROJECT_ROOT
     from qa.pipeline import default_index_dir
@@ -693,14 +685,28 @@ def test_the_packaged_model_runs_without_sentence_transformers_with_its_very_vec
            (st.max_seq_length, st.get_embedding_dimension(), st.tokenizer.model_max_length)
 
 
-def test_loading_the_engine_does_not_import_sentence_transformers(seed_dir, tmp_path) -> None:
+def test_loading_the_engine_does_not_import_sentence_transformers_and_cli_index_prints_what_it_did(
+        seed_dir, tmp_path, tmp_index) -> None:
+    """Two fresh processes at once (one test, so that their model loads overlap on a 2-core machine): the engine
+    loaded and asked without sentence-transformers and its imports, and ``qa index`` saying what it did."""
     code = ("import sys, qa; bot = qa.load(sys.argv[1], sys.argv[2], reader='none'); "
             "assert bot.ask('When was Ahmad Massoud born?').text; print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('sentence_transformers', 'sklearn', 'pandas')))")
-    done = subprocess.run([sys.executable, "-c", code, str(seed_dir), str(tmp_path / "idx")], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    engine = subprocess.Popen([sys.executable, "-c", code, str(seed_dir), str(tmp_path / "idx")], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        cmd = [sys.executable, "-m", "qa", "index", "--docs", str(seed_dir), "--index", str(tmp_index)]
+        first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert first.returncode == 0, first.stderr
+        assert "1 added, 0 changed, 0 removed, 0 unchanged" in first.stdout
+        assert (tmp_index / "CURRENT").exists()
+        out, err = engine.communicate(timeout=600)
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.communicate()
+    assert engine.returncode == 0, err
+    assert out.strip() == "[]"
 
 
 @pytest.mark.parametrize("change", ["cls pooling", "prompts", "lower case", "dense layer", "extra arguments"])

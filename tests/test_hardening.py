@@ -159,8 +159,11 @@ def test_k_larger_than_the_index_returns_every_passage(seed_bot: qa.QA, assert_v
     assert_verbatim(seed_bot, ans)
 
 
-def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path, tmp_path: Path) -> None:
-    """Two ``python -m qa ask`` runs at once (each loads the model): exit 2 with a message, exit 0 with JSON."""
+def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one_and_ends_quietly_for_a_reader_that_left(
+        seed_dir: Path, tmp_path: Path) -> None:
+    """Three ``python -m qa ask`` runs at once (two load the model): exit 2 with a message, exit 0 with JSON, and
+    `python -m qa ask ... | head -1`: the pipe closes before the answer is printed; no traceback, exit 141.
+    (One test, so that the model loads of the last two overlap: each is seconds of a 2-core machine.)"""
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     base = [sys.executable, "-m", "qa", "ask", "--docs", str(seed_dir), "--reader", "none"]
     blank = subprocess.Popen([*base, "--index", str(tmp_path / "i1"), " \t "], cwd=ROOT, env=env,
@@ -168,6 +171,10 @@ def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path
     noisy = subprocess.Popen([*base, "--index", str(tmp_path / "i2"), "--json",
                               "How many villages\x07 does Panjshir 🙂 contain? Привет"], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    left = subprocess.Popen([*base, "--index", str(tmp_path / "idx"), VILLAGES], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert left.stdout is not None
+    left.stdout.close()  # long before the model is loaded and the answer printed
     out, err = blank.communicate(timeout=600)
     assert blank.returncode == 2, err
     assert "qa: please type a question" in err and "Traceback" not in err
@@ -181,18 +188,8 @@ def test_cli_ask_refuses_a_blank_question_and_answers_a_noisy_one(seed_dir: Path
     text = (seed_dir / SEED_NAME).read_text(encoding="utf-8")
     assert ans["text"] == "512" and text[ans["start"]:ans["end"]] == "512"
     assert text[ans["quote"]["start"]:ans["quote"]["end"]] == ans["quote"]["text"]
-
-
-def test_cli_output_to_a_reader_that_left_ends_quietly(seed_dir: Path, tmp_path: Path) -> None:
-    """`python -m qa ask ... | head -1`: the pipe closes before the answer is printed; no traceback, exit 141."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "qa", "ask", "--docs", str(seed_dir), "--reader", "none",
-                             "--index", str(tmp_path / "idx"), VILLAGES], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    proc.stdout.close()  # long before the model is loaded and the answer printed
-    _, err = proc.communicate(timeout=600)
-    assert proc.returncode == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
+    _, err = left.communicate(timeout=600)
+    assert left.returncode == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
 
 
 def test_cli_ask_says_which_files_it_skipped_and_that_it_rebuilt_a_damaged_index(
