@@ -17,13 +17,14 @@ from typing import Any  # noqa: E402
 from .config import Config, ConfigError, load_config  # noqa: E402
 from .documents import DocumentError  # noqa: E402
 from .embedding import ModelError  # noqa: E402
+from .errors import QAError  # noqa: E402
 from .evaluation import EvalResult, evaluate  # noqa: E402
 from .index import IndexFolderError  # noqa: E402
 from .pipeline import QA, QuestionError, load  # noqa: E402
 from .types import Answer, Hit, Passage, Quote, Sentence  # noqa: E402
 
 __all__ = ["QA", "Answer", "Config", "ConfigError", "DocumentError", "EvalResult", "evaluate", "Hit", "IndexFolderError",
-           "ModelError", "Passage", "Quote", "QuestionError", "ReaderError", "Sentence", "load", "load_config"]
+           "ModelError", "Passage", "QAError", "Quote", "QuestionError", "ReaderError", "Sentence", "load", "load_config"]
 
 
 def __getattr__(name: str) -> Any:

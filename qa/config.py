@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import QAError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
-class ConfigError(ValueError):
+class ConfigError(QAError, ValueError):
     """A config file that cannot be used; the message says which key."""
 
 

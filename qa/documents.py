@@ -21,12 +21,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .errors import QAError
+
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
 """Decoded as text; Markdown and HTML then rendered (``_RENDER``)."""
 SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 
 
-class DocumentError(ValueError):
+class DocumentError(QAError, ValueError):
     """A document we cannot read; the message says why and what to do.
 
     ``reason`` alone is what a report that already names the file shows ("skipped a.txt: empty document");

@@ -24,13 +24,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
+from .errors import QAError
 from .config import DEFAULT_MODEL
 
 PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 log = logging.getLogger("qa")
 
 
-class ModelError(RuntimeError):
+class ModelError(QAError, RuntimeError):
     """The embedding model cannot be loaded; the message says what to install or name."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
+from .errors import QAError
 from . import metrics as m
 
 if TYPE_CHECKING:
@@ -25,11 +26,11 @@ JSON_KEYS = ("em", "f1", "quote_hit", "recall_at_1", "recall_at_k", "mrr", "fals
              "p50_ms", "p95_ms", "n_answerable", "n_unanswerable")
 
 
-class QuestionSetError(ValueError):
+class QuestionSetError(QAError, ValueError):
     """A question file we cannot use; the message names the line."""
 
 
-class NothingIndexed(ValueError):
+class NothingIndexed(QAError, ValueError):
     """No passage to answer from: every question would score 0 and be blamed on retrieval."""
 
 
@@ -43,7 +44,7 @@ class Stopped(KeyboardInterrupt):
         self.result: EvalResult | None = None
 
 
-class CalibrationError(ValueError):
+class CalibrationError(QAError, ValueError):
     """No threshold keeps wrong abstentions within the limit: even 0 leaves too many questions unanswered."""
 
 

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 import faiss
 import numpy as np
 
+from .errors import QAError
 from .types import Passage, Sentence
 
 log = logging.getLogger("qa")
@@ -58,15 +59,15 @@ LOCK = ".lock"
 FILES = ("passages.jsonl", "sentences.jsonl", "passages.faiss", "sentences.npy")
 
 
-class IndexCorrupt(RuntimeError):
+class IndexCorrupt(QAError, RuntimeError):
     """The persisted index cannot be used; the message says why (it will be rebuilt)."""
 
 
-class IndexFolderError(ValueError):
+class IndexFolderError(QAError, ValueError):
     """The index folder named cannot hold an index (a file, or the documents folder itself)."""
 
 
-class IndexBusy(RuntimeError):
+class IndexBusy(QAError, RuntimeError):
     """Another process held the index's lock for longer than we waited: it is updating the index, not damaged."""
 
 

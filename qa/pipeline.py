@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from .errors import QAError
 from .config import PROJECT_ROOT, Config, load_config, with_overrides
 from .coreference import resolve_subjects
 from .compass import asked_direction, direction_candidates
@@ -42,7 +43,7 @@ _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*|(?<!\w)__|__(?!\w)|`+|!?\[([^\]]*
 the resistance?" and "**Where** is Panjshir?" were read with the markup as words. A link keeps its text."""
 
 
-class QuestionError(ValueError):
+class QuestionError(QAError, ValueError):
     """A question or setting we cannot answer; the message is meant for the user."""
 
 

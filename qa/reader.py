@@ -21,6 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import torch
 
+from .errors import QAError  # noqa: E402
 from .config import PRECISIONS  # noqa: E402
 from .extract import CURRENCY  # noqa: E402
 from .index import sha256_file  # noqa: E402,F401 - the artifact is checked like the index files
@@ -51,7 +52,7 @@ _FEATURES_PER_BATCH = 32
 MAX_QUESTION_TOKENS = 64
 
 
-class ReaderError(RuntimeError):
+class ReaderError(QAError, RuntimeError):
     """The reader artifact is missing, corrupt or incompatible."""
 
 

@@ -168,6 +168,26 @@ def test_an_answer_kept_as_json_comes_back_whole_as_a_follow_ups_history(bot: qa
     assert qa.ModelError.__module__ == "qa.embedding" and qa.ReaderError.__module__ == "qa.reader"
 
 
+def test_every_error_meant_for_people_is_a_qa_error_and_keeps_its_builtin_base(tmp_path: Path) -> None:
+    """A service had to catch five exported classes (two RuntimeErrors, the rest ValueErrors) to show a user why
+    qa.load() or ask() refused; ``except qa.QAError`` now catches each, and ``except ValueError`` still works."""
+    from qa.evaluation import CalibrationError, NothingIndexed, QuestionSetError
+    from qa.index import IndexBusy, IndexCorrupt
+    from qa.scorer import ScorerError
+
+    for cls in (qa.ConfigError, qa.DocumentError, qa.IndexFolderError, qa.QuestionError, QuestionSetError,
+                NothingIndexed, CalibrationError):
+        assert issubclass(cls, qa.QAError) and issubclass(cls, ValueError), cls
+    for cls in (qa.ModelError, qa.ReaderError, ScorerError, IndexCorrupt, IndexBusy):
+        assert issubclass(cls, qa.QAError) and issubclass(cls, RuntimeError), cls
+    assert "QAError" in qa.__all__
+    with pytest.raises(qa.QAError, match="no such folder"):
+        qa.load(docs=tmp_path / "docs", index=tmp_path / "index", model=str(tmp_path / "nope"))
+    (tmp_path / "docs").mkdir()
+    with pytest.raises(qa.QAError, match="reader"):
+        qa.load(docs=tmp_path / "docs", index=tmp_path / "index", reader=str(tmp_path / "nope"))
+
+
 CAFE = ("# Caf\u00e9 M\u00fcller\n\nJ\u00fcrgen M\u00fcller opened the caf\u00e9 on the market square in 1990. His daughter, "
         "Zo\u00eb M\u00fcller-Brandt, has managed the caf\u00e9 since 2015. J\u00fcrgen M\u00fcller still bakes the bread.\n")
 
