@@ -698,6 +698,7 @@ CSS = """
 #qa-docs th .header { overflow-wrap: normal; word-break: keep-all; }
 [role=tab][aria-selected=true] { color: var(--primary-700); }
 .dark [role=tab][aria-selected=true] { color: var(--primary-500); }
+button.primary:focus-visible { outline: 3px solid var(--body-text-color); outline-offset: 2px; }
 @media (max-width: 480px) { #qa-docs th, #qa-docs td { font-size: 12px; } }
 """
 """The page's own styles. Colours are Gradio theme variables, set per mode (Gradio puts class "dark" on <body>)
@@ -708,7 +709,8 @@ mark and the stale-tab bar keep light backgrounds in dark mode, so they name a d
 light one. Replies and the document names in them (Gradio draws code as an unbreakable inline-flex box) wrap
 anywhere: a long name overflowed a phone's screen. The documents table's headers never break inside a word
 ("passage s"), in a smaller type on a phone. The chosen tab's name is the accent orange, 2.8:1 on white: a darker
-orange on light (the theme's accent has no dark-mode value of its own)."""
+orange on light (the theme's accent has no dark-mode value of its own). A primary button ("Ask", "Run evaluation")
+focused from the keyboard drew a white ring on the white page: it gets one in the text colour."""
 
 THEME_COLOURS = dict(
     button_primary_background_fill="*primary_700", button_primary_background_fill_dark="*primary_700",

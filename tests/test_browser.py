@@ -538,6 +538,27 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast_in_light_and_dark(app: Si
             context.close()
 
 
+def test_a_focused_button_shows_a_ring_that_stands_out(app: SimpleNamespace, browser: Browser) -> None:
+    """Tabbed to from the question box, "Ask" drew its focus ring in white on the white page: no sign of focus."""
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1200, "height": 1000}, color_scheme=scheme)
+        try:
+            pg = context.new_page()
+            pg.goto(app.url)
+            pg.focus("#qa-question textarea")
+            pg.keyboard.press("Tab")
+            ask_button = pg.locator("#qa-ask")
+            expect(ask_button).to_be_focused()
+            ask_button.evaluate("(el) => Promise.all(el.getAnimations().map((a) => a.finished))")  # colour eases in
+            style, width, colour = ask_button.evaluate(
+                "(el) => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }")
+            page_colour = pg.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert style != "none" and float(width[:-2]) >= 2, (scheme, style, width)
+            assert contrast(colour, page_colour) >= 3, (scheme, colour, page_colour)  # WCAG 1.4.11: 3:1
+        finally:
+            context.close()
+
+
 def contrast(one: str, other: str) -> float:
     """The WCAG contrast of two opaque CSS rgb() colours."""
     def lum(css: str) -> float:
