@@ -764,13 +764,26 @@ SERVER_WATCH_JS = """
   if (unsent) putBack(150);
 """ % SERVER_WATCH_MS
 
+LIVE_NOTES = "#qa-feedback-note, #qa-docs-status"
+"""Lines that answer a click made elsewhere (a thumb, an upload, a rescan, a removal): a screen reader heard none of
+them. Gradio draws them as plain text (and a tab's parts only once it is opened), so the page makes each a polite
+live region (role=status) as it appears: a region must exist before its text changes for the change to be read."""
+
+LIVE_JS = """
+  const live = () => document.querySelectorAll(%s).forEach((el) => {
+    if (!el.hasAttribute("role")) el.setAttribute("role", "status");
+  });
+  new MutationObserver(live).observe(document.body, {childList: true, subtree: true});
+  live();
+""" % json.dumps(LIVE_NOTES)
+
 
 def page_js(chat_key: str) -> str:
-    """The page's own script: the server watch above, and when another tab of this app stores its conversation or
+    """The page's own script: the server watch and live notes above, and when another tab of this app stores its conversation or
     thumbs, say so here. Each tab keeps the conversation it loaded, and its next question would store that one over
     the other tab's (last writer wins)."""
     keys = json.dumps([f"{chat_key}-turns", f"{chat_key}-ratings"])
-    return f"""() => {{{SERVER_WATCH_JS}
+    return f"""() => {{{SERVER_WATCH_JS}{LIVE_JS}
   window.addEventListener("storage", (event) => {{
     // a tab that opens stores what it loaded again, newly encrypted but as long: only a change of length is news
     const same = (event.oldValue || "").length === (event.newValue || "").length;

@@ -296,6 +296,24 @@ def test_thumbs_stay_on_their_answers_through_the_next_question_and_a_reload(pag
     expect(chat.locator(".qa-reply")).to_have_count(0)
 
 
+def test_the_note_after_a_thumb_or_a_rescan_is_read_out_by_a_screen_reader(page: Page) -> None:
+    """The thanks after a thumb and the line after an upload or a rescan were plain text: nothing told a screen
+    reader of them."""
+    note = page.locator("#qa-feedback-note")
+    expect(note).to_have_attribute("role", "status")  # a live region before its text comes, or it is not read
+    ask(page, "When was Ahmad Massoud born?")
+    page.locator("#qa-chat button[aria-label='Like']").last.press("Enter")
+    expect(note).to_contain_text("noted as a good answer")
+    expect(note).to_have_attribute("role", "status")
+    page.get_by_role("tab", name="Documents").click()
+    status = page.locator("#qa-docs-status")
+    expect(status).to_have_attribute("role", "status")
+    page.locator("#qa-rescan").press("Enter")
+    expect(status).to_contain_text("Rescanned the folder", timeout=ANSWER_TIMEOUT_MS)
+    expect(status).to_have_attribute("role", "status")
+    page.get_by_role("tab", name="Chat").click()
+
+
 def test_a_cleared_conversation_can_be_brought_back_until_the_next_question(page: Page, app: SimpleNamespace) -> None:
     """A Clear clicked by mistake lost the whole conversation, in the browser's store too, with no way back."""
     ask(page, "When was Ahmad Massoud born?")
