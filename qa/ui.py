@@ -777,13 +777,29 @@ LIVE_JS = """
   live();
 """ % json.dumps(LIVE_NOTES)
 
+FOCUS_JS = """
+  window.qaToBox = () => {  // not on a touch screen, where focusing the box covers the answer with the keyboard
+    const box = document.querySelector("#qa-question textarea");
+    if (box && box.checkVisibility() && !matchMedia("(pointer: coarse)").matches) box.focus();
+  };
+  let focused = null;
+  document.addEventListener("focusin", (event) => { focused = event.target; });
+  new MutationObserver(() => {
+    const lost = (!document.activeElement || document.activeElement === document.body) && focused;
+    if (lost && !focused.checkVisibility()) { focused = null; window.qaToBox(); }
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style"]});
+"""
+"""Where the keyboard's focus goes when what held it is gone: a button that hides as it is pressed ("Bring back the
+cleared conversation", "Save correction", the chat's own Clear) left it on the page itself, and the next Tab began
+again at the top. It goes to the question box, as it does after "Ask" and after picking an example question."""
+
 
 def page_js(chat_key: str) -> str:
-    """The page's own script: the server watch and live notes above, and when another tab of this app stores its conversation or
+    """The page's own script: the server watch, live notes and focus keeping above, and when another tab of this app stores its conversation or
     thumbs, say so here. Each tab keeps the conversation it loaded, and its next question would store that one over
     the other tab's (last writer wins)."""
     keys = json.dumps([f"{chat_key}-turns", f"{chat_key}-ratings"])
-    return f"""() => {{{SERVER_WATCH_JS}{LIVE_JS}
+    return f"""() => {{{SERVER_WATCH_JS}{LIVE_JS}{FOCUS_JS}
   window.addEventListener("storage", (event) => {{
     // a tab that opens stores what it loaded again, newly encrypted but as long: only a change of length is news
     const same = (event.oldValue || "").length === (event.newValue || "").length;
@@ -1108,7 +1124,8 @@ def chat_tab(gr: Any, limit: int, questions: Path | None) -> SimpleNamespace:
         c.save_fix = gr.Button("Save correction", scale=1, elem_id="qa-save-correction")
     examples = seed_examples(questions) if questions else []
     if examples:
-        gr.Examples(examples=[[q] for q in examples], inputs=[c.question], label="Example questions")
+        shown = gr.Examples(examples=[[q] for q in examples], inputs=[c.question], label="Example questions")
+        shown.dataset.click(None, js=TO_BOX_JS, queue=False, api_visibility="private")  # ready to press Enter
     return c
 
 
@@ -1153,9 +1170,11 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
 ASK_SLOTS = 4
 """Questions (of all pages) being answered or waiting their turn at once: a question waits in its slot for the one
 its page asked before it, so four let a user send a few in a row and still see each at once."""
+TO_BOX_JS = "() => { if (window.qaToBox) window.qaToBox(); }"
 CLEAR_JS = "(turns, ratings, mark) => [turns, ratings, window.qaClears = (window.qaClears || 0) + 1]"
 ASK_JS = """(question, turns, ratings, mark, asked) => {
     const box = document.querySelector('#qa-question textarea');
+    if (document.activeElement && document.activeElement.id === 'qa-ask' && window.qaToBox) window.qaToBox();
     if (box && box.value === question) {  // emptied as it is sent: the next question may be typed at once
         box.value = '';
         box.dispatchEvent(new Event('input', {bubbles: true}));

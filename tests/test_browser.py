@@ -839,6 +839,37 @@ def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Bro
         context.close()
 
 
+def test_the_keyboard_focus_goes_back_to_the_question_box(browser: Browser, seed_bot: object, tmp_path: Path) -> None:
+    """A button that hid as it was pressed ("Bring back the cleared conversation", "Save correction", the chat's own
+    Clear) left the focus on the page itself, so the next Tab began at the top; after "Ask" or an example question it
+    stayed on the button, a Shift+Tab or more away from the box the next question is typed in."""
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    try:
+        with served(seed_bot, tmp_path, free_port()) as url:
+            pg = opened(context.new_page(), url)
+            box = pg.locator("#qa-question textarea")
+            pg.get_by_role("button", name="What is the area of Panjshir in square kilometres?").press("Enter")
+            expect(box).to_be_focused()
+            expect(box).to_have_value("What is the area of Panjshir in square kilometres?")
+            pg.locator("#qa-ask").press("Enter")
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(1, timeout=60_000)
+            expect(box).to_be_focused()
+            pg.locator("#qa-clear").press("Enter")
+            pg.locator("#qa-restore").press("Enter")
+            expect(pg.locator("#qa-restore")).to_be_hidden()
+            expect(box).to_be_focused()
+            pg.locator("#qa-chat button[aria-label='Dislike']").press("Enter")
+            pg.locator("#qa-correction textarea").fill("1,500 square kilometres")
+            pg.locator("#qa-save-correction").press("Enter")
+            expect(pg.locator("#qa-correction")).to_be_hidden()
+            expect(box).to_be_focused()
+            pg.locator("#qa-chat button[aria-label='Clear']").press("Enter")
+            expect(pg.locator("#qa-chat .qa-reply")).to_have_count(0)
+            expect(box).to_be_focused()
+    finally:
+        context.close()
+
+
 def test_a_question_asked_right_after_clear_is_answered(browser: Browser, seed_bot: object, tmp_path: Path) -> None:
     """Gradio starts queued events of different listeners in random order, so a question sent the instant after
     Clear could start first; Clear then counted as coming after it, and its answer was dropped as cleared."""
