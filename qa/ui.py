@@ -1148,6 +1148,11 @@ def documents_tab(gr: Any, settings: Settings) -> SimpleNamespace:
     return d
 
 
+COVERAGE_ALT = ("Plot: the accuracy of the answers given against the share of questions answered, as the confidence "
+                "threshold moves; the table above holds the run's numbers")
+CONFIDENCE_ALT = "Plot: how the confidence of right answers and of wrong answers is spread, from 0 to 1"
+
+
 def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     """The Evaluation tab's components: which question set, the run button, the table and plots."""
     e = SimpleNamespace()
@@ -1160,10 +1165,11 @@ def evaluation_tab(gr: Any, questions: Path | None) -> SimpleNamespace:
     e.table = gr.Markdown(elem_id="qa-eval-table")
     with gr.Row():
         # the plots carry their own titles; Gradio's label box sat on top of them
+        # alt text: the plots were images without one, and a screen reader skipped them as decoration
         e.coverage = gr.Image(label="accuracy vs coverage", show_label=False, type="filepath",
-                              elem_id="qa-plot-coverage")
+                              elem_id="qa-plot-coverage", alt_text=COVERAGE_ALT)
         e.confidence = gr.Image(label="confidence of right and wrong answers", show_label=False, type="filepath",
-                                elem_id="qa-plot-confidence")
+                                elem_id="qa-plot-confidence", alt_text=CONFIDENCE_ALT)
     return e
 
 

@@ -413,6 +413,9 @@ def test_evaluation_tab_scores_an_uploaded_question_set(page: Page, tmp_path: Pa
     for plot in ("#qa-plot-coverage img", "#qa-plot-confidence img"):
         expect(page.locator(plot)).to_be_visible()
         assert page.locator(plot).evaluate("img => img.complete && img.naturalWidth > 0")
+    # named for a screen reader, which skipped them as decoration (alt="")
+    expect(page.get_by_role("img", name=re.compile(r"^Plot: the accuracy of the answers"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Plot: how the confidence of right answers"))).to_be_visible()
 
 
 def test_the_documents_table_fits_a_phone(app: SimpleNamespace, browser: Browser) -> None:
