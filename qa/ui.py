@@ -782,16 +782,28 @@ FOCUS_JS = """
     const box = document.querySelector("#qa-question textarea");
     if (box && box.checkVisibility() && !matchMedia("(pointer: coarse)").matches) box.focus();
   };
-  let focused = null;
-  document.addEventListener("focusin", (event) => { focused = event.target; });
+  let focused = null, home = null, lost = null;  // what had the focus, the part of ours (id qa-…) it was in
+  document.addEventListener("focusin", (event) => {
+    focused = event.target;
+    home = focused.closest("[id^='qa-']:not(#qa-chat)");
+    lost = null;
+  });
   new MutationObserver(() => {
-    const lost = (!document.activeElement || document.activeElement === document.body) && focused;
-    if (lost && !focused.checkVisibility()) { focused = null; window.qaToBox(); }
+    if (document.activeElement && document.activeElement !== document.body) return;
+    if (focused && !focused.checkVisibility()) {
+      [lost, focused] = [home, null];
+      if (!lost) window.qaToBox();
+    }
+    if (!lost) return;
+    const again = lost.querySelector("button, input, textarea");  // the same control, drawn anew
+    if (again && again.checkVisibility()) again.focus();
+    else if (!lost.checkVisibility()) { lost = null; window.qaToBox(); }
   }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style"]});
 """
 """Where the keyboard's focus goes when what held it is gone: a button that hides as it is pressed ("Bring back the
 cleared conversation", "Save correction", the chat's own Clear) left it on the page itself, and the next Tab began
-again at the top. It goes to the question box, as it does after "Ask" and after picking an example question."""
+again at the top. It goes to the question box, as it does after "Ask" and after picking an example question; where
+the control was drawn anew (the upload box, once its files are read), to the new one."""
 
 
 def page_js(chat_key: str) -> str:

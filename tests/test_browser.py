@@ -591,10 +591,15 @@ def contrast(one: str, other: str) -> float:
 
 
 def test_a_document_is_removed_from_the_documents_tab(page: Page, app: SimpleNamespace, tmp_path: Path) -> None:
+    """Uploaded from the keyboard, the focus was left on the page itself once the upload box was drawn anew."""
     doc = tmp_path / "remove_me.txt"
     doc.write_text("The Quillby ferry sails at noon every day.\n", encoding="utf-8")
-    upload(page, doc)
     page.get_by_role("tab", name="Documents").click()
+    with page.expect_file_chooser() as chooser:
+        page.locator("#qa-upload button").press("Enter")
+    chooser.value.set_files(str(doc))
+    expect(page.locator("#qa-docs-status")).to_contain_text("✓ remove_me.txt", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#qa-upload button")).to_be_focused()
     expect(page.locator("#qa-docs")).to_contain_text("remove_me.txt")
     page.locator("#qa-remove-pick input").click()
     page.get_by_role("option", name="remove_me.txt").click()
