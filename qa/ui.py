@@ -778,9 +778,11 @@ LIVE_JS = """
 """ % json.dumps(LIVE_NOTES)
 
 FOCUS_JS = """
+  // checkVisibility is new (Safari 17.4): where it is missing, a laid-out element counts as shown
+  const shown = (el) => (el.checkVisibility ? el.checkVisibility() : el.offsetParent !== null);
   window.qaToBox = () => {  // not on a touch screen, where focusing the box covers the answer with the keyboard
     const box = document.querySelector("#qa-question textarea");
-    if (box && box.checkVisibility() && !matchMedia("(pointer: coarse)").matches) box.focus();
+    if (box && shown(box) && !matchMedia("(pointer: coarse)").matches) box.focus();
   };
   let focused = null, home = null, lost = null;  // what had the focus, the part of ours (id qa-…) it was in
   document.addEventListener("focusin", (event) => {
@@ -790,14 +792,14 @@ FOCUS_JS = """
   });
   new MutationObserver(() => {
     if (document.activeElement && document.activeElement !== document.body) return;
-    if (focused && !focused.checkVisibility()) {
+    if (focused && !shown(focused)) {
       [lost, focused] = [home, null];
       if (!lost) window.qaToBox();
     }
     if (!lost) return;
     const again = lost.querySelector("button, input, textarea");  // the same control, drawn anew
-    if (again && again.checkVisibility()) again.focus();
-    else if (!lost.checkVisibility()) { lost = null; window.qaToBox(); }
+    if (again && shown(again)) again.focus();
+    else if (!shown(lost)) { lost = null; window.qaToBox(); }
   }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style"]});
 """
 """Where the keyboard's focus goes when what held it is gone: a button that hides as it is pressed ("Bring back the
@@ -807,9 +809,9 @@ the control was drawn anew (the upload box, once its files are read), to the new
 
 
 def page_js(chat_key: str) -> str:
-    """The page's own script: the server watch, live notes and focus keeping above, and when another tab of this app stores its conversation or
-    thumbs, say so here. Each tab keeps the conversation it loaded, and its next question would store that one over
-    the other tab's (last writer wins)."""
+    """The page's own script: the server watch, live notes and focus keeping above, and when another tab of this
+    app stores its conversation or thumbs, say so here. Each tab keeps the conversation it loaded, and its next
+    question would store that one over the other tab's (last writer wins)."""
     keys = json.dumps([f"{chat_key}-turns", f"{chat_key}-ratings"])
     return f"""() => {{{SERVER_WATCH_JS}{LIVE_JS}{FOCUS_JS}
   window.addEventListener("storage", (event) => {{
