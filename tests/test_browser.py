@@ -847,11 +847,16 @@ def test_questions_sent_one_after_another_are_all_answered_in_order(browser: Bro
         context.close()
 
 
-def test_the_keyboard_focus_goes_back_to_the_question_box(browser: Browser, seed_bot: object, tmp_path: Path) -> None:
+@pytest.mark.parametrize("old_browser", [False, True], ids=["checkVisibility", "no-checkVisibility"])
+def test_the_keyboard_focus_goes_back_to_the_question_box(browser: Browser, seed_bot: object, tmp_path: Path,
+                                                          old_browser: bool) -> None:
     """A button that hid as it was pressed ("Bring back the cleared conversation", "Save correction", the chat's own
     Clear) left the focus on the page itself, so the next Tab began at the top; after "Ask" or an example question it
-    stayed on the button, a Shift+Tab or more away from the box the next question is typed in."""
+    stayed on the button, a Shift+Tab or more away from the box the next question is typed in. A browser without
+    Element.checkVisibility (Safari before 17.4) must still ask and keep the focus."""
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    if old_browser:
+        context.add_init_script("delete Element.prototype.checkVisibility;")
     try:
         with served(seed_bot, tmp_path, free_port()) as url:
             pg = opened(context.new_page(), url)
