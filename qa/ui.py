@@ -696,6 +696,7 @@ CSS = """
 #qa-stale button, #qa-offline button { margin-left: 8px; text-decoration: underline; }
 .qa-reply ol.qa-passages { margin-top: 4px; }
 #qa-docs th .header { overflow-wrap: normal; word-break: keep-all; }
+#qa-title h1 { font-size: 22px; font-weight: 600; margin: 0; }
 [role=tab][aria-selected=true] { color: var(--primary-700); }
 .dark [role=tab][aria-selected=true] { color: var(--primary-500); }
 button.primary:focus-visible { outline: 3px solid var(--body-text-color); outline-offset: 2px; }
@@ -1398,7 +1399,7 @@ def build(engine: Engine, settings: Settings) -> Any:
         undo = gr.State(None)  # (turns, ratings) that the last Clear took, until a question is asked
         mark = gr.Number(0, visible=False)  # stands in for the page's Clear count, which CLEAR_JS and ASK_JS send
         asked = gr.Number(0, visible=False)  # stands in for the number ASK_JS gives each question as it is sent
-        gr.Markdown("## qa: answers quoted from your documents")
+        gr.Markdown("# qa: answers quoted from your documents", elem_id="qa-title")  # the page's one h1
         status = gr.Markdown("Loading the model and the index…", elem_id="qa-status")
         with gr.Tab("Chat"):
             c = chat_tab(gr, settings.max_question_chars, settings.questions)

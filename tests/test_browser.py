@@ -544,6 +544,8 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast_in_light_and_dark(app: Si
             pg = context.new_page()
             pg.goto(app.url)
             expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+            # the page's title is its one h1: a screen reader's "next heading" found only an h2
+            expect(pg.get_by_role("heading", level=1)).to_have_text("qa: answers quoted from your documents")
             for tab in ("Chat", "Evaluation"):
                 pg.get_by_role("tab", name=tab).click()
                 texts = pg.locator("body *").evaluate_all(PAGE_TEXTS_JS % CONTRAST_JS)
