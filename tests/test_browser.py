@@ -495,6 +495,19 @@ TRAMWAY = ("In the financial year 2023, the Eskerby Regional Tramway Authority, 
            "months ahead of schedule despite an unusually wet autumn.\n")
 
 
+@contextlib.contextmanager
+def page_in(browser: Browser, url: str, scheme: str, width: int, height: int) -> Iterator[Page]:
+    """A fresh page of the app in the ``scheme`` colour scheme at ``width`` x ``height``, once it says Ready."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    try:
+        pg = context.new_page()
+        pg.goto(url)
+        expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+        yield pg
+    finally:
+        context.close()
+
+
 def test_a_reply_is_readable_in_dark_and_light_and_fits_a_phone(app: SimpleNamespace, browser: Browser,
                                                                  tmp_path: Path) -> None:
     """In a dark browser the mark was near-white on light yellow (1.2:1) and passages grey on black; on a phone a
@@ -502,11 +515,7 @@ def test_a_reply_is_readable_in_dark_and_light_and_fits_a_phone(app: SimpleNames
     doc = tmp_path / LONG_NAME
     doc.write_text(TRAMWAY, encoding="utf-8")
     for scheme in ("dark", "light"):
-        context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
-        try:
-            pg = context.new_page()
-            pg.goto(app.url)
-            expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+        with page_in(browser, app.url, scheme, 375, 800) as pg:
             if scheme == "dark":
                 assert pg.evaluate("document.body.classList.contains('dark')")  # Gradio follows the browser
                 upload(pg, doc)
@@ -518,8 +527,6 @@ def test_a_reply_is_readable_in_dark_and_light_and_fits_a_phone(app: SimpleNames
             ratios = texts.evaluate_all(f"els => els.map((el) => [el.tagName + '.' + el.className, ({CONTRAST_JS})(el)])")
             assert len(ratios) >= 5 and min(r for _, r in ratios) >= 4.5, (scheme, ratios)
             assert reply.evaluate("r => r.scrollWidth") <= min(reply.evaluate("r => r.clientWidth"), 375), scheme
-        finally:
-            context.close()
 
 
 PAGE_TEXTS_JS = """(els) => els.filter((el) => {
@@ -539,11 +546,7 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast_in_light_and_dark(app: Si
     """White on the orange "Ask" and "Run evaluation" was 2.8:1 (3.6:1 dark), the chosen tab's orange name 2.8:1,
     and the grey of the box's "Up to 2,000 characters.", its placeholder and the footer 1.9:1 on white."""
     for scheme in ("light", "dark"):
-        context = browser.new_context(viewport={"width": 1200, "height": 1000}, color_scheme=scheme)
-        try:
-            pg = context.new_page()
-            pg.goto(app.url)
-            expect(pg.locator("#qa-status")).to_contain_text("Ready ·", timeout=60_000)
+        with page_in(browser, app.url, scheme, 1200, 1000) as pg:
             # the page's title is its one h1: a screen reader's "next heading" found only an h2
             expect(pg.get_by_role("heading", level=1)).to_have_text("qa: answers quoted from your documents")
             for tab in ("Chat", "Evaluation"):
@@ -557,17 +560,12 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast_in_light_and_dark(app: Si
             placeholder = box.evaluate("(el) => getComputedStyle(el, '::placeholder').color")
             background = box.evaluate("(el) => getComputedStyle(el).backgroundColor")
             assert contrast(placeholder, background) >= 4.5, (scheme, placeholder, background)
-        finally:
-            context.close()
 
 
 def test_a_focused_button_shows_a_ring_that_stands_out(app: SimpleNamespace, browser: Browser) -> None:
     """Tabbed to from the question box, "Ask" drew its focus ring in white on the white page: no sign of focus."""
     for scheme in ("light", "dark"):
-        context = browser.new_context(viewport={"width": 1200, "height": 1000}, color_scheme=scheme)
-        try:
-            pg = context.new_page()
-            pg.goto(app.url)
+        with page_in(browser, app.url, scheme, 1200, 1000) as pg:
             pg.focus("#qa-question textarea")
             pg.keyboard.press("Tab")
             ask_button = pg.locator("#qa-ask")
@@ -578,8 +576,6 @@ def test_a_focused_button_shows_a_ring_that_stands_out(app: SimpleNamespace, bro
             page_colour = pg.evaluate("getComputedStyle(document.body).backgroundColor")
             assert style != "none" and float(width[:-2]) >= 2, (scheme, style, width)
             assert contrast(colour, page_colour) >= 3, (scheme, colour, page_colour)  # WCAG 1.4.11: 3:1
-        finally:
-            context.close()
 
 
 def contrast(one: str, other: str) -> float:
