@@ -1478,6 +1478,20 @@ def own_questions(docs: Path, given: str | None) -> Path | None:
     return Path(given).resolve()
 
 
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be appended to (its folder is made if missing), else None. The file itself is not
+    created: an empty feedback file would be an empty question set for the Evaluation tab."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+        else:
+            tempfile.TemporaryFile(dir=path.parent).close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def prepare(args: argparse.Namespace) -> Settings | str:
     """The page's settings from the command line, or what is wrong with it (before anything loads)."""
     from .config import ConfigError, load_config
@@ -1498,6 +1512,8 @@ def prepare(args: argparse.Namespace) -> Settings | str:
     feedback = Path(args.feedback).resolve() if args.feedback else default_feedback(docs)
     if feedback.is_dir():  # every thumbs click would be lost
         return f"--feedback {feedback} is a folder; name a file (it is created if missing)"
+    if unwritable := cannot_write(feedback):  # found at the first thumbs click, by a user, not the operator
+        return f"the feedback file {feedback} cannot be written ({unwritable}); name another with --feedback"
     return Settings(feedback=feedback, questions=questions, max_upload_mb=args.max_upload_mb,
                     max_question_chars=cfg.max_question_chars, k=args.k, chat_key=chat_key_for(docs))
 

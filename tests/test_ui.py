@@ -835,3 +835,14 @@ def test_a_document_edited_on_disk_is_read_again_before_the_next_question(tmp_pa
     assert reply.startswith('<div class="qa-reply"><p class="qa-note">The documents folder changed')
     assert "note" not in ui.ask_turn(bot, question)  # read once
     assert h.pending(question, [])[-1]["content"] == '<p class="qa-pending">Looking in the documents…</p>'
+
+
+def test_a_feedback_file_that_cannot_be_written_stops_the_start(tmp_path: Path) -> None:
+    """The app started and said "feedback goes to ..."; only a user's first thumbs click found it could not be saved.
+    (``prepare`` is what ``main`` refuses with, exit 2, before serving.)"""
+    (tmp_path / "afile").write_text("x")
+    refused = ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path), "--feedback", str(tmp_path / "afile" / "f")]))
+    assert isinstance(refused, str) and refused.startswith("the feedback file") and "cannot be written" in refused
+    fresh = tmp_path / "new" / "fb.jsonl"  # a writable one is not created by the check (an empty set is an error)
+    assert ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path), "--feedback", str(fresh)])).feedback == fresh
+    assert not fresh.exists() and not list(fresh.parent.iterdir())
