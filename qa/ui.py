@@ -1528,6 +1528,21 @@ def launch_options(settings: Settings) -> dict[str, Any]:
                 theme=theme, css=CSS, show_error=False, js=page_js(settings.chat_key))
 
 
+def exposure(host: str) -> str | None:
+    """The warning for an address other machines can reach, else None: the app has no login, and anyone who can
+    reach it can ask, upload and remove documents. ``--host 0.0.0.0`` started as quietly as the default."""
+    import ipaddress
+
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may well be reachable
+        local = False
+    if local:
+        return None
+    return (f"warning: --host {host} lets other machines reach this app, with no login: anyone who can reach it "
+            "can ask questions and upload or remove documents")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the page first, then load the engine, and say when answers are ready."""
     began = time.perf_counter()
@@ -1538,6 +1553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(settings, str):
         print(f"qa: {settings}", file=sys.stderr)
         return 2
+    if warned := exposure(args.host):
+        print(f"qa: {warned}", file=sys.stderr, flush=True)
     docs = resolve_dir(args.docs)
     engine = Engine(lambda: load_bot(args.docs, args.index, args.reader, args.k, args.config, engine.note))
     demo = build(engine, settings)

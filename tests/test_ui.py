@@ -846,3 +846,11 @@ def test_a_feedback_file_that_cannot_be_written_stops_the_start(tmp_path: Path) 
     fresh = tmp_path / "new" / "fb.jsonl"  # a writable one is not created by the check (an empty set is an error)
     assert ui.prepare(ui.parser().parse_args(["--docs", str(tmp_path), "--feedback", str(fresh)])).feedback == fresh
     assert not fresh.exists() and not list(fresh.parent.iterdir())
+
+
+def test_an_address_other_machines_can_reach_is_warned_about() -> None:
+    """``--host 0.0.0.0`` started as quietly as the default, though anyone on the network could then upload and remove
+    documents (there is no login)."""
+    assert ui.exposure("127.0.0.1") is None and ui.exposure("localhost") is None and ui.exposure("::1") is None
+    for host in ("0.0.0.0", "::", "192.168.1.20", "myhost.example"):
+        assert f"--host {host} lets other machines reach this app" in (ui.exposure(host) or "")
