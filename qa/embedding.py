@@ -31,6 +31,20 @@ PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 log = logging.getLogger("qa")
 
 
+def progress_log(what: str, total: int, unit: str = "") -> Callable[[int], None]:
+    """``tell(done)``: says on the ``qa`` log how far a long job is, at most every PROGRESS_SECONDS and never once it
+    is done, for runs off a terminal, where no progress bar is drawn."""
+    said = time.monotonic()
+
+    def tell(done: int) -> None:
+        nonlocal said
+        if done < total and time.monotonic() - said >= PROGRESS_SECONDS:
+            said = time.monotonic()
+            log.info("%s: %s of %s%s (%d%%)", what, f"{done:,}", f"{total:,}", unit, 100 * done // total)
+
+    return tell
+
+
 class ModelError(QAError, RuntimeError):
     """The embedding model cannot be loaded; the message says what to install or name."""
 
@@ -206,17 +220,17 @@ class Embedder:
 
         show = progress_enabled() if progress is None else progress
         bar = tqdm(total=total, desc="embedding passages", unit="passage", disable=not show or total < 64)
-        done, said = 0, time.monotonic()
+        done = 0
+        tell = progress_log("embedding passages", total)  # off a terminal a quarter-hour build said nothing till done
 
         def advance(n: int) -> None:
-            nonlocal done, said
+            nonlocal done
             done += n
             bar.update(n)
             if self.hook is not None:
                 self.hook(done, total)
-            if bar.disable and done < total and time.monotonic() - said >= PROGRESS_SECONDS:
-                said = time.monotonic()  # off a terminal a quarter-hour build said nothing until it was done
-                log.info("embedding passages: %s of %s (%d%%)", f"{done:,}", f"{total:,}", 100 * done // total)
+            if bar.disable:
+                tell(done)
 
         try:
             yield advance

@@ -289,13 +289,12 @@ def run(bot: "QA", questions: Sequence[dict[str, Any]], k: int = 5, progress: bo
 def _logged(rows: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """``rows``, saying on the ``qa`` log every minute how far the run is: off a terminal, where no bar is drawn, a
     2,000-question run said nothing for a quarter of an hour (an index build already logs its progress so)."""
-    from . import embedding
+    from .embedding import progress_log
 
-    said = time.monotonic()
+    tell = progress_log("evaluating", len(rows), " questions")
     for n, row in enumerate(rows):
-        if n and time.monotonic() - said >= embedding.PROGRESS_SECONDS:
-            said = time.monotonic()
-            embedding.log.info("evaluating: %s of %s questions (%d%%)", f"{n:,}", f"{len(rows):,}", 100 * n // len(rows))
+        if n:  # none done yet is no news
+            tell(n)
         yield row
 
 
