@@ -85,6 +85,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cloze-ratio", type=float, default=0.0,
                         help="made-up cloze questions (a name or number of a training sentence blanked) "
                              "per answerable question")
+    parser.add_argument("--boundary-smoothing", type=float, default=0.0, metavar="EPS",
+                        help="share of the start/end target moved to the neighbouring word boundaries "
+                             "(boundary smoothing, Zhu & Li 2022; 0: hard targets)")
+    parser.add_argument("--boundary-radius", type=int, default=1, metavar="WORDS",
+                        help="how many word boundaries either side share the smoothed target")
     parser.add_argument("--dev", default="benchmarks/squad2-dev", help="dev benchmark dir")
     parser.add_argument("--no-dev-eval", action="store_true")
     parser.add_argument("--base-model", default=None, help="base encoder dir (default: packaged)")
@@ -285,8 +290,13 @@ def cloze_examples(paragraphs: list[str], count: int, seed: int) -> list[Example
     return out
 
 
-def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: int) -> list[dict]:
-    """Tokenised windows with start/end token labels; CLS (0) when the answer is absent."""
+def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: int,
+              radius: int = 1) -> list[dict]:
+    """Tokenised windows with start/end token labels; CLS (0) when the answer is absent.
+
+    ``start_near``/``end_near`` list the word starts/ends within ``radius`` words of the
+    labels, which boundary smoothing gives a share of the target.
+    """
     enc = tokenizer(
         [rd.clip_question(tokenizer, ex.question, max_length, stride) for ex in examples],
         [ex.context for ex in examples],
@@ -302,11 +312,54 @@ def featurize(tokenizer: Any, examples: list[Example], max_length: int, stride: 
                 enc.sequence_ids(i), enc["offset_mapping"][i],
                 ex.answer_start, ex.answer_start + len(ex.answer_text),
             )
+        starts, ends = _word_boundaries(enc.sequence_ids(i), enc.word_ids(i))
         features.append({
             "input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
             "start_positions": start, "end_positions": end,
+            "start_near": _near(starts, start, radius) if start else [],
+            "end_near": _near(ends, end, radius) if end else [],
         })
     return features
+
+
+def _word_boundaries(sequence_ids: list[int | None], word_ids: list[int | None]) -> tuple[list[int], list[int]]:
+    """Context tokens that start a word and that end one."""
+    ctx = [k for k, sid in enumerate(sequence_ids) if sid == 1]
+    starts = [k for k in ctx if k == ctx[0] or word_ids[k] != word_ids[k - 1]]
+    ends = [k for k in ctx if k == ctx[-1] or word_ids[k] != word_ids[k + 1]]
+    return starts, ends
+
+
+def _near(boundaries: list[int], label: int, radius: int) -> list[int]:
+    """The ``radius`` boundaries either side of ``label`` (not the label itself)."""
+    before = [k for k in boundaries if k < label][-radius:] if radius else []
+    after = [k for k in boundaries if k > label][:radius]
+    return before + after
+
+
+def smoothed_targets(labels: torch.Tensor, near: list[list[int]], width: int, eps: float) -> torch.Tensor:
+    """One target distribution per row: 1 - eps on the label, eps shared by its neighbours."""
+    targets = torch.zeros((len(near), width))
+    for row, (label, others) in enumerate(zip(labels.tolist(), near)):
+        targets[row, label] = 1.0 - eps if others else 1.0
+        for k in others:
+            targets[row, k] += eps / len(others)
+    return targets
+
+
+def span_loss(model: Any, batch: dict, eps: float) -> torch.Tensor:
+    """The model's own start/end cross-entropy, or its boundary-smoothed form when ``eps`` > 0."""
+    if eps <= 0:
+        return model(**{k: v for k, v in batch.items() if not k.endswith("_near")}).loss
+    out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                attention_mask=batch["attention_mask"])
+    width = batch["input_ids"].shape[1]
+    losses = []
+    for side in ("start", "end"):
+        targets = smoothed_targets(batch[f"{side}_positions"], batch[f"{side}_near"], width, eps)
+        logp = torch.log_softmax(getattr(out, f"{side}_logits").float(), dim=-1)
+        losses.append(-(targets * logp).sum(-1).mean())
+    return (losses[0] + losses[1]) / 2
 
 
 def _token_labels(
@@ -337,7 +390,7 @@ def length_grouped_batches(
     return batches
 
 
-def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+def collate(batch: list[dict], pad_id: int) -> dict[str, Any]:
     """Pad a batch to its longest window."""
     width = max(len(f["input_ids"]) for f in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
@@ -352,6 +405,8 @@ def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
         "input_ids": ids, "token_type_ids": types, "attention_mask": mask,
         "start_positions": torch.tensor([f["start_positions"] for f in batch]),
         "end_positions": torch.tensor([f["end_positions"] for f in batch]),
+        "start_near": [f.get("start_near", []) for f in batch],
+        "end_near": [f.get("end_near", []) for f in batch],
     }
 
 
@@ -449,7 +504,8 @@ def train(
     negatives = [ex for group in kinds.values() for ex in group]
     answerable = sum(1 for ex in examples if ex.answer_text)
     cloze = cloze_examples(paragraphs, round(args.cloze_ratio * answerable), args.seed)
-    features = featurize(tokenizer, examples + cloze + negatives, args.max_length, args.stride)
+    features = featurize(tokenizer, examples + cloze + negatives, args.max_length, args.stride,
+                         args.boundary_radius)
     per_epoch = -(-len(features) // args.batch_size)
     steps = max(1, round(per_epoch * args.epochs))
     if args.max_steps:
@@ -465,7 +521,7 @@ def train(
     log_every = max(1, min(10, steps // 20))
     for step in tqdm(range(steps), desc="train-reader", disable=None):
         with rd.bf16_products(args.bf16):
-            loss = model(**collate(next(batches), tokenizer.pad_token_id)).loss
+            loss = span_loss(model, collate(next(batches), tokenizer.pad_token_id), args.boundary_smoothing)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -885,7 +941,7 @@ def main(argv: list[str] | None = None) -> int:
         "hyperparameters": {k: getattr(args, k) for k in (
             "epochs", "max_steps", "limit", "hold_out", "seed", "batch_size", "lr", "max_length", "stride",
             "neg_ratio", "drop_ratio", "swap_ratio", "cloze_ratio", "freeze_embeddings", "lora", "bf16", "layer_decay",
-            "checkpoint_every")},
+            "boundary_smoothing", "boundary_radius", "checkpoint_every")},
         "training": {"seconds": round(result.seconds, 1), "steps": result.steps,
                      "questions": result.examples, "cloze_questions": result.cloze,
                      "negatives": result.negatives,

@@ -78,6 +78,44 @@ def test_bf16_training_keeps_fp32_weights_and_learns(tmp_path: Path) -> None:
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
 
+def test_boundary_smoothing_targets_neighbouring_word_boundaries_only(tiny_run: tuple) -> None:
+    """The smoothed share goes to whole-word starts/ends beside the label, never into a word or the question."""
+    tokenizer = tiny_run[1]
+    answer = "Norse raiders and pirates"
+    ex = tr.Example("Who were they descended from?", PASSAGE, PASSAGE.index(answer), answer, 0)
+    feature = tr.featurize(tokenizer, [ex], 256, 96, radius=2)[0]
+    words = tokenizer.convert_ids_to_tokens(feature["input_ids"])
+    start, end = feature["start_positions"], feature["end_positions"]
+    assert tokenizer.decode(feature["input_ids"][start:end + 1]) == answer.lower()
+    before, after = PASSAGE[:PASSAGE.index(answer)].split()[-2:], PASSAGE[PASSAGE.index(answer):].split()[1:3]
+    assert [words[k] for k in feature["start_near"]] == [w.lower() for w in before + after]
+    assert len(feature["end_near"]) == 4 and end not in feature["end_near"]
+    assert all(not words[k + 1].startswith("##") for k in feature["end_near"])
+    first_context = feature["token_type_ids"].index(1)
+    assert min(feature["start_near"] + feature["end_near"]) >= first_context
+    unanswerable = tr.featurize(tokenizer, [tr.Example("Who?", PASSAGE, None, None, 0)], 256, 96)[0]
+    assert unanswerable["start_near"] == unanswerable["end_near"] == []
+
+
+def test_boundary_smoothed_loss_is_the_models_own_loss_at_zero_and_spreads_eps(tiny_run: tuple) -> None:
+    model, tokenizer = tiny_run[0], tiny_run[1]
+    answer = "Norse raiders and pirates"
+    examples = [tr.Example("Who were they descended from?", PASSAGE, PASSAGE.index(answer), answer, 0),
+                tr.Example("Who is the king of Spain?", PASSAGE, None, None, 0)]
+    batch = tr.collate(tr.featurize(tokenizer, examples, 96, 32), tokenizer.pad_token_id)
+    targets = tr.smoothed_targets(batch["start_positions"], batch["start_near"], 96, 0.2)
+    assert torch.allclose(targets.sum(-1), torch.ones(len(targets)))
+    for row, label in enumerate(batch["start_positions"].tolist()):
+        share = 0.8 if batch["start_near"][row] else 1.0
+        assert targets[row, label] == pytest.approx(share)
+        assert set(targets[row].nonzero().flatten().tolist()) == {label, *batch["start_near"][row]}
+    with torch.no_grad():
+        hard = model(**{k: v for k, v in batch.items() if not k.endswith("_near")}).loss
+        assert tr.span_loss(model, batch, 0.0) == pytest.approx(hard.item())
+        assert tr.span_loss(model, batch, 1e-9).item() == pytest.approx(hard.item(), rel=1e-5)
+        assert tr.span_loss(model, batch, 0.2).item() != pytest.approx(hard.item(), rel=1e-3)
+
+
 def test_layer_decay_gives_lower_layers_less_learning_rate_and_keeps_embedding_rows_undecayed() -> None:
     model = rd.load_base_qa_model(rd.base_model_path())
     optimizer, _ = tr.make_optimizer(model, 3e-4, 100, layer_decay=0.5)
