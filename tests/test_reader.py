@@ -78,6 +78,16 @@ def test_bf16_training_keeps_fp32_weights_and_learns(tmp_path: Path) -> None:
     assert statistics.fmean(result.losses[-3:]) < statistics.fmean(result.losses[:3])
 
 
+def test_unanswerable_repeat_adds_copies_of_squads_own_unanswerable_questions_only(squad: tuple) -> None:
+    examples = squad[0]
+    own = [ex for ex in examples if ex.answer_text is None]
+    assert own and len(own) < len(examples)
+    assert tr.repeated_unanswerable(examples, 1) == []
+    extra = tr.repeated_unanswerable(examples, 3)
+    assert len(extra) == 2 * len(own) and all(ex.answer_text is None for ex in extra)
+    assert sorted(ex.question for ex in extra) == sorted(ex.question for ex in own * 2)
+
+
 def test_boundary_smoothing_targets_neighbouring_word_boundaries_only(tiny_run: tuple) -> None:
     """The smoothed share goes to whole-word starts/ends beside the label, never into a word or the question."""
     tokenizer = tiny_run[1]
